@@ -1,0 +1,5 @@
+import sys
+
+from artfarm.cli import main
+
+sys.exit(main())

@@ -1,0 +1,50 @@
+"""The `artfarm` command: one entry, subcommands registered by one module per area.
+
+Every subcommand returns an exit code; an `ArtfarmError` is printed as its problems (or as
+NDJSON records with `--json`) and exits 1, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from artfarm.problems import ArtfarmError, problems_as_json
+
+from . import book_cmds, layout_cmds, pipeline_cmds, service_cmds, sketch_cmds
+
+AREAS = (book_cmds, sketch_cmds, service_cmds, layout_cmds, pipeline_cmds)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="artfarm",
+        description="Picture book plan → ComfyUI renders → print-ready PDF.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    for area in AREAS:
+        area.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except ArtfarmError as err:
+        if getattr(args, "json", False):
+            print(problems_as_json(err.problems))
+        else:
+            for problem in err.problems:
+                print(f"error: {problem.line()}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,49 @@
+"""Problems a user or an agent can fix, and the one exception type that carries them.
+
+Every bad input in artfarm becomes a `Problem` — file, field, what is wrong, what to do —
+so the CLI can print all of them at once (or as JSON records) and never a traceback.
+
+    ArtfarmError                 base: carries one or more Problems
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with one input, phrased so the reader knows what to change."""
+
+    file: str
+    field: str
+    problem: str
+    fix: str
+
+    def line(self) -> str:
+        where = f"{self.file}: {self.field}" if self.field else self.file
+        return f"{where}: {self.problem} (fix: {self.fix})"
+
+    def record(self) -> dict[str, str]:
+        return asdict(self)
+
+
+class ArtfarmError(Exception):
+    """A user-facing error: the CLI prints its problems, exits 1, and shows no traceback."""
+
+    def __init__(self, problems: Problem | Iterable[Problem]):
+        self.problems: list[Problem] = (
+            [problems] if isinstance(problems, Problem) else list(problems)
+        )
+        super().__init__("\n".join(p.line() for p in self.problems))
+
+    @classmethod
+    def single(cls, file: str, field: str, problem: str, fix: str) -> ArtfarmError:
+        return cls(Problem(str(file), field, problem, fix))
+
+
+def problems_as_json(problems: Iterable[Problem]) -> str:
+    """NDJSON: one record per line, the same fields as the human text."""
+    return "\n".join(json.dumps(p.record(), ensure_ascii=False) for p in problems)

@@ -1,0 +1,1 @@
+# Layout rules (Typst): layout/pages.pdf, layout/cover.pdf, exports/.
