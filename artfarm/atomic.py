@@ -28,11 +28,10 @@ def atomic_path(dest: str | os.PathLike[str]) -> Iterator[Path]:
 
 
 def write_bytes(dest: str | os.PathLike[str], data: bytes) -> Path:
-    with atomic_path(dest) as tmp:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+    with atomic_path(dest) as tmp, open(tmp, "wb") as fh:
+        fh.write(data)
+        fh.flush()
+        os.fsync(fh.fileno())
     return Path(dest)
 
 

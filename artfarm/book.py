@@ -1,0 +1,130 @@
+"""A book on disk (`books/<book_id>/`) and where each of its documents lives.
+
+    book_config.yaml          title, pinned style pack and models
+    bible/characters.yaml     characters; bible/{style_refs,character_refs,palettes}/
+    prompt_templates/         optional per-book overrides of the pack's templates
+    pages/NNNN/renderspec.json, review.json, draft/, selected/, refine/, final/, print/
+    layout/book.yaml          trim, fonts, story text and placement
+
+Style packs are looked up in the book (`style_packs/<name>`) first, then beside `books/`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+from artfarm.bible import Bible
+from artfarm.book_config import BOOK_CONFIG_FILE, BookConfig
+from artfarm.documents import load_json_model, load_yaml_model
+from artfarm.problems import ArtfarmError
+from artfarm.renderspec import RenderSpec
+from artfarm.stylepack import STYLEPACK_FILE, StylePack, load_style_pack
+
+PAGE_DIR = re.compile(r"^\d{4}$")
+
+
+def page_folder(page: int) -> str:
+    return f"{page:04d}"
+
+
+@dataclass(frozen=True)
+class Book:
+    root: Path
+
+    @classmethod
+    def open(cls, path: str | Path) -> Book:
+        root = Path(path)
+        if not root.is_dir():
+            raise ArtfarmError.single(
+                str(root),
+                "",
+                "book folder does not exist",
+                "create it with `artfarm new-book <id>`",
+            )
+        return cls(root)
+
+    @property
+    def id(self) -> str:
+        return self.root.resolve().name
+
+    @property
+    def config_path(self) -> Path:
+        return self.root / BOOK_CONFIG_FILE
+
+    @property
+    def characters_path(self) -> Path:
+        return self.root / "bible" / "characters.yaml"
+
+    @property
+    def pages_dir(self) -> Path:
+        return self.root / "pages"
+
+    @property
+    def templates_dir(self) -> Path:
+        return self.root / "prompt_templates"
+
+    @property
+    def layout_path(self) -> Path:
+        return self.root / "layout" / "book.yaml"
+
+    def page_dir(self, page: int) -> Path:
+        return self.pages_dir / page_folder(page)
+
+    def spec_path(self, page: int) -> Path:
+        return self.page_dir(page) / "renderspec.json"
+
+    def review_path(self, page: int) -> Path:
+        return self.page_dir(page) / "review.json"
+
+    def page_numbers(self) -> list[int]:
+        """Pages that have a renderspec.json, in order."""
+        if not self.pages_dir.is_dir():
+            return []
+        return sorted(
+            int(d.name)
+            for d in self.pages_dir.iterdir()
+            if PAGE_DIR.match(d.name) and (d / "renderspec.json").is_file()
+        )
+
+    def style_pack_candidates(self, name: str) -> list[Path]:
+        return [self.root / "style_packs" / name, self.root.parent.parent / "style_packs" / name]
+
+    def style_pack_dir(self, name: str) -> Path:
+        for candidate in self.style_pack_candidates(name):
+            if (candidate / STYLEPACK_FILE).is_file():
+                return candidate
+        searched = " or ".join(str(c) for c in self.style_pack_candidates(name))
+        raise ArtfarmError.single(
+            str(self.config_path),
+            "style_pack",
+            f"style pack {name!r} does not exist (looked in {searched})",
+            "name an existing pack or create its folder with a stylepack.yaml",
+        )
+
+    @cached_property
+    def config(self) -> BookConfig:
+        return load_yaml_model(BookConfig, self.config_path, "book")
+
+    @cached_property
+    def bible(self) -> Bible:
+        return load_yaml_model(Bible, self.characters_path, "bible")
+
+    @cached_property
+    def style_pack(self) -> StylePack:
+        return load_style_pack(self.style_pack_dir(self.config.style_pack))
+
+    def load_spec(self, page: int) -> RenderSpec:
+        """Load one page's spec, refusing one whose `page` disagrees with its folder."""
+        path = self.spec_path(page)
+        spec = load_json_model(RenderSpec, path, "renderspec")
+        if spec.page != page:
+            raise ArtfarmError.single(
+                str(path),
+                "page",
+                f"page is {spec.page} but the folder is {page_folder(page)}",
+                f"set page to {page} or move the file to pages/{page_folder(spec.page)}/",
+            )
+        return spec

@@ -1,0 +1,46 @@
+"""A book's own settings (`books/<id>/book_config.yaml`): title, pinned style pack and models.
+
+Pins exist so that a book never changes its look silently mid-way: the style pack by name,
+and each model (draft tier, final tier, upscaler, LoRAs, ControlNet) by file name.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from artfarm.renderspec import BOOK_ID_PATTERN, Strict
+
+BOOK_CONFIG_FILE = "book_config.yaml"
+
+
+class CheckpointPin(Strict):
+    checkpoint: str = Field(min_length=1, description="File in models/checkpoints.")
+    vae: str | None = Field(default=None, description="Optional file in models/vae.")
+
+
+class ModelPins(Strict):
+    draft: CheckpointPin = Field(description="Fast model for draft bursts (tier A).")
+    final: CheckpointPin = Field(description="Quality model for refine, inpaint, upscale (tier B).")
+    upscaler: str | None = Field(
+        default=None, description="File in models/upscale_models; none → resize + low denoise."
+    )
+    loras: list[str] = Field(
+        default_factory=list, description="LoRA files the style pack may use (all pinned here)."
+    )
+    controlnet: str | None = Field(default=None, description="File in models/controlnet.")
+
+
+class RenderSizes(Strict):
+    draft_width: int = Field(default=768, ge=64, le=4096, multiple_of=8)
+    draft_height: int = Field(default=1024, ge=64, le=4096, multiple_of=8)
+    final_width: int = Field(default=1536, ge=64, le=8192, multiple_of=8)
+    final_height: int = Field(default=2048, ge=64, le=8192, multiple_of=8)
+    print_scale: float = Field(default=2.0, ge=1.0, le=4.0, description="Final → print factor.")
+
+
+class BookConfig(Strict):
+    book_id: str = Field(pattern=BOOK_ID_PATTERN, description="Equals the book folder's name.")
+    title: str = Field(min_length=1, max_length=200)
+    style_pack: str = Field(pattern=BOOK_ID_PATTERN, description="Pinned style pack name.")
+    models: ModelPins
+    sizes: RenderSizes = Field(default_factory=RenderSizes)

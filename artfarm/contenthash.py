@@ -1,0 +1,76 @@
+"""The content hash of a page: everything that determines its render, by bytes.
+
+Spec (canonical JSON), every file of the style pack, the book's template overrides, the bible
+entries of the characters on the page (not the whole bible: editing the bear changes only the
+bear's pages) and the bytes of every reference image. Later stages add model hashes and graphs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+from artfarm.atomic import canonical_json
+from artfarm.book import Book
+from artfarm.renderspec import RenderSpec
+from artfarm.safepath import resolve_inside
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def sha256_json(value: Any) -> str:
+    return sha256_bytes(canonical_json(value).encode("utf-8"))
+
+
+def tree_digest(root: Path, files: list[Path]) -> dict[str, str]:
+    return {p.relative_to(root).as_posix(): sha256_file(p) for p in files}
+
+
+def reference_paths(book: Book, spec: RenderSpec) -> list[str]:
+    """Every reference image a page depends on: its own refs and its characters' sheets."""
+    entries = book.bible.by_id()
+    paths = list(spec.refs.style)
+    for refs in spec.refs.characters.values():
+        paths.extend(refs)
+    for cid in spec.character_ids():
+        if cid in entries:
+            paths.extend(entries[cid].sheets)
+    return sorted(set(paths))
+
+
+def content_inputs(book: Book, spec: RenderSpec) -> dict[str, Any]:
+    """The parts of the content hash, kept apart so a change can be explained."""
+    pack = book.style_pack
+    overrides = book.templates_dir
+    entries = book.bible.by_id()
+    return {
+        "spec": spec.model_dump(mode="json"),
+        "style_pack": tree_digest(pack.directory, pack.files()),
+        "template_overrides": tree_digest(overrides, sorted(overrides.rglob("*.j2")))
+        if overrides.is_dir()
+        else {},
+        "bible": {
+            "characters": [
+                entries[c].model_dump(mode="json") for c in spec.character_ids() if c in entries
+            ],
+            "forbidden": list(book.bible.forbidden),
+        },
+        "references": {
+            p: sha256_file(resolve_inside(book.root, p)) for p in reference_paths(book, spec)
+        },
+    }
+
+
+def page_content_hash(book: Book, spec: RenderSpec) -> str:
+    return sha256_json(content_inputs(book, spec))

@@ -1,0 +1,226 @@
+"""`artfarm validate`: check a whole book and report every problem at once.
+
+Each check appends `Problem`s instead of stopping, so one run tells an agent everything to fix:
+book config, bible, style pack, layout, every page spec (and review, if written).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+from PIL import Image, UnidentifiedImageError
+
+from artfarm.book import PAGE_DIR, Book
+from artfarm.documents import load_json_model
+from artfarm.problems import ArtfarmError, Problem
+from artfarm.prompts import compile_prompts, template_environment
+from artfarm.renderspec import RenderSpec
+from artfarm.review import Review
+from artfarm.safepath import PathEscape, resolve_inside
+from artfarm.stylepack import StylePack
+
+T = TypeVar("T")
+
+
+def collect(problems: list[Problem], load: Callable[[], T]) -> T | None:
+    """Run `load`; on a user error keep its problems and return None."""
+    try:
+        return load()
+    except ArtfarmError as err:
+        problems.extend(err.problems)
+        return None
+
+
+def check_image(root: Path, relative: str, file: str, field: str) -> list[Problem]:
+    """A referenced image must stay inside `root`, exist, and really be an image."""
+    try:
+        path = resolve_inside(root, relative)
+    except PathEscape as err:
+        return [Problem(file, field, f"{relative!r}: {err}", "use a path inside the book folder")]
+    if not path.is_file():
+        return [
+            Problem(file, field, f"{relative!r} does not exist", "add the image or fix the path")
+        ]
+    try:
+        with Image.open(path) as image:
+            image.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError) as err:
+        return [
+            Problem(
+                file, field, f"{relative!r} is not a readable image ({err})", "use a PNG or JPEG"
+            )
+        ]
+    return []
+
+
+def validate_book(path: str | Path) -> list[Problem]:
+    problems: list[Problem] = []
+    book = collect(problems, lambda: Book.open(path))
+    if book is None:
+        return problems
+    config = collect(problems, lambda: book.config)
+    if config is not None and config.book_id != book.id:
+        problems.append(
+            Problem(
+                str(book.config_path),
+                "book_id",
+                f"book_id is {config.book_id!r} but the folder is {book.id!r}",
+                f"set book_id to {book.id!r}",
+            )
+        )
+    bible = collect(problems, lambda: book.bible)
+    if bible is not None:
+        for i, entry in enumerate(bible.characters):
+            for j, sheet in enumerate(entry.sheets):
+                problems += check_image(
+                    book.root, sheet, str(book.characters_path), f"characters[{i}].sheets[{j}]"
+                )
+    pack = collect(problems, lambda: book.style_pack) if config is not None else None
+    if pack is not None:
+        problems += check_style_pack(book, pack)
+    problems += check_layout(book)
+    problems += check_page_folders(book)
+    for page in book.page_numbers():
+        problems += check_page(book, page, pack if bible is not None else None)
+    return problems
+
+
+def check_style_pack(book: Book, pack: StylePack) -> list[Problem]:
+    problems: list[Problem] = []
+    file = str(pack.directory / "stylepack.yaml")
+    if pack.name != pack.directory.name:
+        problems.append(
+            Problem(file, "name", f"name {pack.name!r} differs from the folder", "make them equal")
+        )
+    env = template_environment(pack, book.templates_dir)
+    for field in ("positive_template", "negative_template"):
+        name = getattr(pack.spec, field)
+        try:
+            env.get_template(name)
+        except Exception as err:
+            problems.append(Problem(file, field, f"template {name!r}: {err}", "fix or create it"))
+    for i, palette in enumerate(pack.spec.palettes):
+        problems += check_image(pack.directory, palette, file, f"palettes[{i}]")
+    pinned = set(book.config.models.loras)
+    for i, lora in enumerate(pack.spec.loras):
+        if lora.name not in pinned:
+            problems.append(
+                Problem(
+                    file,
+                    f"loras[{i}].name",
+                    f"LoRA {lora.name!r} is not pinned by the book",
+                    f"add it to models.loras in {book.config_path}",
+                )
+            )
+    return problems
+
+
+def check_layout(book: Book) -> list[Problem]:
+    if not book.layout_path.is_file():
+        return [
+            Problem(
+                str(book.layout_path), "", "layout/book.yaml is missing", "create it (see README)"
+            )
+        ]
+    try:
+        from artfarm.layout.spec import load_layout_spec
+    except ImportError:  # the layout package is optional until it exists
+        return []
+    problems: list[Problem] = []
+    collect(problems, lambda: load_layout_spec(book.layout_path))
+    return problems
+
+
+def check_page_folders(book: Book) -> list[Problem]:
+    if not book.pages_dir.is_dir():
+        return [
+            Problem(str(book.pages_dir), "", "no pages folder", "add pages with `artfarm new-page`")
+        ]
+    problems = []
+    for entry in sorted(book.pages_dir.iterdir()):
+        if entry.is_dir() and not PAGE_DIR.match(entry.name):
+            problems.append(
+                Problem(str(entry), "", "page folders are named NNNN", "rename it, e.g. 0007")
+            )
+        elif entry.is_dir() and not (entry / "renderspec.json").is_file():
+            problems.append(
+                Problem(str(entry), "", "page folder has no renderspec.json", "add the spec")
+            )
+    return problems
+
+
+def check_page(book: Book, page: int, pack: StylePack | None) -> list[Problem]:
+    problems: list[Problem] = []
+    file = str(book.spec_path(page))
+    spec = collect(problems, lambda: book.load_spec(page))
+    if spec is None:
+        return problems
+    problems += check_spec_against_book(book, spec, file)
+    for i, ref in enumerate(spec.refs.style):
+        problems += check_image(book.root, ref, file, f"refs.style[{i}]")
+    for cid, refs in spec.refs.characters.items():
+        for i, ref in enumerate(refs):
+            problems += check_image(book.root, ref, file, f"refs.characters.{cid}[{i}]")
+    bible_ok = not any(p.field.startswith("characters[") for p in problems)
+    if pack is not None and bible_ok:
+        collect(
+            problems,
+            lambda: compile_prompts(spec, pack, book.bible, book.templates_dir, source=file),
+        )
+    if book.review_path(page).is_file():
+        problems += check_review(book, page)
+    return problems
+
+
+def check_spec_against_book(book: Book, spec: RenderSpec, file: str) -> list[Problem]:
+    problems = []
+    if spec.book_id != book.id:
+        problems.append(
+            Problem(file, "book_id", f"book_id is {spec.book_id!r}", f"set it to {book.id!r}")
+        )
+    try:
+        config = book.config
+    except ArtfarmError:
+        config = None
+    if config is not None and spec.style_pack != config.style_pack:
+        problems.append(
+            Problem(
+                file,
+                "style_pack",
+                f"style pack {spec.style_pack!r} differs from the book's pin {config.style_pack!r}",
+                f"set style_pack to {config.style_pack!r} (or re-pin the book deliberately)",
+            )
+        )
+    try:
+        known = book.bible.by_id()
+    except ArtfarmError:
+        return problems
+    for i, character in enumerate(spec.characters):
+        if character.id not in known:
+            problems.append(
+                Problem(
+                    file,
+                    f"characters[{i}].id",
+                    f"character {character.id!r} is not in the bible",
+                    f"use one of {', '.join(sorted(known))} or add it to bible/characters.yaml",
+                )
+            )
+    return problems
+
+
+def check_review(book: Book, page: int) -> list[Problem]:
+    problems: list[Problem] = []
+    path = book.review_path(page)
+    review = collect(problems, lambda: load_json_model(Review, path, "review"))
+    if review is not None and (review.page != page or review.book_id != book.id):
+        problems.append(
+            Problem(
+                str(path),
+                "page",
+                f"review is for {review.book_id} page {review.page}",
+                f"set book_id {book.id!r} and page {page}",
+            )
+        )
+    return problems
