@@ -10,6 +10,7 @@ from artfarm.bible import Bible
 from artfarm.book_config import BookConfig
 from artfarm.renderspec import RenderSpec
 from artfarm.review import Review
+from artfarm.settings import Settings
 from artfarm.stylepack import StylePackSpec
 
 
@@ -20,6 +21,7 @@ def document_models() -> dict[str, type[BaseModel]]:
         "book": BookConfig,
         "bible": Bible,
         "stylepack": StylePackSpec,
+        "settings": Settings,
     }
     try:
         from artfarm.layout.spec import LayoutSpec
