@@ -1,0 +1,1 @@
+"""Layout: book.yaml + page art → print-ready PDFs (Typst), cover wrap, proof, web export."""

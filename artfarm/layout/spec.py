@@ -1,0 +1,311 @@
+"""The layout document `books/<id>/layout/book.yaml`: trim, fonts, page order, story text.
+
+It is the only input of the layout step besides the art, so every choice a printer or a
+reader cares about is here and nowhere else. Lengths are inches when given as a number, or
+a string with a unit (`"0.125in"`, `"3mm"`, `"9pt"`). Unknown keys are errors.
+
+Example (every key but `title` has a default)::
+
+    title: The Gingerbear
+    author: Ada Writer
+    trim: 8.5x8.5            # or 8x10, 8.5x11, 8x8, 10x8, or {width: 210mm, height: 210mm}
+    bleed: 0.125             # inches beyond the trim on every outer edge
+    safe_margin: 0.5         # text stays this far inside the trim ...
+    gutter: 0.25             # ... plus this much more at the binding edge
+    paper: white             # white | cream | color (sets the spine caliper)
+    fonts: {family: Atkinson Hyperlegible, size: 22, min_size: 14, color: "#1b1b1b"}
+    dedication: For everyone who shares their snacks.
+    order: [title, dedication, story, end]
+    pages:
+      - page: 1              # art comes from pages/0001/
+        text: Bear woke up hungry.
+        placement: bottom    # top | bottom | left | right | over
+        style: panel         # panel (box behind the text) | outline | plain
+      - page: 2
+        text: Across the creek they went!
+        spread: true         # art spans two facing pages
+    cover:
+      art: 1                 # a story page number, or a path inside the book
+      back_text: A warm story about sharing.
+
+Art the layout reads (made by the render pipeline): `pages/NNNN/print/print.png` for
+`layout/pages.pdf`; for `layout/proof.pdf` the best that exists (print, final, a selected
+draft, else a placeholder with the `scene` of `pages/NNNN/renderspec.json`).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BeforeValidator, Field, WithJsonSchema
+
+from artfarm.documents import parse_model, read_yaml
+from artfarm.problems import ArtfarmError, Problem
+from artfarm.renderspec import Strict
+
+DEFAULT_FONT = "Atkinson Hyperlegible"
+POINTS_PER = {"in": 72.0, "mm": 72.0 / 25.4, "cm": 72.0 / 2.54, "pt": 1.0}
+TRIM_PRESETS: dict[str, tuple[float, float]] = {
+    "8.5x8.5": (8.5, 8.5),
+    "8x10": (8.0, 10.0),
+    "8.5x11": (8.5, 11.0),
+    "8x8": (8.0, 8.0),
+    "10x8": (10.0, 8.0),
+}
+# Thickness of one leaf (two pages) is counted per page by print-on-demand printers (KDP).
+CALIPER_IN_PER_PAGE = {"white": 0.002252, "cream": 0.0025, "color": 0.002347}
+_LENGTH = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(in|mm|cm|pt)\s*$")
+_HEX = r"^#[0-9a-fA-F]{6}$"
+
+
+def parse_length(value: Any) -> Any:
+    """Turn `0.125`, `"0.125in"`, `"3mm"`, `"9pt"` into inches; leave anything else to fail."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        match = _LENGTH.match(value)
+        if not match:
+            raise ValueError(f"{value!r} is not a length; write e.g. 0.125, '0.125in', '3mm'")
+        number, unit = match.groups()
+        return float(number) * POINTS_PER[unit] / 72.0
+    return value
+
+
+Length = Annotated[
+    float,
+    BeforeValidator(parse_length),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "description": "inches"},
+                {"type": "string", "pattern": r"^\d+(\.\d+)?\s*(in|mm|cm|pt)$"},
+            ]
+        }
+    ),
+]
+Color = Annotated[str, Field(pattern=_HEX, description="Hex colour, e.g. '#1b1b1b'.")]
+
+
+class Trim(Strict):
+    """Finished page size after cutting, without bleed."""
+
+    width: Length = Field(gt=0, le=48, description="Trim width (inches or with a unit).")
+    height: Length = Field(gt=0, le=48, description="Trim height (inches or with a unit).")
+
+
+def parse_trim(value: Any) -> Any:
+    """Accept a preset name such as '8.5x8.5' besides an explicit {width, height}."""
+    if isinstance(value, str):
+        if value not in TRIM_PRESETS:
+            names = ", ".join(TRIM_PRESETS)
+            raise ValueError(
+                f"unknown trim preset {value!r}; use one of {names} or {{width, height}}"
+            )
+        width, height = TRIM_PRESETS[value]
+        return {"width": width, "height": height}
+    return value
+
+
+TrimField = Annotated[
+    Trim,
+    BeforeValidator(parse_trim),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"enum": list(TRIM_PRESETS)},
+                {
+                    "type": "object",
+                    "properties": {"width": {}, "height": {}},
+                    "required": ["width", "height"],
+                    "additionalProperties": False,
+                },
+            ]
+        }
+    ),
+]
+
+
+class Fonts(Strict):
+    """One family for the whole book keeps it calm; the files must ship with artfarm or the book."""
+
+    family: str = Field(
+        default=DEFAULT_FONT,
+        min_length=1,
+        description="Font family name as the font file names it (Atkinson Hyperlegible ships).",
+    )
+    files: list[str] = Field(
+        default_factory=list,
+        description="Extra .ttf/.otf files inside the book (e.g. fonts/Andika-Regular.ttf).",
+    )
+    size: float = Field(default=22, ge=6, le=96, description="Story text size in points.")
+    min_size: float = Field(
+        default=14, ge=6, le=96, description="Shrink-to-fit stops here; below it layout fails."
+    )
+    color: Color = Field(default="#1b1b1b", description="Story text colour.")
+    title_size: float = Field(default=44, ge=8, le=160, description="Title page size in points.")
+    leading: float = Field(default=0.55, ge=0.1, le=2, description="Line gap in em.")
+
+
+PageKind = Literal["title", "dedication", "story", "end"]
+
+
+class StoryPage(Strict):
+    """One story page: its art comes from `pages/NNNN/`, its text is set here."""
+
+    page: int = Field(ge=1, le=9999, description="Page number; art is read from pages/NNNN/.")
+    text: str = Field(
+        default="", max_length=2000, description="Story text; blank lines split paragraphs."
+    )
+    placement: Literal["top", "bottom", "left", "right", "over"] = Field(
+        default="bottom",
+        description="Where the text sits inside the safe area; 'over' centres it on the art.",
+    )
+    style: Literal["panel", "outline", "plain"] = Field(
+        default="panel",
+        description="panel: a box behind the text; outline: a halo around the letters.",
+    )
+    panel_color: Color = Field(default="#ffffff", description="Colour of the panel or halo.")
+    panel_opacity: float = Field(default=0.8, ge=0, le=1, description="0 clear … 1 opaque.")
+    align: Literal["left", "center", "right"] = Field(
+        default="center", description="Text alignment."
+    )
+    spread: bool = Field(
+        default=False,
+        description="Art spans two facing pages (needs an even, left-hand page to start).",
+    )
+    text_side: Literal["left", "right"] = Field(
+        default="left", description="For a spread: which of the two pages carries the text."
+    )
+
+
+class Cover(Strict):
+    """Front, spine and back of the cover wrap."""
+
+    art: int | str | None = Field(
+        default=None,
+        description="Front art: a story page number, or an image path inside the book.",
+    )
+    back_art: int | str | None = Field(
+        default=None, description="Back art (page number or path); none → background colour."
+    )
+    front_text: str | None = Field(default=None, description="Replaces the title on the front.")
+    back_text: str = Field(default="", max_length=1500, description="Blurb on the back.")
+    spine_text: str | None = Field(
+        default=None, description="Spine text (default: title — author), shown if the spine fits."
+    )
+    background: Color = Field(default="#f4efe6", description="Cover colour where no art is.")
+
+
+class Printer(Strict):
+    """What the print shop accepts; preflight checks against it."""
+
+    name: str = Field(default="KDP", description="For the report only.")
+    min_pages: int = Field(default=24, ge=2, description="Fewer interior pages → a warning.")
+    min_ppi: int = Field(default=300, ge=72, description="Effective resolution required.")
+    min_spine_text_in: float = Field(
+        default=0.25, ge=0, description="Spine text only on a spine at least this wide (inches)."
+    )
+
+
+class LayoutSpec(Strict):
+    """Everything the layout step needs besides the art. See the module docstring for an example."""
+
+    title: str = Field(min_length=1, max_length=200, description="Book title (title page, cover).")
+    subtitle: str | None = Field(default=None, max_length=200)
+    author: str | None = Field(default=None, max_length=200)
+    trim: TrimField = Field(
+        default_factory=lambda: Trim(width=8.5, height=8.5),
+        description="Preset (8.5x8.5, 8x10, 8.5x11, 8x8, 10x8) or {width, height}.",
+    )
+    bleed: Length = Field(default=0.125, ge=0, le=1, description="Art beyond the trim, per edge.")
+    safe_margin: Length = Field(
+        default=0.5, ge=0, le=4, description="Text stays this far inside the trim edge."
+    )
+    gutter: Length = Field(
+        default=0.25,
+        ge=0,
+        le=2,
+        description="Extra margin at the binding edge, added to safe_margin.",
+    )
+    paper: Literal["white", "cream", "color"] = Field(
+        default="white", description="Paper stock; sets the spine caliper per page."
+    )
+    fonts: Fonts = Field(default_factory=Fonts)
+    dedication: str | None = Field(default=None, max_length=500)
+    end_text: str = Field(default="The End", max_length=200, description="Text of the end page.")
+    order: list[PageKind] = Field(
+        default_factory=lambda: ["title", "dedication", "story", "end"],
+        description="Order of the interior; 'dedication' is skipped when there is none.",
+    )
+    page_numbers: bool = Field(default=True, description="Print folios on story pages.")
+    pages: list[StoryPage] = Field(
+        default_factory=list, description="Story pages in reading order."
+    )
+    cover: Cover = Field(default_factory=Cover)
+    printer: Printer = Field(default_factory=Printer)
+
+    def story(self, page: int) -> StoryPage:
+        return next(p for p in self.pages if p.page == page)
+
+
+def load_layout_spec(path: str | Path) -> LayoutSpec:
+    """Read and validate book.yaml, raising one ArtfarmError that lists every problem found."""
+    path = Path(path)
+    data = read_yaml(path)
+    if not isinstance(data, dict):
+        raise ArtfarmError.single(
+            str(path), "", "book.yaml must be a mapping (key: value)", "start with `title: ...`"
+        )
+    spec = parse_model(LayoutSpec, data, path, "layout")
+    problems = consistency_problems(spec, str(path))
+    if problems:
+        raise ArtfarmError(problems)
+    return spec
+
+
+def consistency_problems(spec: LayoutSpec, file: str) -> list[Problem]:
+    """Rules that span fields: unique pages, a sane text size range, order without repeats."""
+    problems: list[Problem] = []
+    seen: dict[int, int] = {}
+    for i, page in enumerate(spec.pages):
+        if page.page in seen:
+            problems.append(
+                Problem(
+                    file,
+                    f"pages[{i}].page",
+                    f"page {page.page} is listed twice (also pages[{seen[page.page]}])",
+                    "give each story page its own number",
+                )
+            )
+        seen.setdefault(page.page, i)
+    if spec.fonts.min_size > spec.fonts.size:
+        problems.append(
+            Problem(
+                file,
+                "fonts.min_size",
+                f"min_size {spec.fonts.min_size} is larger than size {spec.fonts.size}",
+                "make min_size at most size",
+            )
+        )
+    repeated = sorted({k for k in spec.order if spec.order.count(k) > 1})
+    if repeated:
+        problems.append(
+            Problem(file, "order", f"{', '.join(repeated)} listed more than once", "list each once")
+        )
+    if "story" not in spec.order:
+        problems.append(Problem(file, "order", "'story' is missing", "add 'story' to order"))
+    margin = spec.safe_margin + spec.gutter
+    if 2 * margin >= min(spec.trim.width, spec.trim.height):
+        problems.append(
+            Problem(
+                file,
+                "safe_margin",
+                "safe margin and gutter leave no room for text",
+                "use a smaller safe_margin or gutter",
+            )
+        )
+    return problems
