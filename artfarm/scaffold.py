@@ -11,6 +11,7 @@ from artfarm.atomic import write_json, write_text
 from artfarm.book import Book
 from artfarm.problems import ArtfarmError
 from artfarm.renderspec import BOOK_ID_PATTERN
+from artfarm.stylepack import load_style_pack
 
 BOOK_FOLDERS = (
     "bible/style_refs",
@@ -34,6 +35,7 @@ def new_book(books_dir: Path, book_id: str, style_pack: str, title: str | None =
         raise ArtfarmError.single(
             str(root), "", "the book already exists", "choose another id or edit that book"
         )
+    pack = load_style_pack(Book(root).style_pack_dir(style_pack))
     for folder in BOOK_FOLDERS:
         (root / folder).mkdir(parents=True, exist_ok=True)
     config = {
@@ -44,7 +46,7 @@ def new_book(books_dir: Path, book_id: str, style_pack: str, title: str | None =
             "draft": {"checkpoint": "sketch_draft_v1.safetensors"},
             "final": {"checkpoint": "sketch_final_v1.safetensors"},
             "upscaler": None,
-            "loras": [],
+            "loras": [lora.name for lora in pack.spec.loras],
         },
     }
     write_text(root / "book_config.yaml", yaml.safe_dump(config, sort_keys=False))
