@@ -1,0 +1,12 @@
+"""The render pipeline's logic, one module per concept; Snakemake rules only call into it.
+
+manifest     what each stage leaves behind: outputs with sha256, jobs with full provenance
+render_cache content-addressed outputs by request hash: never pay GPU time twice
+lease        which ComfyUI server (and queue slot) a job may use
+stages       draft / refine / final / print: compile → cache or GPU → manifest
+selection    the draft-review gate: stale checks, copies of the chosen drafts
+contact_sheet  candidates in a grid, sized for a vision model to read
+reviewing    `artfarm review`: writing and checking review.json
+todo         `artfarm next`: the agent's to-do list
+dagparams    the content hashes rules carry as params (what makes a job re-run)
+"""

@@ -1,0 +1,265 @@
+"""Reviews: check a review.json against the images it judges, and write one for the agent.
+
+The same checks guard `artfarm review` and a hand-written review.json: ids that exist, a
+reason for every rejected image, masks inside the image, and the hash of the images judged.
+A review never disappears: before one is replaced, the old text is appended to
+`review.history.jsonl` beside it.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+from PIL import Image
+
+from artfarm.atomic import canonical_json, write_text
+from artfarm.book import Book
+from artfarm.documents import load_json_model
+from artfarm.pipeline.manifest import StageManifest, read_manifest
+from artfarm.problems import ArtfarmError, Problem
+from artfarm.review import (
+    BoxMask,
+    DraftReview,
+    ImageMask,
+    InpaintFix,
+    PolygonMask,
+    RefineReview,
+    Review,
+)
+from artfarm.safepath import PathEscape, resolve_inside
+
+AUTO_REVIEWER = "artfarm review --auto"
+AUTO_RULE = "automatic rule: the first {what} in id order is chosen, every other one rejected"
+
+
+def load_review(book: Book, page: int) -> Review | None:
+    path = book.review_path(page)
+    if not path.is_file():
+        return None
+    review = load_json_model(Review, path, "review")
+    if review.book_id != book.id or review.page != page:
+        raise ArtfarmError.single(
+            str(path),
+            "page",
+            f"review is for {review.book_id} page {review.page}",
+            f"set book_id to {book.id!r} and page to {page}",
+        )
+    return review
+
+
+def draft_problems(review: DraftReview, drafts: StageManifest, file: str) -> list[Problem]:
+    ids = set(drafts.ids())
+    problems = [
+        Problem(
+            file,
+            f"draft.selected[{i}]",
+            f"{cid} is not a draft of this page",
+            f"use one of {', '.join(sorted(ids))}",
+        )
+        for i, cid in enumerate(review.selected)
+        if cid not in ids
+    ]
+    problems += [
+        Problem(file, f"draft.rejected.{cid}", f"{cid} is not a draft of this page", "remove it")
+        for cid in review.rejected
+        if cid not in ids
+    ]
+    missing = sorted(ids - set(review.selected) - set(review.rejected))
+    if missing:
+        problems.append(
+            Problem(
+                file,
+                "draft.rejected",
+                f"no reason given for rejecting {', '.join(missing)}",
+                "give each candidate not selected a reason in draft.rejected",
+            )
+        )
+    return problems
+
+
+def refine_problems(
+    book: Book, review: RefineReview, variants: StageManifest, page_dir: Path, file: str
+) -> list[Problem]:
+    ids = set(variants.ids())
+    problems = []
+    if review.final not in ids:
+        problems.append(
+            Problem(
+                file,
+                "refine.final",
+                f"{review.final} is not a variant of this page",
+                f"use one of {', '.join(sorted(ids))}",
+            )
+        )
+    problems += [
+        Problem(file, f"refine.rejected.{vid}", f"{vid} is not a variant of this page", "remove it")
+        for vid in review.rejected
+        if vid not in ids
+    ]
+    chosen = variants.output(review.final)
+    if chosen is not None:
+        for i, fix in enumerate(review.fixes):
+            problems += mask_problems(book, fix, (chosen.width, chosen.height), file, i)
+    return problems
+
+
+def mask_problems(
+    book: Book, fix: InpaintFix, size: tuple[int, int], file: str, index: int
+) -> list[Problem]:
+    width, height = size
+    field = f"refine.fixes[{index}].mask"
+    mask = fix.mask
+    inside = f"keep it inside the {width}×{height} image"
+    if isinstance(mask, BoxMask):
+        if mask.x + mask.width > width or mask.y + mask.height > height:
+            return [Problem(file, field, "box reaches outside the image", inside)]
+    elif isinstance(mask, PolygonMask):
+        if any(not (0 <= x <= width and 0 <= y <= height) for x, y in mask.points):
+            return [Problem(file, field, "a polygon point lies outside the image", inside)]
+    elif isinstance(mask, ImageMask):
+        try:
+            path = resolve_inside(book.root, mask.path)
+        except PathEscape as err:
+            return [Problem(file, f"{field}.path", str(err), "use a path inside the book")]
+        if not path.is_file():
+            return [
+                Problem(
+                    file, f"{field}.path", f"{mask.path!r} does not exist", "add the mask image"
+                )
+            ]
+        with Image.open(path) as image:
+            if image.size != size:
+                return [
+                    Problem(
+                        file,
+                        f"{field}.path",
+                        f"mask is {image.width}×{image.height}",
+                        f"make it {width}×{height}, the size of the judged variant",
+                    )
+                ]
+    return []
+
+
+def stale_problem(file: str, section: str, judged: str, current: str, sheet: Path) -> Problem:
+    return Problem(
+        file,
+        f"{section}.{'drafts_sha256' if section == 'draft' else 'variants_sha256'}",
+        f"the {section} review is stale: it judged images {judged[:12]}…, they are now "
+        f"{current[:12]}… (spec edited or model swapped)",
+        f"look at {sheet} again and re-review with `artfarm review ... {section} ...`",
+    )
+
+
+def save_review(book: Book, page: int, review: Review) -> Path:
+    """Write review.json atomically, keeping the previous text in review.history.jsonl."""
+    path = book.review_path(page)
+    if path.is_file():
+        old = path.read_text(encoding="utf-8")
+        with open(path.with_name("review.history.jsonl"), "a", encoding="utf-8") as history:
+            history.write(json.dumps({"replaced_at": now().isoformat(), "text": old}) + "\n")
+    return write_text(path, canonical_json(review.model_dump(mode="json", exclude_none=True)))
+
+
+def now() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def review_drafts(
+    book: Book,
+    page: int,
+    *,
+    selected: list[str],
+    rejected: dict[str, str],
+    rationale: str,
+    reviewer: str,
+    automatic: bool = False,
+) -> Path:
+    drafts = read_manifest(book.page_dir(page) / "draft")
+    section = DraftReview(
+        drafts_sha256=drafts.images_sha256,
+        selected=selected,
+        rejected=rejected,
+        rationale=rationale,
+        reviewer=reviewer,
+        automatic=automatic,
+        reviewed_at=now(),
+    )
+    file = str(book.review_path(page))
+    problems = draft_problems(section, drafts, file)
+    if problems:
+        raise ArtfarmError(problems)
+    old = load_review(book, page)
+    keep_refine = old is not None and old.draft is not None and old.draft.selected == selected
+    review = Review(
+        book_id=book.id, page=page, draft=section, refine=old.refine if keep_refine else None
+    )
+    return save_review(book, page, review)
+
+
+def review_refine(
+    book: Book,
+    page: int,
+    *,
+    final: str,
+    rejected: dict[str, str],
+    fixes: list[InpaintFix],
+    rationale: str,
+    reviewer: str,
+    automatic: bool = False,
+) -> Path:
+    old = load_review(book, page)
+    if old is None or old.draft is None:
+        raise ArtfarmError.single(
+            str(book.review_path(page)),
+            "draft",
+            "the drafts are not reviewed yet",
+            "review the drafts first (`artfarm review ... draft`)",
+        )
+    variants = read_manifest(book.page_dir(page) / "refine")
+    section = RefineReview(
+        variants_sha256=variants.images_sha256,
+        final=final,
+        rejected=rejected,
+        fixes=fixes,
+        rationale=rationale,
+        reviewer=reviewer,
+        automatic=automatic,
+        reviewed_at=now(),
+    )
+    problems = refine_problems(
+        book, section, variants, book.page_dir(page), str(book.review_path(page))
+    )
+    if problems:
+        raise ArtfarmError(problems)
+    return save_review(book, page, old.model_copy(update={"refine": section}))
+
+
+def auto_review_drafts(book: Book, page: int) -> Path:
+    ids = read_manifest(book.page_dir(page) / "draft").ids()
+    chosen = ids[0]
+    return review_drafts(
+        book,
+        page,
+        selected=[chosen],
+        rejected={cid: "not chosen by the automatic rule" for cid in ids if cid != chosen},
+        rationale=AUTO_RULE.format(what="draft"),
+        reviewer=AUTO_REVIEWER,
+        automatic=True,
+    )
+
+
+def auto_review_refine(book: Book, page: int) -> Path:
+    ids = read_manifest(book.page_dir(page) / "refine").ids()
+    chosen = ids[0]
+    return review_refine(
+        book,
+        page,
+        final=chosen,
+        rejected={vid: "not chosen by the automatic rule" for vid in ids if vid != chosen},
+        fixes=[],
+        rationale=AUTO_RULE.format(what="variant"),
+        reviewer=AUTO_REVIEWER,
+        automatic=True,
+    )

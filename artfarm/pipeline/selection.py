@@ -1,0 +1,108 @@
+"""The review gates: nothing is refined or finalised from a missing or stale review.
+
+`select_drafts` copies the drafts the review chose into `selected/` (hard links), after checking
+the review against the draft manifest. `refine_review_for` is the same gate for the final pick.
+Both fail with one message naming the page, the contact sheet to look at and the command to run.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from artfarm.book import Book
+from artfarm.pipeline.manifest import (
+    OutputFile,
+    StageManifest,
+    images_identity,
+    read_manifest,
+    write_manifest,
+)
+from artfarm.pipeline.render_cache import place
+from artfarm.pipeline.reviewing import (
+    draft_problems,
+    load_review,
+    refine_problems,
+    stale_problem,
+)
+from artfarm.problems import ArtfarmError, Problem
+from artfarm.review import DraftReview, RefineReview
+
+
+def awaiting(book: Book, page: int, stage: str) -> ArtfarmError:
+    folder = "draft" if stage == "draft" else "refine"
+    sheet = book.page_dir(page) / folder / "contact_sheet.png"
+    what = (
+        "--select cNN [--select cNN] --reject-rest REASON"
+        if stage == "draft"
+        else ("--final cNN-vK --reject-rest REASON")
+    )
+    return ArtfarmError.single(
+        str(book.review_path(page)),
+        stage,
+        f"page {page:04d} waits for its {stage} review (look at {sheet})",
+        f"run `artfarm review {book.root} {page} {stage} {what} --rationale TEXT`",
+    )
+
+
+def draft_review_for(book: Book, page: int, drafts: StageManifest) -> DraftReview:
+    review = load_review(book, page)
+    if review is None or review.draft is None:
+        raise awaiting(book, page, "draft")
+    file = str(book.review_path(page))
+    if review.draft.drafts_sha256 != drafts.images_sha256:
+        sheet = book.page_dir(page) / "draft" / "contact_sheet.png"
+        raise ArtfarmError(
+            stale_problem(file, "draft", review.draft.drafts_sha256, drafts.images_sha256, sheet)
+        )
+    problems = draft_problems(review.draft, drafts, file)
+    if problems:
+        raise ArtfarmError(problems)
+    return review.draft
+
+
+def refine_review_for(book: Book, page: int, variants: StageManifest) -> RefineReview:
+    review = load_review(book, page)
+    if review is None or review.refine is None:
+        raise awaiting(book, page, "refine")
+    file = str(book.review_path(page))
+    if review.refine.variants_sha256 != variants.images_sha256:
+        sheet = book.page_dir(page) / "refine" / "contact_sheet.png"
+        raise ArtfarmError(
+            stale_problem(
+                file, "refine", review.refine.variants_sha256, variants.images_sha256, sheet
+            )
+        )
+    problems: list[Problem] = refine_problems(
+        book, review.refine, variants, book.page_dir(page), file
+    )
+    if problems:
+        raise ArtfarmError(problems)
+    return review.refine
+
+
+def select_drafts(book: Book, page: int, params: str) -> Path:
+    """Gate + copy: selected/<id>.png for each chosen draft, then selected/manifest.json."""
+    page_dir = book.page_dir(page)
+    drafts = read_manifest(page_dir / "draft")
+    review = draft_review_for(book, page, drafts)
+    out_dir = page_dir / "selected"
+    outputs: list[OutputFile] = []
+    for cid in review.selected:
+        chosen = drafts.output(cid)
+        assert chosen is not None  # draft_problems checked the ids
+        place(page_dir / "draft" / chosen.file, out_dir / chosen.file)
+        outputs.append(chosen.model_copy(update={"source": cid}))
+    for stray in out_dir.glob("c*.png"):
+        if stray.name not in {o.file for o in outputs}:
+            stray.unlink()
+    manifest = StageManifest(
+        stage="selected",
+        book_id=book.id,
+        page=page,
+        spec=drafts.spec,
+        params=params,
+        outputs=outputs,
+        images_sha256=images_identity(outputs),
+        notes={"rationale": review.rationale, "reviewer": review.reviewer},
+    )
+    return write_manifest(out_dir, manifest)
