@@ -1,0 +1,471 @@
+"""Compile one stage of one page into the exact ComfyUI graph to submit, and its identity.
+
+    compile_stage(book, page, "draft")                                   spec → N candidates
+    compile_stage(book, page, "refine", image=path, candidate="c03")      draft → variants
+    compile_stage(book, page, "inpaint", image=path, fix=fix, fix_index=0) one review fix
+    compile_stage(book, page, "upscale", image=path)                      final → print size
+
+Values come from the spec (prompts, seed, counts), the style pack's tier (sampler settings,
+LoRAs, ControlNet) and the book (model pins, sizes). The request — graph with uploads and
+models replaced by their sha256, ids canonicalised — is the render's identity: its hash names
+the job, the output folder prefix and the cache entry.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+
+from artfarm.book import Book
+from artfarm.contenthash import sha256_file, sha256_json
+from artfarm.masks import render_mask, save_mask
+from artfarm.modelstore import ModelRef, ModelStore, book_pins, verified_hashes
+from artfarm.problems import ArtfarmError, Problem
+from artfarm.prompts import Prompts, compile_prompts, tidy
+from artfarm.renderspec import RenderSpec
+from artfarm.review import InpaintFix
+from artfarm.seeds import stage_seed
+from artfarm.settings import load_settings
+from artfarm.stylepack import Tier
+from artfarm.workflow import (
+    Graph,
+    Template,
+    bypass,
+    canonical_graph,
+    fill_slots,
+    insert_loras,
+    insert_vae,
+    load_template,
+    missing_nodes,
+    prune_unreachable,
+)
+
+STAGES = ("draft", "refine", "inpaint", "upscale")
+TEMPLATES = {"draft": "draft", "refine": "refine", "inpaint": "inpaint", "upscale": "upscale_print"}
+REQUEST_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Outputs:
+    """What the job must produce: `count` images of `width`×`height`."""
+
+    count: int
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
+class CompiledJob:
+    stage: str
+    template: Path
+    graph: Graph
+    inputs: dict[str, Path]
+    request: dict[str, Any]
+    request_hash: str
+    outputs: Outputs
+    seed: int
+    filename_prefix: str
+
+    def check(self, object_info: Mapping[str, Any], server: str = "server") -> None:
+        """Refuse the job before submitting: nodes the server lacks (with their pack), bad inputs."""
+        problems = missing_nodes(self.graph, object_info, str(self.template))
+        if problems:
+            raise ArtfarmError(problems)
+        from artfarm.comfy.objectinfo import validate_graph
+
+        errors = validate_graph(self.graph, object_info)
+        if errors:
+            raise ArtfarmError(e.problem(server) for e in errors)
+
+
+@dataclass
+class _Plan:
+    """What a stage decides before the graph is built."""
+
+    template: str
+    values: dict[str, dict[str, Any]]
+    checkpoint: ModelRef
+    vae: ModelRef | None
+    seed: int
+    seed_source: str
+    outputs: Outputs
+    inputs: dict[str, Path] = field(default_factory=dict)
+    extra_models: list[ModelRef] = field(default_factory=list)
+    optional: set[str] = field(default_factory=set)
+    remove: list[tuple[str, str]] = field(default_factory=list)  # (title, input to pass through)
+    controlnet: bool = False
+
+
+@dataclass(frozen=True)
+class _Page:
+    book: Book
+    page: int
+    spec: RenderSpec
+    prompts: Prompts
+    workdir: Path
+
+
+def compile_stage(
+    book: Book,
+    page: int,
+    stage: str,
+    *,
+    store: ModelStore | None = None,
+    template: str | None = None,
+    workflows_dir: Path | None = None,
+    workdir: Path | None = None,
+    **stage_args: Any,
+) -> CompiledJob:
+    """The exact graph for `stage` of `page`, its uploads and its request (see module doc).
+
+    `template` picks another workflow file (e.g. "variants/draft_ipadapter"); `workdir` is
+    where artfarm writes files it makes for the job (inpaint masks; default: the page folder).
+    """
+    if stage not in STAGES:
+        raise ArtfarmError.single(
+            "stage", "", f"unknown stage {stage!r}", f"use one of: {', '.join(STAGES)}"
+        )
+    store = store or ModelStore(load_settings().models_path)
+    spec = book.load_spec(page)
+    prompts = compile_prompts(
+        spec, book.style_pack, book.bible, book.templates_dir, str(book.spec_path(page))
+    )
+    ctx = _Page(book, page, spec, prompts, workdir or book.page_dir(page) / "masks")
+    plan = _PLANNERS[stage](ctx, **stage_args)
+    tmpl = load_template(template or plan.template, workflows_dir)
+    _drop_absent_optional(plan, tmpl)
+    loras = _pack_loras(book)
+    models = [plan.checkpoint, *([plan.vae] if plan.vae else []), *plan.extra_models]
+    models += [ModelRef("loras", name) for name, _, _ in loras]
+    if plan.controlnet:
+        models.append(ModelRef("controlnet", book.config.models.controlnet or ""))
+    hashes = verified_hashes(book, store, models)
+    graph = _build_graph(ctx, tmpl, plan, loras)
+    return _finish(ctx, stage, tmpl, plan, graph, hashes)
+
+
+def _drop_absent_optional(plan: _Plan, tmpl: Template) -> None:
+    """Optional slots (a variant's style reference) count only when the template has them."""
+    present = tmpl.slots()
+    for title in plan.optional - set(present):
+        plan.values.pop(title, None)
+        plan.inputs.pop(title, None)
+
+
+def _build_graph(ctx: _Page, tmpl: Template, plan: _Plan, loras) -> Graph:
+    tmpl = _without(tmpl, plan.remove)
+    graph, problems = fill_slots(tmpl, plan.values, plan.optional)
+    if problems:
+        raise ArtfarmError(problems)
+    slots = {t: n for t, n in tmpl.slots().items()}
+    loader = slots["checkpoint"]
+    if plan.vae:
+        insert_vae(graph, loader, plan.vae.name)
+    insert_loras(graph, loader, loras)
+    if plan.controlnet:
+        _insert_controlnet(ctx.book, graph, slots["sampler"], slots["scale"])
+    return graph
+
+
+def _without(tmpl: Template, remove: list[tuple[str, str]]) -> Template:
+    """The template with optional nodes bypassed (e.g. the upscale model when none is pinned)."""
+    if not remove:
+        return tmpl
+    graph = copy.deepcopy(tmpl.graph)
+    slots = tmpl.slots()
+    for title, through in remove:
+        if title not in slots:
+            raise ArtfarmError.single(
+                str(tmpl.path), title, f"the template has no node titled {title!r}", "restore it"
+            )
+        bypass(graph, slots[title], through)
+    outputs = [
+        n for n, node in graph.items() if node["class_type"] in ("SaveImage", "PreviewImage")
+    ]
+    prune_unreachable(graph, outputs)
+    return Template(tmpl.name, tmpl.path, graph)
+
+
+def _finish(ctx, stage, tmpl: Template, plan: _Plan, graph: Graph, hashes) -> CompiledJob:
+    uploads = {title: sha256_file(path) for title, path in plan.inputs.items()}
+    slots = {t: n for t, n in Template(tmpl.name, tmpl.path, graph).slots().items()}
+    for title, path in plan.inputs.items():
+        graph[slots[title]]["inputs"]["image"] = f"{uploads[title][:16]}{path.suffix or '.png'}"
+    identity = copy.deepcopy(graph)
+    for title in plan.inputs:
+        identity[slots[title]]["inputs"]["image"] = f"sha256:{uploads[title]}"
+    identity[slots["save"]]["inputs"]["filename_prefix"] = ""
+    request = {
+        "artfarm_request": REQUEST_VERSION,
+        "stage": stage,
+        "graph": canonical_graph(identity),
+        "models": dict(sorted(hashes.items())),
+        "uploads": dict(sorted(uploads.items())),
+        "seeds": {
+            "sampler": plan.seed,
+            "spec_seed": ctx.spec.seed,
+            "derived_from": f"{stage}:{plan.seed_source}" if stage != "draft" else "spec",
+        },
+        "outputs": {
+            "count": plan.outputs.count,
+            "width": plan.outputs.width,
+            "height": plan.outputs.height,
+        },
+    }
+    request_hash = sha256_json(request)
+    prefix = f"artfarm/{ctx.book.id}/{ctx.page:04d}/{stage}/{request_hash[:16]}"
+    graph[slots["save"]]["inputs"]["filename_prefix"] = prefix
+    return CompiledJob(
+        stage=stage,
+        template=tmpl.path,
+        graph=graph,
+        inputs=dict(plan.inputs),
+        request=request,
+        request_hash=request_hash,
+        outputs=plan.outputs,
+        seed=plan.seed,
+        filename_prefix=prefix,
+    )
+
+
+# ------------------------------------------------------------------------------- stage planners
+
+
+def _sampler(tier: Tier, seed: int, denoise: float | None = None) -> dict[str, Any]:
+    return {
+        "seed": seed,
+        "steps": tier.steps,
+        "cfg": float(tier.cfg),
+        "sampler_name": tier.sampler,
+        "scheduler": tier.scheduler,
+        "denoise": float(tier.denoise if denoise is None else denoise),
+    }
+
+
+def _common(checkpoint: ModelRef, prompts: Prompts, tier: Tier, seed: int, **kw):
+    return {
+        "checkpoint": {"ckpt_name": checkpoint.name},
+        "positive": {"text": prompts.positive},
+        "negative": {"text": prompts.negative},
+        "sampler": _sampler(tier, seed, kw.get("denoise")),
+        "save": {"filename_prefix": "artfarm/pending"},
+    }
+
+
+def _tier_models(book: Book, tier: str) -> tuple[ModelRef, ModelRef | None]:
+    pins = book_pins(book)
+    return pins[f"{tier}_checkpoint"], pins.get(f"{tier}_vae")
+
+
+def _plan_draft(ctx: _Page) -> _Plan:
+    book, spec = ctx.book, ctx.spec
+    sizes = book.config.sizes
+    checkpoint, vae = _tier_models(book, "draft")
+    seed = stage_seed(spec.seed, "draft")
+    values = _common(checkpoint, ctx.prompts, book.style_pack.spec.tiers.draft, seed)
+    values["latent"] = {
+        "width": sizes.draft_width,
+        "height": sizes.draft_height,
+        "batch_size": spec.candidates,
+    }
+    plan = _Plan(
+        "draft",
+        values,
+        checkpoint,
+        vae,
+        seed,
+        "spec",
+        Outputs(spec.candidates, sizes.draft_width, sizes.draft_height),
+        optional={"style_ref"},
+    )
+    if spec.refs.style:
+        from artfarm.safepath import resolve_inside
+
+        plan.values["style_ref"] = {"image": "style_ref.png"}
+        plan.inputs["style_ref"] = resolve_inside(book.root, spec.refs.style[0])
+    return plan
+
+
+def _plan_refine(ctx: _Page, *, image: Path, candidate: str) -> _Plan:
+    book, spec = ctx.book, ctx.spec
+    sizes = book.config.sizes
+    checkpoint, vae = _tier_models(book, "final")
+    seed = stage_seed(spec.seed, "refine", candidate)
+    values = _common(checkpoint, ctx.prompts, book.style_pack.spec.tiers.refine, seed)
+    values["init_image"] = {"image": "draft.png"}
+    values["scale"] = {"width": sizes.final_width, "height": sizes.final_height}
+    values["batch"] = {"amount": spec.refine_variants}
+    return _Plan(
+        "refine",
+        values,
+        checkpoint,
+        vae,
+        seed,
+        candidate,
+        Outputs(spec.refine_variants, sizes.final_width, sizes.final_height),
+        inputs={"init_image": _existing(image, "image")},
+        controlnet=_uses_controlnet(book),
+    )
+
+
+def _plan_inpaint(
+    ctx: _Page, *, image: Path, fix: InpaintFix, fix_index: int, source: str = "final"
+) -> _Plan:
+    book, spec = ctx.book, ctx.spec
+    tier = book.style_pack.spec.tiers.inpaint
+    checkpoint, vae = _tier_models(book, "final")
+    image = _existing(image, "image")
+    with Image.open(image) as img:
+        size = img.size
+    mask = render_mask(
+        fix,
+        size,
+        tier.feather,
+        book.root,
+        str(book.review_path(ctx.page)),
+        f"refine.fixes[{fix_index}].mask",
+    )
+    mask_path = save_mask(mask, ctx.workdir / f"fix{fix_index:02d}-{source}.png")
+    seed = stage_seed(spec.seed, "inpaint", f"{source}:{fix_index}")
+    prompts = Prompts(_inpaint_positive(ctx, fix), ctx.prompts.negative)
+    values = _common(checkpoint, prompts, tier, seed, denoise=fix.denoise)
+    values["init_image"] = {"image": "image.png"}
+    values["mask"] = {"image": "mask.png", "channel": "red"}
+    values["inpaint_encode"] = {"grow_mask_by": tier.grow_mask_by}
+    return _Plan(
+        "inpaint",
+        values,
+        checkpoint,
+        vae,
+        seed,
+        f"{source}:{fix_index}",
+        Outputs(1, size[0] // 8 * 8, size[1] // 8 * 8),
+        inputs={"init_image": image, "mask": mask_path},
+    )
+
+
+def _inpaint_positive(ctx: _Page, fix: InpaintFix) -> str:
+    """The fix prompt plus the page's global constraint words (e.g. 'kid-friendly')."""
+    known = ctx.book.style_pack.spec.constraints
+    words = [known[c].positive for c in ctx.spec.constraints if c in known and known[c].positive]
+    return tidy(", ".join([fix.prompt, *words]))
+
+
+def _plan_upscale(ctx: _Page, *, image: Path, source: str = "final") -> _Plan:
+    book, spec = ctx.book, ctx.spec
+    tier = book.style_pack.spec.tiers.upscale
+    checkpoint, vae = _tier_models(book, "final")
+    image = _existing(image, "image")
+    with Image.open(image) as img:
+        width, height = img.size
+    scale = book.config.sizes.print_scale
+    target = (_multiple_of_8(width * scale), _multiple_of_8(height * scale))
+    seed = stage_seed(spec.seed, "upscale", source)
+    values = _common(checkpoint, ctx.prompts, tier, seed)
+    values["init_image"] = {"image": "final.png"}
+    values["scale"] = {"width": target[0], "height": target[1]}
+    values["encode"] = {"tile_size": max(64, tier.tile_size // 64 * 64)}
+    values["decode"] = {"tile_size": tier.tile_size}
+    plan = _Plan(
+        "upscale_print",
+        values,
+        checkpoint,
+        vae,
+        seed,
+        source,
+        Outputs(1, *target),
+        inputs={"init_image": image},
+    )
+    upscaler = book_pins(book).get("upscaler")
+    if upscaler:
+        values["upscale_model"] = {"model_name": upscaler.name}
+        values["model_upscale"] = {}
+        plan.extra_models.append(upscaler)
+    else:
+        plan.remove = [("model_upscale", "image")]
+    return plan
+
+
+_PLANNERS = {
+    "draft": _plan_draft,
+    "refine": _plan_refine,
+    "inpaint": _plan_inpaint,
+    "upscale": _plan_upscale,
+}
+
+
+# ------------------------------------------------------------------------------- helpers
+
+
+def _multiple_of_8(value: float) -> int:
+    return max(8, int(round(value / 8)) * 8)
+
+
+def _existing(path: Path | str, what: str) -> Path:
+    path = Path(path)
+    if not path.is_file():
+        raise ArtfarmError.single(
+            str(path), what, "the input image does not exist", "render it first"
+        )
+    return path
+
+
+def _pack_loras(book: Book) -> list[tuple[str, float, float]]:
+    """The pack's LoRAs, each of which the book must pin (a pack cannot add a model silently)."""
+    pinned = set(book.config.models.loras)
+    pack = book.style_pack
+    stray = [lora.name for lora in pack.spec.loras if lora.name not in pinned]
+    if stray:
+        raise ArtfarmError(
+            Problem(
+                str(book.config_path),
+                "models.loras",
+                f"style pack {pack.name!r} uses LoRA {name!r}, which the book does not pin",
+                f"add {name!r} to models.loras",
+            )
+            for name in stray
+        )
+    return [(lora.name, lora.strength_model, lora.strength_clip) for lora in pack.spec.loras]
+
+
+def _uses_controlnet(book: Book) -> bool:
+    wanted = book.style_pack.spec.controlnet
+    if wanted is None:
+        return False
+    if book.config.models.controlnet != wanted.model:
+        raise ArtfarmError.single(
+            str(book.config_path),
+            "models.controlnet",
+            f"style pack {book.style_pack.name!r} uses ControlNet {wanted.model!r}, "
+            f"the book pins {book.config.models.controlnet!r}",
+            f"set models.controlnet to {wanted.model!r}",
+        )
+    return True
+
+
+def _insert_controlnet(book: Book, graph: Graph, sampler: str, control_image: str) -> None:
+    """ControlNet from the scaled-up draft between the prompts and the refine sampler."""
+    from artfarm.workflow import add_node
+
+    cn = book.style_pack.spec.controlnet
+    assert cn is not None
+    inputs = graph[sampler]["inputs"]
+    loader = add_node(graph, "ControlNetLoader", "ControlNet", control_net_name=cn.model)
+    apply = add_node(
+        graph,
+        "ControlNetApplyAdvanced",
+        "Apply ControlNet",
+        positive=inputs["positive"],
+        negative=inputs["negative"],
+        control_net=[loader, 0],
+        image=[control_image, 0],
+        strength=float(cn.strength),
+        start_percent=float(cn.start_percent),
+        end_percent=float(cn.end_percent),
+    )
+    inputs["positive"], inputs["negative"] = [apply, 0], [apply, 1]
