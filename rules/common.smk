@@ -1,5 +1,45 @@
-# Shared helpers of the rules: book discovery, wildcard constraints, request hashes, gates.
+# Shared by every rule: config check, wildcard constraints, the script runner, input functions
+# for the agent-written review.json (never an output of any rule), and the content-hash params.
+
+import shlex
+import sys
+from pathlib import Path
+
+from snakemake.utils import validate
+
+from artfarm.pipeline import dagparams
+
+
+validate(config, str(Path(workflow.basedir) / "config" / "config.schema.json"))
+
 
 wildcard_constraints:
-    book="[a-z0-9_]+",
+    book=r"[a-z0-9_]+",
     page=r"\d{4}",
+
+
+PAGE = "books/{book}/pages/{page}"
+PYTHON = shlex.quote(sys.executable)
+SCRIPTS = Path(workflow.basedir) / "scripts"
+
+
+def script(name):
+    """The command line of scripts/<name>, run by this Snakemake's own Python."""
+    return f"{PYTHON} {shlex.quote(str(SCRIPTS / name))}"
+
+
+def review_if_written(wildcards):
+    """review.json when the agent has written it, else nothing: the gate job then waits.
+
+    ancient(): editing one section of the review must not re-run everything downstream;
+    the params of each rule carry the hash of the part it depends on.
+    """
+    path = Path(PAGE.format(**wildcards)) / "review.json"
+    return [ancient(str(path))] if path.exists() else []
+
+
+def print_todo_summary():
+    """After a failed run: one summary of what waits for the agent, book by book."""
+    from artfarm.pipeline.todo import summaries_for_books
+
+    print(summaries_for_books(Path("books")), file=sys.stderr)

@@ -6,14 +6,20 @@ and never more than 2048 px on the long side (what vision models take without do
 
 from __future__ import annotations
 
+import argparse
 import io
 import math
+import sys
 import textwrap
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
 from artfarm.atomic import write_bytes
+from artfarm.book import Book
+from artfarm.pipeline.manifest import read_manifest
+from artfarm.problems import ArtfarmError
+from artfarm.safepath import resolve_inside
 
 MAX_SIDE = 2048
 HEADER = 96
@@ -101,3 +107,32 @@ def paste_references(
         draw.text((x0, y), name, font=font(20), fill=(20, 20, 20))
         sheet.paste(thumb, (x0, y + 28))
         y += thumb.height + 40
+
+
+def page_sheet(book: Book, page: int, stage: str) -> Path:
+    """The contact sheet of a page's drafts or refined variants, with its character refs."""
+    folder = book.page_dir(page) / stage
+    manifest = read_manifest(folder)
+    spec = book.load_spec(page)
+    entries = book.bible.by_id()
+    references = []
+    for cid in spec.character_ids():
+        for sheet in entries[cid].sheets[:1] if cid in entries else []:
+            references.append((entries[cid].name, resolve_inside(book.root, sheet)))
+    images = [(o.id, folder / o.file) for o in manifest.outputs]
+    return make_contact_sheet(images, spec.scene, references, folder / "contact_sheet.png")
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="contact_sheet.py", description=__doc__.splitlines()[0])
+    parser.add_argument("stage", choices=["draft", "refine"])
+    parser.add_argument("book")
+    parser.add_argument("page", type=int)
+    args = parser.parse_args(argv)
+    try:
+        print(page_sheet(Book.open(args.book), args.page, args.stage))
+    except ArtfarmError as err:
+        for problem in err.problems:
+            print(f"error: {problem.line()}", file=sys.stderr)
+        return 1
+    return 0

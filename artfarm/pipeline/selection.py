@@ -28,6 +28,10 @@ from artfarm.problems import ArtfarmError, Problem
 from artfarm.review import DraftReview, RefineReview
 
 
+class AwaitingReview(ArtfarmError):
+    """Not a failure of the job: the page waits for the agent's review."""
+
+
 def awaiting(book: Book, page: int, stage: str) -> ArtfarmError:
     folder = "draft" if stage == "draft" else "refine"
     sheet = book.page_dir(page) / folder / "contact_sheet.png"
@@ -36,7 +40,7 @@ def awaiting(book: Book, page: int, stage: str) -> ArtfarmError:
         if stage == "draft"
         else ("--final cNN-vK --reject-rest REASON")
     )
-    return ArtfarmError.single(
+    return AwaitingReview.single(
         str(book.review_path(page)),
         stage,
         f"page {page:04d} waits for its {stage} review (look at {sheet})",

@@ -166,3 +166,18 @@ def write_failure(page_dir: Path, stage: str, problems: list[dict[str, str]]) ->
 
 def clear_failure(page_dir: Path, stage: str) -> None:
     (page_dir / ERRORS_DIR / f"{stage}.json").unlink(missing_ok=True)
+
+
+def summaries_for_books(books_dir: Path) -> str:
+    """The to-do summary of every book under `books_dir` (printed when a run stops)."""
+    parts = []
+    for folder in (
+        sorted(p for p in books_dir.iterdir() if p.is_dir()) if books_dir.is_dir() else []
+    ):
+        book = Book(folder)
+        if book.page_numbers():
+            try:
+                parts.append(render_summary(book, book_todo(book)))
+            except ArtfarmError as err:
+                parts.append(f"{folder}: {err}")
+    return "\n\n".join(parts)

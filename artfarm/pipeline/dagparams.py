@@ -1,0 +1,109 @@
+"""The `params:` of the render rules: content hashes that decide what re-runs, and why.
+
+Snakemake re-runs a job whose params changed ("Params have changed since last execution") and
+nothing else, because the rules' agent-written inputs are `ancient()`. Each value is the
+compiler's request hash of the job (spec, templates, style pack, bible, reference bytes, model
+sha256s, seeds), so a change re-renders exactly the stages it affects. Values are computed
+while Snakemake builds its DAG: cheap, and never raising — a page whose spec is broken gets an
+`invalid-…` value, and its job fails with the clear message instead.
+"""
+
+from __future__ import annotations
+
+import functools
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from artfarm.book import Book
+from artfarm.compiler import compile_stage
+from artfarm.contenthash import sha256_json
+from artfarm.pipeline.manifest import MANIFEST, read_manifest
+from artfarm.pipeline.reviewing import load_review
+from artfarm.problems import ArtfarmError
+
+PENDING = "pending"
+
+
+def never_raises(compute: Callable[..., str]) -> Callable[..., str]:
+    @functools.wraps(compute)
+    def safe(wildcards: Any) -> str:
+        try:
+            return compute(open_book(wildcards.book), int(wildcards.page))
+        except ArtfarmError as err:
+            return "invalid-" + sha256_json([p.record() for p in err.problems])[:16]
+
+    return safe
+
+
+@functools.cache
+def open_book(book_id: str) -> Book:
+    return Book(Path("books") / book_id)
+
+
+def exists(path: Path) -> bool:
+    return path.is_file()
+
+
+@never_raises
+def draft_request(book: Book, page: int) -> str:
+    return compile_stage(book, page, "draft").request_hash
+
+
+@never_raises
+def draft_selection(book: Book, page: int) -> str:
+    review = load_review(book, page)
+    if review is None or review.draft is None:
+        return PENDING
+    return sha256_json({"judged": review.draft.drafts_sha256, "selected": review.draft.selected})
+
+
+@never_raises
+def refine_request(book: Book, page: int) -> str:
+    folder = book.page_dir(page) / "selected"
+    if not exists(folder / MANIFEST):
+        return PENDING
+    hashes = [
+        compile_stage(book, page, "refine", image=folder / o.file, candidate=o.id).request_hash
+        for o in read_manifest(folder).outputs
+    ]
+    return sha256_json(hashes)
+
+
+@never_raises
+def final_recipe(book: Book, page: int) -> str:
+    """The refine section of the review, plus the first inpaint request (the fixes' recipe)."""
+    review = load_review(book, page)
+    if review is None or review.refine is None:
+        return PENDING
+    section = review.refine
+    recipe: dict[str, Any] = {
+        "judged": section.variants_sha256,
+        "final": section.final,
+        "fixes": [f.model_dump(mode="json") for f in section.fixes],
+    }
+    folder = book.page_dir(page) / "refine"
+    if section.fixes and exists(folder / MANIFEST):
+        chosen = read_manifest(folder).output(section.final)
+        if chosen is not None:
+            with tempfile.TemporaryDirectory() as masks:
+                recipe["inpaint"] = compile_stage(
+                    book,
+                    page,
+                    "inpaint",
+                    image=folder / chosen.file,
+                    fix=section.fixes[0],
+                    fix_index=0,
+                    source=section.final,
+                    workdir=Path(masks),
+                ).request_hash
+    return sha256_json(recipe)
+
+
+@never_raises
+def print_request(book: Book, page: int) -> str:
+    final = book.page_dir(page) / "final" / "final.png"
+    if not exists(final):
+        return PENDING
+    return compile_stage(book, page, "upscale", image=final).request_hash

@@ -1,0 +1,21 @@
+# Final: the variant the review picked, with its inpaint fixes applied in order (one GPU job
+# each). Waits for the final pick; refuses a stale review.
+
+
+rule final:
+    input:
+        variants=f"{PAGE}/refine/manifest.json",
+        sheet=ancient(f"{PAGE}/refine/contact_sheet.png"),
+        review=review_if_written,
+    output:
+        image=f"{PAGE}/final/final.png",
+        manifest=f"{PAGE}/final/manifest.json",
+    params:
+        recipe=dagparams.final_recipe,
+        run=script("stage.py"),
+    resources:
+        gpu=1,
+    log:
+        f"{PAGE}/logs/final.log",
+    shell:
+        "{params.run} final books/{wildcards.book} {wildcards.page} --params {params.recipe} --log {log}"

@@ -1,0 +1,23 @@
+# Print: 2× upscale of the final art (upscale model or resize + low-denoise pass, tiled decode).
+
+
+rule print_art:
+    input:
+        final=f"{PAGE}/final/manifest.json",
+    output:
+        image=report(
+            f"{PAGE}/print/print.png",
+            category="Print",
+            subcategory="{book}",
+            labels={"page": "{page}", "stage": "print"},
+        ),
+        manifest=f"{PAGE}/print/manifest.json",
+    params:
+        request=dagparams.print_request,
+        run=script("stage.py"),
+    resources:
+        gpu=1,
+    log:
+        f"{PAGE}/logs/print.log",
+    shell:
+        "{params.run} print books/{wildcards.book} {wildcards.page} --params {params.request} --log {log}"
