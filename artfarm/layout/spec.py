@@ -217,6 +217,9 @@ class LayoutSpec(Strict):
     title: str = Field(min_length=1, max_length=200, description="Book title (title page, cover).")
     subtitle: str | None = Field(default=None, max_length=200)
     author: str | None = Field(default=None, max_length=200)
+    language: str = Field(
+        default="en", pattern=r"^[a-z]{2,3}$", description="ISO 639 code, for line breaking."
+    )
     trim: TrimField = Field(
         default_factory=lambda: Trim(width=8.5, height=8.5),
         description="Preset (8.5x8.5, 8x10, 8.5x11, 8x8, 10x8) or {width, height}.",

@@ -1,0 +1,187 @@
+"""Page art for layout: find it, crop it to the page's bled area, and save it as a JPEG.
+
+Typst re-encodes PNG (slow, huge PDFs) but passes JPEG through untouched, so every image is
+converted once, here: centred 'cover' crop to the target box, sRGB, 4:4:4 chroma, and a
+sidecar `.json` beside it recording the source and the effective resolution. A JPEG whose
+sidecar matches the source file (size, mtime) and the box is reused, not re-encoded.
+
+Where converted art goes (inside the book):
+    exports/print/NNNN.jpg   print art (q95, full resolution) — layout/pages.pdf, cover
+    exports/web/NNNN.jpg     ≈150 ppi (q80) — exports/web/book.pdf and page PNGs
+    layout/proof_art/NNNN.jpg ≈150 ppi (q85) of the best art that exists — layout/proof.pdf
+Cover art from a path (not a page number) is saved as `cover-front.jpg` / `cover-back.jpg`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from PIL import Image, ImageCms
+
+from artfarm.atomic import atomic_path, write_json
+from artfarm.layout.geometry import PT_PER_IN, effective_ppi
+
+Source = Literal["print", "final", "selected"]
+SIDECAR_VERSION = 1
+Image.MAX_IMAGE_PIXELS = 400_000_000  # 2× upscaled spreads are big but trusted local files
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One output flavour: where its JPEGs go, how good they are, what art it may use."""
+
+    name: Literal["print", "proof", "web"]
+    folder: str
+    quality: int
+    max_ppi: float | None  # downscale to this; None keeps every pixel
+    sources: tuple[Source, ...]
+
+
+PRINT = Variant("print", "exports/print", 95, None, ("print",))
+PROOF = Variant("proof", "layout/proof_art", 85, 150, ("print", "final", "selected"))
+WEB = Variant("web", "exports/web", 80, 150, ("print",))
+
+
+@dataclass(frozen=True)
+class PreparedArt:
+    path: Path
+    source: Path
+    kind: str  # print | final | selected | file
+    ppi: float  # effective resolution of the source at this box (before any downscale)
+    pixels: tuple[int, int]  # size of the source
+
+
+def page_dir(book_root: Path, page: int) -> Path:
+    return book_root / "pages" / f"{page:04d}"
+
+
+def find_art(book_root: Path, page: int, sources: tuple[Source, ...]) -> tuple[Path, Source] | None:
+    """The best art that exists for a page, in the order the variant allows."""
+    folder = page_dir(book_root, page)
+    for source in sources:
+        if source == "selected":
+            drafts = sorted((folder / "selected").glob("*.png"))
+            if drafts:
+                return drafts[0], source
+            continue
+        path = folder / source / f"{source}.png"
+        if path.is_file():
+            return path, source
+    return None
+
+
+def scene_line(book_root: Path, page: int) -> str:
+    """The page's `scene` from renderspec.json, for a proof placeholder (blank if unreadable)."""
+    try:
+        data = json.loads((page_dir(book_root, page) / "renderspec.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        return ""
+    scene = data.get("scene") if isinstance(data, dict) else None
+    return scene if isinstance(scene, str) else ""
+
+
+def prepare(
+    source: Path, dest: Path, box_w: float, box_h: float, variant: Variant, kind: str
+) -> PreparedArt:
+    """Crop `source` to the box's aspect and save it as `dest` (JPEG) unless already current."""
+    stat = source.stat()
+    key = {
+        "version": SIDECAR_VERSION,
+        "source": str(source.resolve()),
+        "source_bytes": stat.st_size,
+        "source_mtime_ns": stat.st_mtime_ns,
+        "box_pt": [round(box_w, 3), round(box_h, 3)],
+        "quality": variant.quality,
+        "max_ppi": variant.max_ppi,
+    }
+    sidecar = dest.with_suffix(".json")
+    cached = _read_sidecar(sidecar)
+    if cached and cached.get("key") == key and dest.is_file():
+        return PreparedArt(dest, source, kind, cached["ppi"], tuple(cached["pixels"]))
+    with Image.open(source) as img:
+        pixels = img.size
+        ppi = effective_ppi(*pixels, box_w, box_h)
+        rgb = to_srgb(img)
+    cropped = crop_cover(rgb, box_w / box_h)
+    if variant.max_ppi and ppi > variant.max_ppi:
+        scale = variant.max_ppi / ppi
+        size = (max(1, round(cropped.width * scale)), max(1, round(cropped.height * scale)))
+        cropped = cropped.resize(size, Image.Resampling.LANCZOS)
+    with atomic_path(dest) as tmp:
+        cropped.save(tmp, "JPEG", quality=variant.quality, subsampling=0, optimize=True)
+    write_json(sidecar, {"key": key, "ppi": ppi, "pixels": list(pixels), "kind": kind})
+    return PreparedArt(dest, source, kind, ppi, pixels)
+
+
+def _read_sidecar(path: Path) -> dict | None:
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def crop_cover(img: Image.Image, aspect: float) -> Image.Image:
+    """The largest centred region with the given width/height ratio (what fit: 'cover' shows)."""
+    w, h = img.size
+    if w / h > aspect:
+        new_w = max(1, round(h * aspect))
+        left = (w - new_w) // 2
+        return img.crop((left, 0, left + new_w, h))
+    new_h = max(1, round(w / aspect))
+    top = (h - new_h) // 2
+    return img.crop((0, top, w, top + new_h))
+
+
+_SRGB = ImageCms.createProfile("sRGB")
+
+
+def to_srgb(img: Image.Image) -> Image.Image:
+    """8-bit sRGB without alpha: embedded ICC profiles converted, transparency over white."""
+    profile = img.info.get("icc_profile")
+    if img.mode in ("RGBA", "LA") or (img.mode == "P" and "transparency" in img.info):
+        rgba = img.convert("RGBA")
+        base = Image.new("RGB", rgba.size, "white")
+        base.paste(rgba, mask=rgba.getchannel("A"))
+        img = base
+    elif img.mode.startswith("I"):
+        img = img.point(lambda v: v / 257).convert("L")
+    if img.mode != "RGB" and not (img.mode == "CMYK" and profile):
+        img = img.convert("RGB")
+    if profile:
+        try:
+            src = ImageCms.ImageCmsProfile(_bytes_io(profile))
+            img = ImageCms.profileToProfile(img, src, _SRGB, outputMode="RGB")
+        except (ImageCms.PyCMSError, OSError):
+            img = img.convert("RGB")
+    else:
+        img.load()
+    return img
+
+
+def _bytes_io(data: bytes):
+    import io
+
+    return io.BytesIO(data)
+
+
+def ppi_fix(box_w_pt: float, box_h_pt: float, min_ppi: int) -> str:
+    """What size the art must have to reach `min_ppi` at this box."""
+    need_w = round(box_w_pt / PT_PER_IN * min_ppi)
+    need_h = round(box_h_pt / PT_PER_IN * min_ppi)
+    return f"provide art of at least {need_w}×{need_h} px (run the print upscale)"
+
+
+def remove_stale(folder: Path, keep: set[str]) -> None:
+    """Drop JPEGs (and sidecars) of pages no longer in the book, so exports mirror the book."""
+    if not folder.is_dir():
+        return
+    for path in folder.glob("*.jpg"):
+        if path.name not in keep:
+            for stale in (path, path.with_suffix(".json")):
+                if stale.exists():
+                    os.remove(stale)

@@ -1,0 +1,218 @@
+"""The interior PDF in its three flavours: print (`layout/pages.pdf`), proof, web.
+
+Art is prepared first (see art.py), then one Typst compile lays out every page. Problems
+are gathered per page so one run reports all of them; errors stop before Typst runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from artfarm.layout.art import PROOF, PreparedArt, Variant, find_art, ppi_fix, prepare, scene_line
+from artfarm.layout.geometry import Box
+from artfarm.layout.job import LayoutJob
+from artfarm.layout.plan import PlannedPage
+from artfarm.layout.preflight import (
+    Finding,
+    Report,
+    page_count_findings,
+    pdf_findings,
+    text_findings,
+)
+from artfarm.layout.render import compile_template
+from artfarm.problems import ArtfarmError
+
+
+@dataclass(frozen=True)
+class PageArt:
+    """What a story page shows: prepared art, or (proof only) a placeholder with the scene."""
+
+    art: PreparedArt | None
+    box: Box
+    scene: str = ""
+
+
+def art_box(job: LayoutJob, page: PlannedPage) -> Box:
+    assert page.story is not None
+    return job.geometry.art_box(page.recto, spread=page.story.spread)
+
+
+def prepare_pages(job: LayoutJob, variant: Variant) -> tuple[dict[int, PageArt], list[Finding]]:
+    """Prepare every story page's art for `variant`; missing or low-resolution art is a finding."""
+    arts: dict[int, PageArt] = {}
+    findings: list[Finding] = []
+    min_ppi = job.spec.printer.min_ppi
+    for planned in job.plan.story_pages():
+        story = planned.story
+        assert story is not None
+        box = art_box(job, planned)
+        found = find_art(job.root, story.page, variant.sources)
+        if found is None:
+            findings.append(missing_art(job, story.page, variant))
+            arts[story.page] = PageArt(None, box, scene_line(job.root, story.page))
+            continue
+        source, kind = found
+        dest = job.out(f"{variant.folder}/{story.page:04d}.jpg")
+        prepared = prepare(source, dest, box.w, box.h, variant, kind)
+        arts[story.page] = PageArt(prepared, box)
+        if variant.name != "proof" and prepared.ppi < min_ppi:
+            findings.append(
+                Finding(
+                    "error",
+                    str(source),
+                    f"{job.field_of(story.page)}",
+                    f"page {story.page}: art is {prepared.ppi:.0f} ppi at trim + bleed "
+                    f"({prepared.pixels[0]}×{prepared.pixels[1]} px), below {min_ppi}",
+                    ppi_fix(box.w, box.h, min_ppi),
+                    story.page,
+                )
+            )
+        elif variant is PROOF and kind != "print":
+            findings.append(
+                Finding(
+                    "info",
+                    str(source),
+                    job.field_of(story.page),
+                    f"page {story.page}: proof uses {kind} art",
+                    "",
+                    story.page,
+                )
+            )
+    return arts, findings
+
+
+def missing_art(job: LayoutJob, page: int, variant: Variant) -> Finding:
+    folder = f"pages/{page:04d}"
+    if variant is PROOF:
+        return Finding(
+            "warning",
+            str(job.root / folder),
+            job.field_of(page),
+            f"page {page}: no art yet (placeholder with the scene line)",
+            "render the page",
+            page,
+        )
+    return Finding(
+        "error",
+        str(job.root / folder / "print" / "print.png"),
+        job.field_of(page),
+        f"page {page}: print art is missing",
+        f"finish the page (final + print upscale), or remove page {page} from layout/book.yaml",
+        page,
+    )
+
+
+def page_record(
+    job: LayoutJob, page: PlannedPage, arts: dict[int, PageArt], proof: bool
+) -> dict[str, Any]:
+    story = page.story
+    record: dict[str, Any] = {
+        "number": page.number,
+        "kind": page.kind,
+        "recto": page.recto,
+        "art": None,
+        "placeholder": None,
+        "text": None,
+        "page_id": story.page if story else None,
+        "folio": bool(story and job.spec.page_numbers and page.has_text),
+        "label": f"page {page.number}",
+    }
+    if story is None:
+        return record
+    shown = arts[story.page]
+    box = shown.box
+    if page.half == "right":  # the same spread art, shifted left by one page
+        box = Box(box.x - job.geometry.trim_w - job.geometry.bleed, box.y, box.w, box.h)
+    if shown.art is not None:
+        record["art"] = {"path": str(shown.art.path.resolve()), **box.as_dict()}
+        record["label"] = f"page {page.number} · story page {story.page} · {shown.art.kind} art"
+    elif proof:
+        record["placeholder"] = {
+            **box.as_dict(),
+            "scene": shown.scene or f"story page {story.page}",
+        }
+        record["label"] = f"page {page.number} · story page {story.page} · no art yet"
+    if page.has_text and story.text.strip():
+        record["text"] = {
+            "body": story.text.strip(),
+            "placement": story.placement,
+            "style": story.style,
+            "panel_color": story.panel_color,
+            "panel_opacity": story.panel_opacity,
+            "align": story.align,
+        }
+    return record
+
+
+def interior_data(
+    job: LayoutJob, arts: dict[int, PageArt], variant: Variant, bleed: bool
+) -> dict[str, Any]:
+    spec, g = job.spec, job.geometry
+    page_bleed = g.bleed if bleed else 0.0
+    fonts = spec.fonts
+    return {
+        "title": spec.title,
+        "subtitle": spec.subtitle,
+        "author": spec.author,
+        "dedication": spec.dedication,
+        "end_text": spec.end_text,
+        "lang": spec.language,
+        "proof": variant is PROOF,
+        "page": {
+            "w": g.trim_w,  # Typst adds the bleed around the trim
+            "h": g.trim_h,
+            "bleed": page_bleed,
+            "safe": g.safe,
+            "gutter": g.gutter,
+        },
+        "fonts": {
+            "family": job.fonts.family,
+            "size": fonts.size,
+            "min_size": fonts.min_size,
+            "color": fonts.color,
+            "title_size": fonts.title_size,
+            "leading": fonts.leading,
+        },
+        "pages": [page_record(job, p, arts, variant is PROOF) for p in job.plan.pages],
+    }
+
+
+def build_interior(
+    job: LayoutJob, variant: Variant, bleed: bool = True
+) -> tuple[bytes | None, Report]:
+    """Prepare art, check, compile, read back; no PDF when the report has an error."""
+    report = Report(job.root.name)
+    report.add(text_findings(job))
+    arts, art_notes = prepare_pages(job, variant)
+    report.add(art_notes)
+    report.add(page_count_findings(job, len(job.plan.pages)))
+    report.facts.update(resolution_facts(arts))
+    if report.errors:
+        return None, report
+    data = interior_data(job, arts, variant, bleed)
+    try:
+        pdf = compile_template("interior.typ", data, job.fonts, job.spec_file, job.field_of)
+    except ArtfarmError as err:
+        report.add([Finding.of(p) for p in err.problems])
+        return None, report
+    g = job.geometry
+    page_bleed = g.bleed if bleed else 0.0
+    notes, facts = pdf_findings(
+        job, pdf, f"{variant.name} interior", g.trim_w + page_bleed, g.trim_h + 2 * page_bleed
+    )
+    report.add(notes)
+    report.facts.update(facts)
+    report.facts["trim_in"] = f"{job.spec.trim.width:g}×{job.spec.trim.height:g}"
+    report.facts["bleed_in"] = round(job.spec.bleed, 4)
+    if job.plan.padded:
+        report.facts["blank_page_added"] = "a blank page ends the book (even page count)"
+    return (None if report.errors else pdf), report
+
+
+def resolution_facts(arts: dict[int, PageArt]) -> dict[str, Any]:
+    rated = [(a.art.ppi, page) for page, a in arts.items() if a.art is not None]
+    if not rated:
+        return {}
+    ppi, page = min(rated)
+    return {"worst_ppi": round(ppi, 1), "worst_ppi_page": page}
