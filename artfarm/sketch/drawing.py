@@ -1,0 +1,185 @@
+"""Storyboard sketches with Pillow: sky and ground by time of day, weather marks, one labelled
+figure per character placed and posed by the seed, the scene line as a caption.
+
+Everything is derived from (scene, seed, size), so the same inputs give the same pixels; all
+sizes are relative to the image, so a 64 px test tile and a 3072×4096 print both work.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import math
+import random
+
+from PIL import Image, ImageDraw, ImageFont
+
+from artfarm.sketch.scene import Scene
+
+# sky top, sky bottom, ground, sun/moon colour, sun height (0 horizon .. 1 top), is night
+PALETTES: dict[str, tuple[tuple[int, int, int], ...] | tuple] = {
+    "dawn": ((70, 80, 140), (250, 180, 160), (90, 110, 80), (255, 200, 170), 0.1, False),
+    "sunrise": ((90, 120, 190), (255, 190, 120), (100, 130, 80), (255, 210, 120), 0.15, False),
+    "morning": ((120, 180, 240), (210, 235, 250), (110, 170, 90), (255, 245, 200), 0.5, False),
+    "noon": ((60, 140, 235), (170, 215, 250), (100, 175, 80), (255, 255, 220), 0.9, False),
+    "afternoon": ((90, 160, 230), (200, 225, 245), (115, 165, 85), (255, 240, 190), 0.65, False),
+    "golden hour": ((230, 170, 90), (255, 215, 140), (150, 140, 70), (255, 200, 90), 0.25, False),
+    "sunset": ((120, 70, 140), (250, 130, 80), (110, 90, 70), (255, 120, 60), 0.08, False),
+    "dusk": ((50, 50, 110), (170, 110, 150), (60, 70, 70), (240, 200, 200), 0.05, False),
+    "evening": ((40, 50, 100), (120, 110, 160), (55, 70, 65), (230, 230, 210), 0.6, True),
+    "night": ((10, 15, 45), (35, 45, 90), (30, 40, 45), (235, 235, 210), 0.75, True),
+    "midnight": ((3, 5, 25), (20, 25, 60), (20, 25, 30), (220, 220, 200), 0.85, True),
+}
+FIGURE_HEIGHT = {"extreme wide": 0.14, "wide": 0.26, "medium": 0.46, "close-up": 0.8}
+
+
+def item_rng(*parts: object) -> random.Random:
+    """A deterministic RNG from any parts (seed, batch index, prompt...)."""
+    digest = hashlib.sha256("|".join(map(str, parts)).encode()).digest()
+    return random.Random(int.from_bytes(digest[:8], "big"))
+
+
+@functools.lru_cache(maxsize=64)
+def font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
+    try:
+        return ImageFont.load_default(size=max(6, size))
+    except (TypeError, OSError):
+        return ImageFont.load_default()
+
+
+def gradient(size: tuple[int, int], top: tuple, bottom: tuple) -> Image.Image:
+    """A vertical gradient, built on a 1-px column and stretched (fast at any size)."""
+    w, h = size
+    column = Image.new("RGB", (1, 256))
+    column.putdata(
+        [
+            tuple(round(t + (b - t) * i / 255) for t, b in zip(top, bottom, strict=True))
+            for i in range(256)
+        ]
+    )
+    return column.resize((w, h), Image.Resampling.BILINEAR)
+
+
+def draw_scene(
+    scene: Scene, seed: int, width: int, height: int, *, footer: str = ""
+) -> Image.Image:
+    """The storyboard sketch of one candidate (one batch item: pass a per-item seed)."""
+    rng = item_rng("scene", seed, scene.caption)
+    top, bottom, ground, sun, sun_h, night = PALETTES.get(scene.time_of_day, PALETTES["afternoon"])
+    horizon = int(height * rng.uniform(0.55, 0.7))
+    img = gradient((width, horizon), top, bottom)
+    canvas = Image.new("RGB", (width, height), ground)
+    canvas.paste(img, (0, 0))
+    draw = ImageDraw.Draw(canvas)
+    unit = min(width, height)
+    _sky(draw, rng, width, horizon, unit, sun, sun_h, night)
+    _ground(draw, rng, width, height, horizon, ground)
+    _weather(draw, rng, scene.weather, width, height, unit)
+    _figures(draw, rng, scene, width, height, horizon, unit)
+    _caption(draw, scene.caption, width, unit)
+    if footer:
+        size = max(6, unit // 40)
+        draw.text((size // 2, height - size * 1.4), footer, fill=(255, 255, 255), font=font(size))
+    return canvas
+
+
+def _sky(draw, rng, width, horizon, unit, sun, sun_h, night) -> None:
+    r = unit * 0.06
+    cx = width * rng.uniform(0.15, 0.85)
+    cy = horizon - (horizon - r) * sun_h
+    draw.ellipse((cx - r, cy - r, cx + r, cy + r), fill=sun)
+    if night:
+        for _ in range(24):
+            x, y = rng.uniform(0, width), rng.uniform(0, horizon * 0.8)
+            s = max(1, unit // 200)
+            draw.rectangle((x, y, x + s, y + s), fill=(240, 240, 220))
+    else:
+        for _ in range(rng.randint(1, 3)):
+            x, y = rng.uniform(0, width), rng.uniform(horizon * 0.1, horizon * 0.5)
+            w, h = unit * rng.uniform(0.12, 0.25), unit * rng.uniform(0.04, 0.07)
+            draw.ellipse((x - w, y - h, x + w, y + h), fill=(250, 250, 252))
+
+
+def _ground(draw, rng, width, height, horizon, ground) -> None:
+    darker = tuple(max(0, c - 25) for c in ground)
+    points = [(0, horizon)]
+    steps = 8
+    for i in range(steps + 1):
+        points.append((width * i / steps, horizon - height * 0.05 * rng.random()))
+    points += [(width, height), (0, height)]
+    draw.polygon(points, fill=darker)
+    draw.rectangle((0, horizon + height * 0.04, width, height), fill=ground)
+
+
+def _weather(draw, rng, weather, width, height, unit) -> None:
+    if weather == "rain":
+        length, line = unit * 0.05, max(1, unit // 300)
+        for _ in range(80):
+            x, y = rng.uniform(0, width), rng.uniform(0, height)
+            draw.line((x, y, x - length * 0.3, y + length), fill=(170, 190, 230), width=line)
+    elif weather == "snow":
+        for _ in range(90):
+            x, y, r = rng.uniform(0, width), rng.uniform(0, height), max(1, unit * 0.006)
+            draw.ellipse((x - r, y - r, x + r, y + r), fill=(255, 255, 255))
+    elif weather == "fog":
+        for i in range(4):
+            y = height * (0.35 + 0.12 * i)
+            draw.rectangle((0, y, width, y + height * 0.03), fill=(205, 210, 215))
+
+
+def _figures(draw, rng, scene, width, height, horizon, unit) -> None:
+    names = scene.characters or ()
+    fig_h = height * FIGURE_HEIGHT.get(scene.shot, 0.46)
+    n = max(1, len(names))
+    for i, name in enumerate(names):
+        slot = (i + 0.5) / n
+        cx = width * min(0.92, max(0.08, slot + rng.uniform(-0.3, 0.3) / n))
+        base = min(height * 0.97, horizon + (height - horizon) * rng.uniform(0.3, 0.8))
+        paint = item_rng("colour", name)
+        colour = tuple(paint.randint(40, 220) for _ in range(3))
+        _figure(draw, rng, cx, base, fig_h, colour, unit)
+        _label(draw, name, cx, base, unit, width)
+
+
+def _figure(draw, rng, cx, base, fig_h, colour, unit) -> None:
+    line = max(1, int(fig_h / 18))
+    head = fig_h * 0.13
+    neck = base - fig_h + 2 * head
+    hip = base - fig_h * 0.42
+    draw.ellipse((cx - head, neck - 2 * head, cx + head, neck), fill=colour, outline=(20, 20, 20))
+    draw.line((cx, neck, cx, hip), fill=colour, width=line * 2)
+    for side in (-1, 1):
+        arm = math.radians(rng.uniform(-60, 80))
+        length = fig_h * 0.3
+        shoulder = neck + fig_h * 0.05
+        ax = cx + side * length * math.cos(arm)
+        ay = shoulder + length * math.sin(arm)
+        draw.line((cx, shoulder, ax, ay), fill=colour, width=line)
+        leg = math.radians(rng.uniform(60, 110))
+        lx = cx + side * fig_h * 0.42 * math.cos(leg)
+        draw.line((cx, hip, lx, base), fill=colour, width=line)
+
+
+def _label(draw, name, cx, base, unit, width) -> None:
+    size = max(6, unit // 28)
+    f = font(size)
+    left, _top, right, bottom = draw.textbbox((0, 0), name, font=f)
+    w = right - left
+    x = min(max(2, cx - w / 2), max(2, width - w - 2))
+    y = base + size * 0.1
+    draw.rectangle((x - 2, y - 1, x + w + 2, y + bottom + 2), fill=(255, 255, 240))
+    draw.text((x, y), name, fill=(20, 20, 20), font=f)
+
+
+def _caption(draw, caption, width, unit) -> None:
+    if not caption:
+        return
+    size = max(6, unit // 24)
+    f = font(size)
+    text = caption
+    while text and draw.textlength(text, font=f) > width - size:
+        text = text[:-2]
+    if text != caption:
+        text = text[:-1] + "…"
+    draw.rectangle((0, 0, width, size * 1.6), fill=(255, 255, 245))
+    draw.text((size / 2, size * 0.25), text, fill=(30, 30, 30), font=f)

@@ -1,0 +1,593 @@
+"""The sketch server: ComfyUI's HTTP and WebSocket API on aiohttp (what ComfyUI itself uses),
+executing graphs with Pillow so artfarm runs end to end without a GPU.
+
+Embeddable: `SketchServer(root).start()` serves from a background thread with its own event
+loop; `crash()`, `refuse_connections()` and the `Faults` knobs let tests break it on purpose.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import ipaddress
+import json
+import os
+import threading
+import urllib.parse
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aiohttp import WSMsgType, web
+from PIL import Image, PngImagePlugin
+
+from artfarm.comfy.objectinfo import comfy_validate
+from artfarm.problems import ArtfarmError
+from artfarm.sketch import catalog
+from artfarm.sketch.engine import Engine, QueueItem
+from artfarm.sketch.nodes import NodeContext, image_exists
+
+VERSION = "0.3.64"
+MAX_UPLOAD = 100 * 1024 * 1024
+
+
+@dataclass
+class Faults:
+    """Ways to misbehave, for tests and benchmarks. Mutable while the server runs."""
+
+    ws_drop_at_step: int | None = None  # close every WebSocket when a sampler reaches this step
+    ws_refuse: bool = False  # refuse WebSocket upgrades (clients must poll)
+    http_500_next: int = 0  # answer HTTP 500 to the next N requests
+    crash_at_step: int | None = None  # crash (queue, history, cache lost) at this sampler step
+    restart_after: float = 1.0  # ... and listen again after this many seconds
+    crash_times: int = 1  # how many times crash_at_step may fire
+
+
+@dataclass
+class Stats:
+    """What the server saw, so tests can count submissions across crashes."""
+
+    prompts_accepted: list[str] = field(default_factory=list)
+    crashes: int = 0
+
+
+def is_loopback(host: str) -> bool:
+    if host in ("localhost", ""):
+        return host == "localhost"
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+class Hub:
+    """The open WebSockets by client id; one writer task per socket keeps frames in order."""
+
+    def __init__(self) -> None:
+        self.sockets: dict[str, list[tuple[web.WebSocketResponse, asyncio.Queue]]] = {}
+
+    def add(self, sid: str, ws: web.WebSocketResponse) -> asyncio.Queue:
+        queue: asyncio.Queue = asyncio.Queue()
+        self.sockets.setdefault(sid, []).append((ws, queue))
+        return queue
+
+    def remove(self, sid: str, ws: web.WebSocketResponse) -> None:
+        self.sockets[sid] = [p for p in self.sockets.get(sid, []) if p[0] is not ws]
+        if not self.sockets[sid]:
+            del self.sockets[sid]
+
+    def send(self, event: str, data: dict[str, Any], sid: str | None) -> None:
+        text = json.dumps({"type": event, "data": data})
+        targets = (
+            self.sockets.get(sid, [])
+            if sid is not None
+            else [p for v in self.sockets.values() for p in v]
+        )
+        for _, queue in targets:
+            queue.put_nowait(text)
+
+    async def close_all(self) -> None:
+        for ws, queue in [p for v in list(self.sockets.values()) for p in v]:
+            queue.put_nowait(None)
+            with contextlib.suppress(Exception):
+                await ws.close()
+
+
+class SketchServer:
+    """ComfyUI's API over a root folder (input/, output/, temp/) and a models folder."""
+
+    def __init__(
+        self,
+        root: str | Path,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        models_dir: str | Path | None = None,
+        step_seconds: float = 0.0,
+        faults: Faults | None = None,
+        allow_remote: bool = False,
+        metadata: bool = True,
+    ):
+        if not is_loopback(host) and not allow_remote:
+            raise ArtfarmError.single(
+                "sketch-server", "host", f"{host} is not a loopback address",
+                "bind 127.0.0.1, or pass --allow-remote to expose an unauthenticated server",
+            )  # fmt: skip
+        self.root = Path(root).resolve()
+        self.dirs = {k: self.root / k for k in ("input", "output", "temp")}
+        for folder in self.dirs.values():
+            folder.mkdir(parents=True, exist_ok=True)
+        self.models_dir = Path(models_dir).resolve() if models_dir else None
+        self.host, self.port = host, port
+        self.step_seconds = step_seconds
+        self.faults = faults or Faults()
+        self.metadata = metadata
+        self.stats = Stats()
+        self.hub = Hub()
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.thread: threading.Thread | None = None
+        self.runner: web.AppRunner | None = None
+        self.engine: Engine | None = None
+        self.listening = threading.Event()
+
+    # ------------------------------------------------------------------ life cycle
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    def start(self) -> SketchServer:
+        """Serve from a background thread; returns once the port accepts connections."""
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(
+            target=self.loop.run_forever, name="sketch-server", daemon=True
+        )
+        self.thread.start()
+        self.engine = self._new_engine()
+        self._call(self._listen())
+        return self
+
+    def stop(self) -> None:
+        if self.loop is None:
+            return
+        self._call(self._shutdown(restart_after=None))
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        if self.thread:
+            self.thread.join(timeout=5)
+        self.loop = None
+
+    def __enter__(self) -> SketchServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def serve_forever(self) -> None:
+        """For the CLI: run in the calling thread until Ctrl-C."""
+        self.start()
+        try:
+            threading.Event().wait()
+        finally:
+            self.stop()
+
+    def crash(self, restart_after: float | None = 1.0) -> None:
+        """Die like a killed ComfyUI (queue, history, cache gone); listen again later."""
+        self._call(self._crash(restart_after))
+
+    def refuse_connections(self, seconds: float) -> None:
+        """Stop listening for a while, keeping the queue (a network blip)."""
+        self._call(self._pause(seconds))
+
+    def _call(self, coro) -> Any:
+        assert self.loop is not None
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout=30)
+
+    def _new_engine(self) -> Engine:
+        def emit(event: str, data: dict[str, Any], sid: str | None) -> None:
+            if self.loop is not None:
+                self.loop.call_soon_threadsafe(self.hub.send, event, data, sid)
+
+        return Engine(self.dirs, self.models_dir, emit, step_seconds=self.step_seconds,
+                      on_step=self._on_step, metadata=self.metadata)  # fmt: skip
+
+    async def _listen(self) -> None:
+        self.runner = web.AppRunner(self._app(), shutdown_timeout=0.5, access_log=None)
+        await self.runner.setup()
+        site = web.TCPSite(self.runner, self.host, self.port, reuse_address=True)
+        await site.start()
+        if not self.port:
+            sock = site._server.sockets[0]  # type: ignore[union-attr]
+            self.port = sock.getsockname()[1]
+        self.listening.set()
+
+    async def _stop_listening(self) -> None:
+        self.listening.clear()
+        await self.hub.close_all()
+        if self.runner is not None:
+            await self.runner.cleanup()
+            self.runner = None
+
+    async def _shutdown(self, restart_after: float | None) -> None:
+        if self.engine:
+            self.engine.stop()
+        await self._stop_listening()
+
+    async def _crash(self, restart_after: float | None) -> None:
+        self.stats.crashes += 1
+        if self.engine:
+            self.engine.stop()
+        await self._stop_listening()
+        self.engine = self._new_engine()
+        if restart_after is not None:
+            self._later(restart_after)
+
+    async def _pause(self, seconds: float) -> None:
+        await self._stop_listening()
+        self._later(seconds)
+
+    def _later(self, seconds: float) -> None:
+        loop = asyncio.get_running_loop()
+        loop.call_later(seconds, lambda: loop.create_task(self._listen()))
+
+    def _on_step(self, prompt_id: str, value: int, maximum: int) -> None:
+        """Fault hooks, called by the worker thread at every sampler step."""
+        faults = self.faults
+        if faults.ws_drop_at_step == value and self.loop is not None:
+            asyncio.run_coroutine_threadsafe(self.hub.close_all(), self.loop)
+        if faults.crash_at_step == value and faults.crash_times > 0 and self.loop is not None:
+            faults.crash_times -= 1
+            if self.engine:
+                self.engine.stop()
+            asyncio.run_coroutine_threadsafe(self._crash(faults.restart_after), self.loop)
+
+    # ------------------------------------------------------------------ the app
+
+    def _app(self) -> web.Application:
+        app = web.Application(
+            client_max_size=MAX_UPLOAD, middlewares=[self._fault_middleware, origin_middleware]
+        )
+        routes = [
+            ("GET", "/prompt", self.get_prompt), ("POST", "/prompt", self.post_prompt),
+            ("GET", "/queue", self.get_queue), ("POST", "/queue", self.post_queue),
+            ("POST", "/interrupt", self.post_interrupt), ("POST", "/free", self.post_free),
+            ("GET", "/history", self.get_history), ("GET", "/history/{prompt_id}", self.get_history_one),
+            ("POST", "/history", self.post_history), ("GET", "/view", self.get_view),
+            ("POST", "/upload/image", self.upload_image), ("POST", "/upload/mask", self.upload_mask),
+            ("GET", "/system_stats", self.system_stats), ("GET", "/object_info", self.get_object_info),
+            ("GET", "/object_info/{node_class}", self.get_object_info_one),
+            ("GET", "/models", self.get_models), ("GET", "/models/{folder}", self.get_model_files),
+            ("GET", "/ws", self.websocket),
+        ]  # fmt: skip
+        for prefix in ("", "/api"):
+            for method, path, handler in routes:
+                if method == "GET":
+                    app.router.add_get(prefix + path, handler)
+                else:
+                    app.router.add_post(prefix + path, handler)
+        return app
+
+    @web.middleware
+    async def _fault_middleware(self, request: web.Request, handler):
+        if self.faults.http_500_next > 0 and not request.path.endswith("/ws"):
+            self.faults.http_500_next -= 1
+            return web.Response(status=500, text="500 Internal Server Error (injected fault)")
+        return await handler(request)
+
+    @property
+    def _engine(self) -> Engine:
+        assert self.engine is not None
+        return self.engine
+
+    def _ctx(self) -> NodeContext:
+        d = self.dirs
+        return NodeContext(
+            d["input"], d["output"], d["temp"], self.models_dir, {}, None, lambda v, m: None
+        )
+
+    # ------------------------------------------------------------------ prompts and queue
+
+    async def get_prompt(self, request: web.Request) -> web.Response:
+        return web.json_response({"exec_info": {"queue_remaining": self._engine.queue_remaining()}})
+
+    async def post_prompt(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        engine = self._engine
+        if "number" in body:
+            number: float = float(body["number"])
+        else:
+            number = engine.next_number(bool(body.get("front")))
+        if "prompt" not in body:
+            error = {"type": "no_prompt", "message": "No prompt provided",
+                     "details": "No prompt provided", "extra_info": {}}  # fmt: skip
+            return web.json_response({"error": error, "node_errors": {}}, status=400)
+        prompt = body["prompt"]
+        prompt_id = str(body.get("prompt_id", uuid.uuid4()))
+        schemas = catalog.object_info(self.models_dir, None)
+        check = ("image",), lambda v: image_exists(self._ctx(), v.get("image"))
+        verdict = await asyncio.to_thread(
+            comfy_validate, prompt, schemas, partial_targets=body.get("partial_execution_targets"),
+            custom={"LoadImage": check, "LoadImageMask": check},
+        )  # fmt: skip
+        extra = dict(body.get("extra_data") or {})
+        if "client_id" in body:
+            extra["client_id"] = body["client_id"]
+        if not verdict.ok:
+            return web.json_response(
+                {"error": verdict.error, "node_errors": verdict.node_errors}, status=400
+            )
+        item = QueueItem(
+            number, next(engine.counter), prompt_id, prompt, extra, verdict.good_outputs
+        )
+        self.stats.prompts_accepted.append(prompt_id)
+        engine.put(item)
+        return web.json_response(
+            {"prompt_id": prompt_id, "number": number, "node_errors": verdict.node_errors}
+        )
+
+    async def get_queue(self, request: web.Request) -> web.Response:
+        return web.json_response(self._engine.snapshot())
+
+    async def post_queue(self, request: web.Request) -> web.Response:
+        body = await _json_or_empty(request)
+        if body.get("clear"):
+            self._engine.clear()
+        if "delete" in body:
+            self._engine.delete([str(i) for i in body["delete"]])
+        return web.Response(status=200)
+
+    async def post_interrupt(self, request: web.Request) -> web.Response:
+        body = await _json_or_empty(request)
+        self._engine.interrupt(body.get("prompt_id"))
+        return web.Response(status=200)
+
+    async def post_free(self, request: web.Request) -> web.Response:
+        body = await _json_or_empty(request)
+        self._engine.free(bool(body.get("unload_models")), bool(body.get("free_memory")))
+        return web.Response(status=200)
+
+    async def get_history(self, request: web.Request) -> web.Response:
+        max_items = request.rel_url.query.get("max_items")
+        return web.json_response(self._engine.history_items(int(max_items) if max_items else None))
+
+    async def get_history_one(self, request: web.Request) -> web.Response:
+        return web.json_response(self._engine.history_of(request.match_info["prompt_id"]))
+
+    async def post_history(self, request: web.Request) -> web.Response:
+        body = await _json_or_empty(request)
+        self._engine.history_delete(body.get("delete"), bool(body.get("clear")))
+        return web.Response(status=200)
+
+    # ------------------------------------------------------------------ files
+
+    def _dir_of(self, kind: str | None) -> Path | None:
+        return self.dirs.get(kind or "output")
+
+    async def get_view(self, request: web.Request) -> web.StreamResponse:
+        query = request.rel_url.query
+        if "filename" not in query:
+            return web.Response(status=404)
+        filename, folder = annotated(query["filename"], self.dirs)
+        if not filename:
+            return web.Response(status=400)
+        if filename[0] == "/" or ".." in filename:
+            return web.Response(status=400)
+        folder = folder or self._dir_of(query.get("type", "output"))
+        if folder is None:
+            return web.Response(status=400)
+        if "subfolder" in query:
+            full = os.path.join(folder, query["subfolder"])
+            if os.path.commonpath((os.path.abspath(full), str(folder))) != str(folder):
+                return web.Response(status=403)
+            folder = Path(full)
+        path = Path(folder) / os.path.basename(filename)
+        if path.is_file():
+            return web.FileResponse(
+                path, headers={"Content-Disposition": f'filename="{path.name}"'}
+            )
+        return web.Response(status=404)
+
+    async def _save_upload(self, request: web.Request, mask: bool) -> web.Response:
+        post = await request.post()
+        image = post.get("image")
+        if image is None or not hasattr(image, "file"):
+            return web.Response(status=400)
+        folder = self._dir_of(str(post.get("type") or "input"))
+        kind = str(post.get("type") or "input")
+        if folder is None:
+            folder, kind = self.dirs["input"], "input"
+        filename = image.filename
+        if not filename:
+            return web.Response(status=400)
+        subfolder = str(post.get("subfolder", ""))
+        target_dir = folder / os.path.normpath(subfolder)
+        path = Path(os.path.abspath(target_dir / filename))
+        if os.path.commonpath((str(folder), str(path))) != str(folder):
+            return web.Response(status=400)
+        target_dir.mkdir(parents=True, exist_ok=True)
+        data = image.file.read()
+        overwrite = str(post.get("overwrite")) in ("true", "1")
+        stem, ext = os.path.splitext(filename)
+        duplicate, i = False, 1
+        while not overwrite and path.exists():
+            if hashlib.sha256(path.read_bytes()).digest() == hashlib.sha256(data).digest():
+                duplicate = True
+                break
+            filename = f"{stem} ({i}){ext}"
+            path = target_dir / filename
+            i += 1
+        if not duplicate:
+            if mask:
+                status = await asyncio.to_thread(
+                    self._apply_mask, post.get("original_ref"), data, path
+                )
+                if status != 200:
+                    return web.Response(status=status)
+            else:
+                await asyncio.to_thread(path.write_bytes, data)
+        return web.json_response({"name": filename, "subfolder": subfolder, "type": kind})
+
+    def _apply_mask(self, ref_text: Any, data: bytes, dest: Path) -> int:
+        """ComfyUI's /upload/mask: copy the upload's alpha onto the referenced original."""
+        try:
+            ref = json.loads(str(ref_text))
+        except ValueError:
+            return 400
+        filename, folder = annotated(str(ref.get("filename", "")), self.dirs)
+        if not filename or filename[0] == "/" or ".." in filename:
+            return 400
+        folder = folder or self._dir_of(ref.get("type", "output"))
+        if folder is None:
+            return 400
+        if ref.get("subfolder"):
+            full = os.path.join(folder, ref["subfolder"])
+            if os.path.commonpath((os.path.abspath(full), str(folder))) != str(folder):
+                return 403
+            folder = Path(full)
+        original = Path(folder) / filename
+        if not original.is_file():
+            return 404
+        import io
+
+        with Image.open(original) as orig:
+            info = PngImagePlugin.PngInfo()
+            for key, value in getattr(orig, "text", {}).items():
+                info.add_text(key, value)
+            rgba = orig.convert("RGBA")
+        alpha = Image.open(io.BytesIO(data)).convert("RGBA").getchannel("A")
+        rgba.putalpha(alpha.resize(rgba.size) if alpha.size != rgba.size else alpha)
+        rgba.save(dest, compress_level=4, pnginfo=info)
+        return 200
+
+    async def upload_image(self, request: web.Request) -> web.Response:
+        return await self._save_upload(request, mask=False)
+
+    async def upload_mask(self, request: web.Request) -> web.Response:
+        return await self._save_upload(request, mask=True)
+
+    # ------------------------------------------------------------------ facts
+
+    async def system_stats(self, request: web.Request) -> web.Response:
+        page = os.sysconf("SC_PAGE_SIZE")
+        ram_total = page * os.sysconf("SC_PHYS_PAGES")
+        ram_free = page * os.sysconf("SC_AVPHYS_PAGES")
+        vram_total = 32 * 1024**3
+        vram_free = vram_total - 2 * 1024**3 * self._engine.loaded_models()
+        import platform
+
+        return web.json_response({
+            "system": {
+                "os": os.name, "ram_total": ram_total, "ram_free": ram_free,
+                "comfyui_version": VERSION, "required_frontend_version": "none",
+                "python_version": platform.python_version(), "pytorch_version": "none (artfarm sketch server)",
+                "embedded_python": False, "argv": ["artfarm", "sketch-server"],
+            },
+            "devices": [{
+                "name": "artfarm sketch (no GPU)", "type": "cpu", "index": None,
+                "vram_total": vram_total, "vram_free": vram_free,
+                "torch_vram_total": vram_total, "torch_vram_free": vram_free,
+            }],
+        })  # fmt: skip
+
+    async def get_object_info(self, request: web.Request) -> web.Response:
+        info = await asyncio.to_thread(catalog.object_info, self.models_dir, self.dirs["input"])
+        return web.json_response(info)
+
+    async def get_object_info_one(self, request: web.Request) -> web.Response:
+        name = request.match_info["node_class"]
+        info = await asyncio.to_thread(catalog.object_info, self.models_dir, self.dirs["input"])
+        return web.json_response({name: info[name]} if name in info else {})
+
+    async def get_models(self, request: web.Request) -> web.Response:
+        return web.json_response(catalog.MODEL_FOLDERS)
+
+    async def get_model_files(self, request: web.Request) -> web.Response:
+        folder = request.match_info["folder"]
+        if folder not in catalog.MODEL_FOLDERS:
+            return web.Response(status=404)
+        return web.json_response(catalog.model_files(self.models_dir, folder))
+
+    # ------------------------------------------------------------------ websocket
+
+    async def websocket(self, request: web.Request) -> web.StreamResponse:
+        if self.faults.ws_refuse:
+            return web.Response(status=503, text="WebSocket refused (injected fault)")
+        ws = web.WebSocketResponse(max_msg_size=0)
+        await ws.prepare(request)
+        sid = request.rel_url.query.get("clientId") or uuid.uuid4().hex
+        queue = self.hub.add(sid, ws)
+        writer = asyncio.ensure_future(_write(ws, queue))
+        engine = self._engine
+        status = {
+            "status": {"exec_info": {"queue_remaining": engine.queue_remaining()}},
+            "sid": sid,
+        }
+        self.hub.send("status", status, sid)
+        self.hub.send(
+            "feature_flags", {"supports_preview_metadata": True, "max_upload_size": MAX_UPLOAD}, sid
+        )
+        running = engine.running
+        if running and running.extra_data.get("client_id") == sid and engine.running_node:
+            node = engine.running_node
+            self.hub.send(
+                "executing",
+                {"node": node, "display_node": node, "prompt_id": running.prompt_id},
+                sid,
+            )
+        try:
+            async for msg in ws:
+                if msg.type == WSMsgType.ERROR:
+                    break
+        finally:
+            self.hub.remove(sid, ws)
+            queue.put_nowait(None)
+            writer.cancel()
+        return ws
+
+
+async def _write(ws: web.WebSocketResponse, queue: asyncio.Queue) -> None:
+    while True:
+        text = await queue.get()
+        if text is None or ws.closed:
+            return
+        try:
+            await ws.send_str(text)
+        except (ConnectionError, RuntimeError):
+            return
+
+
+async def _json_or_empty(request: web.Request) -> dict[str, Any]:
+    if not request.can_read_body:
+        return {}
+    try:
+        body = await request.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def annotated(name: str, dirs: dict[str, Path]) -> tuple[str, Path | None]:
+    """`name [output]` → (name, output folder), as ComfyUI's annotated_filepath."""
+    for kind in ("output", "input", "temp"):
+        tag = f" [{kind}]"
+        if name.endswith(tag):
+            return name[: -len(tag)], dirs[kind]
+    return name, None
+
+
+@web.middleware
+async def origin_middleware(request: web.Request, handler):
+    """ComfyUI's guard: a loopback Host with a different Origin host gets 403."""
+    host = request.headers.get("Host")
+    origin = request.headers.get("Origin")
+    if host and origin:
+        host_domain = host.lower()
+        origin_domain = urllib.parse.urlparse(origin).netloc.lower()
+        hostname = urllib.parse.urlsplit("//" + host_domain).hostname or ""
+        if is_loopback(hostname) and host_domain != origin_domain:
+            return web.Response(status=403)
+    if request.method == "OPTIONS":
+        return web.Response()
+    return await handler(request)
