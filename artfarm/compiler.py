@@ -320,8 +320,7 @@ def _plan_inpaint(
     tier = book.style_pack.spec.tiers.inpaint
     checkpoint, vae = _tier_models(book, "final")
     image = _existing(image, "image")
-    with Image.open(image) as img:
-        size = img.size
+    size = _image_size(image)
     mask = render_mask(
         fix,
         size,
@@ -361,8 +360,7 @@ def _plan_upscale(ctx: _Page, *, image: Path, source: str = "final") -> _Plan:
     tier = book.style_pack.spec.tiers.upscale
     checkpoint, vae = _tier_models(book, "final")
     image = _existing(image, "image")
-    with Image.open(image) as img:
-        width, height = img.size
+    width, height = _image_size(image)
     scale = book.config.sizes.print_scale
     target = (_multiple_of_8(width * scale), _multiple_of_8(height * scale))
     seed = stage_seed(spec.seed, "upscale", source)
@@ -403,7 +401,7 @@ _PLANNERS = {
 
 
 def _multiple_of_8(value: float) -> int:
-    return max(8, int(round(value / 8)) * 8)
+    return max(8, round(value / 8) * 8)
 
 
 def _existing(path: Path | str, what: str) -> Path:
@@ -413,6 +411,16 @@ def _existing(path: Path | str, what: str) -> Path:
             str(path), what, "the input image does not exist", "render it first"
         )
     return path
+
+
+def _image_size(path: Path) -> tuple[int, int]:
+    try:
+        with Image.open(path) as img:
+            return img.size
+    except (OSError, Image.UnidentifiedImageError):
+        raise ArtfarmError.single(
+            str(path), "image", "not an image Pillow can read", "pass the PNG the stage made"
+        ) from None
 
 
 def _pack_loras(book: Book) -> list[tuple[str, float, float]]:
