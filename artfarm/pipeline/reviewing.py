@@ -11,12 +11,14 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, TypeVar
 
 from PIL import Image
+from pydantic import BaseModel, ValidationError
 
 from artfarm.atomic import canonical_json, write_text
 from artfarm.book import Book
-from artfarm.documents import load_json_model
+from artfarm.documents import load_json_model, problems_from_validation
 from artfarm.pipeline.manifest import StageManifest, read_manifest
 from artfarm.problems import ArtfarmError, Problem
 from artfarm.review import (
@@ -29,6 +31,8 @@ from artfarm.review import (
     Review,
 )
 from artfarm.safepath import PathEscape, resolve_inside
+
+M = TypeVar("M", bound=BaseModel)
 
 AUTO_REVIEWER = "artfarm review --auto"
 AUTO_RULE = "automatic rule: the first {what} in id order is chosen, every other one rejected"
@@ -162,6 +166,18 @@ def save_review(book: Book, page: int, review: Review) -> Path:
     return write_text(path, canonical_json(review.model_dump(mode="json", exclude_none=True)))
 
 
+def build(model: type[M], data: dict[str, Any], file: str, section: str) -> M:
+    """Validate a review section built from the command line, naming fields as in the file."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as err:
+        problems = problems_from_validation(err, file, "review")
+        raise ArtfarmError(
+            Problem(p.file, f"{section}.{p.field}" if p.field else section, p.problem, p.fix)
+            for p in problems
+        ) from None
+
+
 def now() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
@@ -177,16 +193,21 @@ def review_drafts(
     automatic: bool = False,
 ) -> Path:
     drafts = read_manifest(book.page_dir(page) / "draft")
-    section = DraftReview(
-        drafts_sha256=drafts.images_sha256,
-        selected=selected,
-        rejected=rejected,
-        rationale=rationale,
-        reviewer=reviewer,
-        automatic=automatic,
-        reviewed_at=now(),
-    )
     file = str(book.review_path(page))
+    section = build(
+        DraftReview,
+        {
+            "drafts_sha256": drafts.images_sha256,
+            "selected": selected,
+            "rejected": rejected,
+            "rationale": rationale,
+            "reviewer": reviewer,
+            "automatic": automatic,
+            "reviewed_at": now(),
+        },
+        file,
+        "draft",
+    )
     problems = draft_problems(section, drafts, file)
     if problems:
         raise ArtfarmError(problems)
@@ -218,15 +239,20 @@ def review_refine(
             "review the drafts first (`artfarm review ... draft`)",
         )
     variants = read_manifest(book.page_dir(page) / "refine")
-    section = RefineReview(
-        variants_sha256=variants.images_sha256,
-        final=final,
-        rejected=rejected,
-        fixes=fixes,
-        rationale=rationale,
-        reviewer=reviewer,
-        automatic=automatic,
-        reviewed_at=now(),
+    section = build(
+        RefineReview,
+        {
+            "variants_sha256": variants.images_sha256,
+            "final": final,
+            "rejected": rejected,
+            "fixes": fixes,
+            "rationale": rationale,
+            "reviewer": reviewer,
+            "automatic": automatic,
+            "reviewed_at": now(),
+        },
+        str(book.review_path(page)),
+        "refine",
     )
     problems = refine_problems(
         book, section, variants, book.page_dir(page), str(book.review_path(page))

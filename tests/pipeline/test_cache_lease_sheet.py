@@ -1,0 +1,89 @@
+"""The render cache, server leases and contact sheets: the pipeline's CPU-side parts."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from artfarm.book import Book
+from artfarm.pipeline.contact_sheet import MAX_SIDE, page_sheet
+from artfarm.pipeline.lease import lease_server
+from artfarm.pipeline.render_cache import RenderCache
+from artfarm.problems import ArtfarmError
+from tests.pipeline.fakes import fake_stage, paint
+
+
+def test_cache_returns_what_was_stored_as_hard_links(tmp_path: Path) -> None:
+    cache = RenderCache(tmp_path / "cache")
+    files = [paint(tmp_path / f"out{i}.png", i) for i in range(3)]
+    cache.store("ab" * 32, files, {"run": {"prompt_id": "x"}})
+    hit = cache.lookup("ab" * 32)
+    assert hit is not None and hit.record["run"]["prompt_id"] == "x"
+    assert [f.read_bytes() for f in hit.files] == [f.read_bytes() for f in files]
+    assert os.stat(hit.files[0]).st_ino == os.stat(files[0]).st_ino
+    assert cache.lookup("cd" * 32) is None
+
+
+def test_an_entry_missing_a_file_is_a_miss(tmp_path: Path) -> None:
+    cache = RenderCache(tmp_path / "cache")
+    stored = cache.store("ab" * 32, [paint(tmp_path / "a.png", 1)], {})
+    stored.files[0].unlink()
+    assert cache.lookup("ab" * 32) is None
+
+
+def test_prune_drops_least_recently_used_first(tmp_path: Path) -> None:
+    cache = RenderCache(tmp_path / "cache")
+    for i, key in enumerate(["aa", "bb", "cc"]):
+        cache.store(key * 32, [paint(tmp_path / f"{key}.png", i)], {})
+        time.sleep(0.02)
+    cache.lookup("aa" * 32)  # used again: now the most recent
+    size = max(e[2] for e in cache.entries())
+    assert cache.prune(max_bytes=size) == 2
+    assert cache.lookup("aa" * 32) is not None
+    assert cache.lookup("bb" * 32) is None
+
+
+def test_leases_give_each_job_its_own_slot_and_wait_when_full(tmp_path: Path) -> None:
+    servers = ["http://127.0.0.1:1", "http://127.0.0.1:2"]
+    held: list[str] = []
+    with (
+        lease_server(servers, tmp_path, slots=1) as first,
+        lease_server(servers, tmp_path, slots=1) as second,
+    ):
+        held = [first, second]
+        with (
+            pytest.raises(ArtfarmError, match="no free server slot"),
+            lease_server(servers, tmp_path, slots=1, wait=0.1),
+        ):
+            pass
+    assert sorted(held) == servers
+
+
+def test_a_released_lease_is_taken_by_the_waiting_job(tmp_path: Path) -> None:
+    got: list[str] = []
+
+    def waiter() -> None:
+        with lease_server(["http://a"], tmp_path, slots=1, wait=5) as url:
+            got.append(url)
+
+    with lease_server(["http://a"], tmp_path, slots=1):
+        thread = threading.Thread(target=waiter)
+        thread.start()
+        time.sleep(0.2)
+        assert got == []
+    thread.join(5)
+    assert got == ["http://a"]
+
+
+def test_contact_sheet_fits_a_vision_model_and_shows_every_candidate(tiny_book: Path) -> None:
+    book = Book(tiny_book)
+    fake_stage(book, 3, "draft", [f"c{i:02d}" for i in range(1, 13)], size=(768, 1024))
+    sheet = page_sheet(book, 3, "draft")
+    with Image.open(sheet) as image:
+        assert max(image.size) <= MAX_SIDE
+        assert image.width > 1000  # tiles big enough to judge

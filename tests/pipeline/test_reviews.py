@@ -1,0 +1,310 @@
+"""Reviews and their gates: the agent's judgement is checked, kept, and never acted on stale."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from artfarm.book import Book
+from artfarm.cli import main
+from artfarm.pipeline.reviewing import load_review
+from artfarm.pipeline.selection import AwaitingReview, select_drafts
+from artfarm.pipeline.todo import book_todo
+from artfarm.problems import ArtfarmError
+from tests.pipeline.fakes import fake_stage, paint
+
+
+@pytest.fixture
+def book(tiny_book: Path) -> Book:
+    book = Book(tiny_book)
+    fake_stage(book, 1, "draft", ["c01", "c02", "c03"])
+    return book
+
+
+def review(book: Book, *args: str) -> int:
+    return main(["review", str(book.root), *args])
+
+
+def test_a_draft_review_records_what_it_judged(book: Book) -> None:
+    assert (
+        review(
+            book,
+            "1",
+            "draft",
+            "--select",
+            "c02",
+            "--reject-rest",
+            "weak staging",
+            "--rationale",
+            "clear focal point",
+        )
+        == 0
+    )
+    written = load_review(book, 1)
+    assert written is not None and written.draft is not None
+    assert written.draft.selected == ["c02"]
+    assert written.draft.rejected == {"c01": "weak staging", "c03": "weak staging"}
+    drafts = json.loads((book.page_dir(1) / "draft" / "manifest.json").read_text())
+    assert written.draft.drafts_sha256 == drafts["images_sha256"]
+
+
+def test_every_rejection_needs_a_reason(book: Book, capsys: pytest.CaptureFixture[str]) -> None:
+    assert (
+        review(
+            book,
+            "1",
+            "draft",
+            "--select",
+            "c02",
+            "--reject",
+            "c01",
+            "too dark",
+            "--rationale",
+            "fine staging",
+        )
+        == 1
+    )
+    assert "no reason given for rejecting c03" in capsys.readouterr().err
+    assert not book.review_path(1).exists()
+
+
+def test_a_too_short_rationale_is_a_clear_error(
+    book: Book, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert (
+        review(
+            book,
+            "1",
+            "draft",
+            "--select",
+            "c01",
+            "--reject-rest",
+            "not chosen",
+            "--rationale",
+            "ok",
+        )
+        == 1
+    )
+    err = capsys.readouterr().err
+    assert "review.json: draft.rationale: String should have at least 3 characters" in err
+    assert "Traceback" not in err
+
+
+def test_selecting_a_candidate_that_does_not_exist(
+    book: Book, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert (
+        review(
+            book,
+            "1",
+            "draft",
+            "--select",
+            "c09",
+            "--reject-rest",
+            "not chosen",
+            "--rationale",
+            "fine staging",
+        )
+        == 1
+    )
+    assert "c09 is not a draft of this page" in capsys.readouterr().err
+
+
+def test_the_gate_waits_for_a_review_and_names_the_command(book: Book) -> None:
+    with pytest.raises(AwaitingReview) as caught:
+        select_drafts(book, 1, "p")
+    message = str(caught.value)
+    assert "0001 waits for its draft review" in message
+    assert "draft/contact_sheet.png" in message and "artfarm review" in message
+
+
+def test_a_review_of_changed_drafts_is_stale_and_nothing_is_deleted(book: Book) -> None:
+    review(
+        book,
+        "1",
+        "draft",
+        "--select",
+        "c01",
+        "--reject-rest",
+        "weaker",
+        "--rationale",
+        "fine staging",
+    )
+    before = book.review_path(1).read_bytes()
+    fake_stage(book, 1, "draft", ["c01", "c02", "c04"])  # the drafts were re-rendered
+    with pytest.raises(ArtfarmError) as caught:
+        select_drafts(book, 1, "p")
+    assert "stale" in str(caught.value)
+    assert book.review_path(1).read_bytes() == before
+    assert [t.state for t in book_todo(book) if t.page == 1] == ["stale-draft-review"]
+
+
+def test_selection_copies_the_chosen_drafts(book: Book) -> None:
+    review(
+        book,
+        "1",
+        "draft",
+        "--select",
+        "c03",
+        "--select",
+        "c01",
+        "--reject",
+        "c02",
+        "blurry",
+        "--rationale",
+        "two good options",
+    )
+    select_drafts(book, 1, "p")
+    selected = book.page_dir(1) / "selected"
+    assert sorted(p.name for p in selected.glob("*.png")) == ["c01.png", "c03.png"]
+    assert (selected / "c03.png").read_bytes() == (book.page_dir(1) / "draft/c03.png").read_bytes()
+
+
+def test_replacing_a_review_keeps_the_old_one_in_history(book: Book) -> None:
+    review(
+        book, "1", "draft", "--select", "c01", "--reject-rest", "not chosen", "--rationale", "first"
+    )
+    review(
+        book,
+        "1",
+        "draft",
+        "--select",
+        "c02",
+        "--reject-rest",
+        "not chosen",
+        "--rationale",
+        "second",
+    )
+    history = (book.page_dir(1) / "review.history.jsonl").read_text().splitlines()
+    assert len(history) == 1 and '"first"' in json.loads(history[0])["text"]
+
+
+def test_refine_review_checks_masks_inside_the_image(
+    book: Book, capsys: pytest.CaptureFixture[str]
+) -> None:
+    review(
+        book,
+        "1",
+        "draft",
+        "--select",
+        "c01",
+        "--reject-rest",
+        "not chosen",
+        "--rationale",
+        "fine staging",
+    )
+    fake_stage(book, 1, "refine", ["c01-v1", "c01-v2"], size=(128, 160))
+    assert (
+        review(
+            book,
+            "1",
+            "refine",
+            "--final",
+            "c01-v2",
+            "--reject-rest",
+            "stiff",
+            "--fix-box",
+            "100",
+            "100",
+            "40",
+            "40",
+            "a smiling face",
+            "--rationale",
+            "best light",
+        )
+        == 1
+    )
+    assert "box reaches outside the image" in capsys.readouterr().err
+    assert (
+        review(
+            book,
+            "1",
+            "refine",
+            "--final",
+            "c01-v2",
+            "--reject-rest",
+            "stiff",
+            "--fix-polygon",
+            "10,10 60,12 30,50",
+            "a paw with four toes",
+            "--rationale",
+            "best light",
+        )
+        == 0
+    )
+    written = load_review(book, 1)
+    assert written is not None and written.refine is not None
+    assert written.refine.fixes[0].mask.kind == "polygon"
+    assert written.draft is not None  # the draft section is kept as it was
+
+
+def test_image_masks_must_match_the_variant_size(
+    book: Book, capsys: pytest.CaptureFixture[str]
+) -> None:
+    review(
+        book,
+        "1",
+        "draft",
+        "--select",
+        "c01",
+        "--reject-rest",
+        "not chosen",
+        "--rationale",
+        "fine staging",
+    )
+    fake_stage(book, 1, "refine", ["c01-v1"], size=(128, 160))
+    paint(book.root / "masks" / "paw.png", 1, (64, 64))
+    assert (
+        review(
+            book,
+            "1",
+            "refine",
+            "--final",
+            "c01-v1",
+            "--fix-mask",
+            "masks/paw.png",
+            "a paw",
+            "--rationale",
+            "fine staging",
+        )
+        == 1
+    )
+    assert "make it 128×160" in capsys.readouterr().err
+    assert (
+        review(
+            book,
+            "1",
+            "refine",
+            "--final",
+            "c01-v1",
+            "--fix-mask",
+            "../paw.png",
+            "a paw",
+            "--rationale",
+            "fine staging",
+        )
+        == 1
+    )
+    assert "must not contain '..'" in capsys.readouterr().err
+
+
+def test_auto_review_is_marked_automatic(book: Book) -> None:
+    assert review(book, "1", "draft", "--auto") == 0
+    written = load_review(book, 1)
+    assert written is not None and written.draft is not None
+    assert written.draft.automatic and written.draft.selected == ["c01"]
+    assert "first draft in id order" in written.draft.rationale
+
+
+def test_next_lists_what_waits_for_the_agent(
+    book: Book, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["next", str(book.root), "--json"]) == 0
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    states = {r["page"]: r["state"] for r in records}
+    assert states == {1: "awaiting-draft-review", 2: "needs-drafts", 3: "needs-drafts"}
+    first = next(r for r in records if r["page"] == 1)
+    assert first["files"][0].endswith("0001/draft/contact_sheet.png")
+    assert "artfarm review" in first["command"]
