@@ -199,7 +199,12 @@ def build_interior(
     g = job.geometry
     page_bleed = g.bleed if bleed else 0.0
     notes, facts = pdf_findings(
-        job, pdf, f"{variant.name} interior", g.trim_w + page_bleed, g.trim_h + 2 * page_bleed
+        job,
+        pdf,
+        f"{variant.name} interior",
+        g.trim_w + page_bleed,
+        g.trim_h + 2 * page_bleed,
+        bleed,
     )
     report.add(notes)
     report.facts.update(facts)

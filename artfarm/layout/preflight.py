@@ -132,7 +132,7 @@ def page_count_findings(job: LayoutJob, pages: int) -> list[Finding]:
 
 
 def pdf_findings(
-    job: LayoutJob, pdf: bytes, name: str, expect_w: float, expect_h: float
+    job: LayoutJob, pdf: bytes, name: str, expect_w: float, expect_h: float, trim_box: bool = True
 ) -> tuple[list[Finding], dict[str, Any]]:
     """Read the PDF back as a printer would: page boxes, embedded fonts, image colour spaces."""
     reader = PdfReader(io.BytesIO(pdf))
@@ -152,7 +152,7 @@ def pdf_findings(
                     number,
                 )
             )
-        if "/TrimBox" not in page:
+        if trim_box and "/TrimBox" not in page:
             out.append(
                 Finding(
                     "error",

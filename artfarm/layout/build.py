@@ -1,0 +1,122 @@
+"""Targets of `artfarm layout`: each builds its files atomically or raises with every problem.
+
+pages  → exports/print/NNNN.jpg, layout/pages.pdf, layout/preflight.{json,txt}
+cover  → exports/print/cover-*.jpg, layout/cover.pdf
+proof  → layout/proof_art/NNNN.jpg, layout/proof.pdf (best art so far, stamped PROOF)
+web    → exports/web/NNNN.jpg, exports/web/book.pdf, exports/web/pages/page-NNN.png
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from artfarm.atomic import write_bytes, write_json
+from artfarm.layout.art import PRINT, PROOF, WEB, find_art, prepare
+from artfarm.layout.cover import build_cover
+from artfarm.layout.interior import art_box, build_interior, interior_data, prepare_pages
+from artfarm.layout.job import LayoutJob
+from artfarm.layout.preflight import Report, write_report
+from artfarm.layout.render import compile_template
+from artfarm.problems import ArtfarmError
+
+WEB_PNG_PPI = 100.0
+
+
+def build_pages(job: LayoutJob) -> Report:
+    pdf, report = build_interior(job, PRINT)
+    write_report(job, report)
+    report.raise_if_errors()
+    assert pdf is not None
+    write_bytes(job.out("layout/pages.pdf"), pdf)
+    return report
+
+
+def build_cover_pdf(job: LayoutJob) -> Report:
+    pdf, report = build_cover(job, PRINT)
+    report.raise_if_errors()
+    assert pdf is not None
+    write_bytes(job.out("layout/cover.pdf"), pdf)
+    return report
+
+
+def build_proof(job: LayoutJob) -> Report:
+    pdf, report = build_interior(job, PROOF)
+    report.raise_if_errors()
+    assert pdf is not None
+    write_bytes(job.out("layout/proof.pdf"), pdf)
+    return report
+
+
+def build_web(job: LayoutJob) -> Report:
+    """A small reading copy: ≈150 ppi art, trim-size pages (no bleed), one PNG per page."""
+    pdf, report = build_interior(job, WEB, bleed=False)
+    report.raise_if_errors()
+    assert pdf is not None
+    write_bytes(job.out("exports/web/book.pdf"), pdf)
+    arts, _ = prepare_pages(job, WEB)  # already current: reused from the sidecars
+    pngs = compile_template(
+        "interior.typ",
+        interior_data(job, arts, WEB, bleed=False),
+        job.fonts,
+        job.spec_file,
+        job.field_of,
+        fmt="png",
+        ppi=WEB_PNG_PPI,
+    )
+    pngs = pngs if isinstance(pngs, list) else [pngs]
+    names = []
+    for number, png in enumerate(pngs, start=1):
+        name = f"pages/page-{number:03d}.png"
+        write_bytes(job.out(f"exports/web/{name}"), png)
+        names.append(name)
+    write_json(job.out("exports/web/index.json"), {"pdf": "book.pdf", "pages": names})
+    return report
+
+
+def build_preflight(job: LayoutJob) -> Report:
+    """Interior and cover checked in memory (nothing but the report is written)."""
+    _, report = build_interior(job, PRINT)
+    _, cover = build_cover(job, PRINT)
+    report.add(cover.findings)
+    report.facts.update(cover.facts)
+    write_report(job, report)
+    return report
+
+
+def prepare_page_art(job: LayoutJob, page: int) -> Path:
+    """One page's print JPEG (a Snakemake job of its own, so edits to text never redo it)."""
+    planned = next((p for p in job.plan.story_pages() if p.story and p.story.page == page), None)
+    if planned is None:
+        raise ArtfarmError.single(
+            job.spec_file, "pages", f"page {page} is not in book.yaml", "add it to pages"
+        )
+    found = find_art(job.root, page, PRINT.sources)
+    if found is None:
+        raise ArtfarmError.single(
+            str(job.root / f"pages/{page:04d}/print/print.png"),
+            "",
+            f"page {page}: print art is missing",
+            "finish the page (final + print upscale)",
+        )
+    box = art_box(job, planned)
+    return prepare(
+        found[0], job.out(f"{PRINT.folder}/{page:04d}.jpg"), box.w, box.h, PRINT, found[1]
+    ).path
+
+
+TARGETS: dict[str, Callable[[LayoutJob], Report]] = {
+    "pages": build_pages,
+    "cover": build_cover_pdf,
+    "proof": build_proof,
+    "web": build_web,
+}
+
+
+def art_geometry_key(job: LayoutJob, page: int) -> str:
+    """What a page's print JPEG depends on in book.yaml (a Snakemake params value)."""
+    planned = next((p for p in job.plan.story_pages() if p.story and p.story.page == page), None)
+    if planned is None:
+        return "absent"
+    return json.dumps(art_box(job, planned).as_dict(), sort_keys=True)
