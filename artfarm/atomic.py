@@ -17,6 +17,7 @@ def atomic_path(dest: str | os.PathLike[str]) -> Iterator[Path]:
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
+    os.fchmod(fd, 0o666 & ~_umask())  # mkstemp's 0600 would make artifacts private
     os.close(fd)
     tmp_path = Path(tmp)
     try:
@@ -25,6 +26,12 @@ def atomic_path(dest: str | os.PathLike[str]) -> Iterator[Path]:
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp_path.unlink()
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def write_bytes(dest: str | os.PathLike[str], data: bytes) -> Path:

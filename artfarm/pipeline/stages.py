@@ -307,10 +307,8 @@ def main(argv: list[str]) -> int:
         run_stage(args.stage, args.book, args.page, params=args.params, log=log)
         return 0
     except ArtfarmError as err:
-        for problem in err.problems:
-            print(f"error: {problem.line()}", file=sys.stderr)
-            if log is not sys.stderr:
-                print(f"error: {problem.line()}", file=log)
+        for problem in err.problems:  # Snakemake shows the log of a failed job
+            print(f"error: {problem.line()}", file=log)
         return 1
     finally:
         if log is not sys.stderr:
