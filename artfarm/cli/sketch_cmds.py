@@ -1,9 +1,73 @@
-"""Subcommands of this area (filled in by the issue that owns it)."""
+"""`artfarm sketch-server`: ComfyUI's API on this machine, drawing sketches instead of using a GPU."""
 
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add this area's subcommands to the `artfarm` parser."""
+    parser = sub.add_parser(
+        "sketch-server",
+        help="serve ComfyUI's API locally, drawing storyboard sketches (no GPU needed)",
+        description="A stand-in for ComfyUI: same HTTP/WebSocket API, Pillow sketches as images.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
+    parser.add_argument(
+        "--allow-remote", action="store_true", help="allow a non-loopback --host (no auth!)"
+    )
+    parser.add_argument("--port", type=int, default=8188)
+    parser.add_argument("--root", type=Path, default=Path(".sketch-server"),
+                        help="folder holding input/, output/ and temp/")  # fmt: skip
+    parser.add_argument("--models", type=Path, default=None,
+                        help="models folder: checkpoints/, loras/, vae/, controlnet/, ...")  # fmt: skip
+    parser.add_argument("--step-seconds", type=float, default=0.0,
+                        help="simulated seconds per sampler step")  # fmt: skip
+    parser.add_argument("--disable-metadata", action="store_true", help="no prompt in PNGs")
+    faults = parser.add_argument_group("fault injection (tests and benchmarks)")
+    faults.add_argument("--refuse-seconds", type=float, default=0.0,
+                        help="refuse connections for this long after starting")  # fmt: skip
+    faults.add_argument("--drop-ws-at-step", type=int, default=None)
+    faults.add_argument("--refuse-ws", action="store_true", help="refuse WebSocket connections")
+    faults.add_argument("--http-500-next", type=int, default=0)
+    faults.add_argument("--crash-at-step", type=int, default=None,
+                        help="lose queue/history at this sampler step, then restart")  # fmt: skip
+    faults.add_argument("--restart-after", type=float, default=1.0)
+    parser.set_defaults(func=sketch_server)
+
+
+def sketch_server(args: argparse.Namespace) -> int:
+    from artfarm.sketch.server import Faults, SketchServer
+
+    faults = Faults(
+        ws_drop_at_step=args.drop_ws_at_step,
+        ws_refuse=args.refuse_ws,
+        http_500_next=args.http_500_next,
+        crash_at_step=args.crash_at_step,
+        restart_after=args.restart_after,
+    )
+    server = SketchServer(
+        args.root,
+        host=args.host,
+        port=args.port,
+        models_dir=args.models,
+        step_seconds=args.step_seconds,
+        faults=faults,
+        allow_remote=args.allow_remote,
+        metadata=not args.disable_metadata,
+    )
+    server.start()
+    if args.refuse_seconds > 0:
+        server.refuse_connections(args.refuse_seconds)
+    print(f"sketch server on {server.url} (root {server.root}); Ctrl-C stops", file=sys.stderr)
+    try:
+        import threading
+
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+    return 0

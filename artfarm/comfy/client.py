@@ -260,6 +260,7 @@ class ComfyClient:
         }
         if extra_data:
             body["extra_data"] = dict(extra_data)
+        self._ws_connection()  # listen before queueing, so no event of this prompt is missed
         deadline = time.monotonic() + self.retry.total_seconds
         delay = self.retry.first_delay
         while True:
@@ -397,6 +398,7 @@ class ComfyClient:
                 max_size=None,
                 max_queue=None,
                 compression=None,
+                legacy=True,  # a long-lived socket, not a context-managed one
             )
         except (OSError, WebSocketException, TimeoutError):
             self._ws_failed_at = time.monotonic()

@@ -69,7 +69,8 @@ def types_match(received: str, wanted: Any) -> bool:
 
 
 class _Validator:
-    def __init__(self, prompt, object_info, custom, strict):
+    def __init__(self, prompt, object_info, custom, strict, check_files=True):
+        self.check_files = check_files
         self.prompt = prompt
         self.info = object_info
         self.custom: Mapping[str, CustomCheck] = custom or {}
@@ -191,7 +192,7 @@ class _Validator:
                     "exception_message": str(ex),
                 },
             )
-        if name in custom_names or skip_values:
+        if name in custom_names or skip_values or (self.strict and opts.get("image_upload")):
             return None
         extra = {"input_name": name, "input_config": info, "received_value": val}
         if "min" in opts and val < opts["min"]:
@@ -201,6 +202,8 @@ class _Validator:
             msg = f"Value {val} bigger than max of {opts['max']}"
             return _err("value_bigger_than_max", msg, name, extra)
         choices = combo_options(input_type, opts)
+        if choices is not None and not self.check_files and names_a_file(val):
+            return None
         if choices is not None and val not in choices:
             listed = str(choices)
             if len(choices) > 20:
@@ -228,6 +231,24 @@ class _Validator:
         return errors
 
 
+FILE_EXTENSIONS = (
+    ".safetensors",
+    ".ckpt",
+    ".pt",
+    ".pth",
+    ".bin",
+    ".sft",
+    ".png",
+    ".jpg",
+    ".jpeg",
+    ".webp",
+)
+
+
+def names_a_file(value: Any) -> bool:
+    return isinstance(value, str) and value.lower().endswith(FILE_EXTENSIONS)
+
+
 def comfy_validate(
     prompt: dict[str, Any],
     object_info: Mapping[str, Any],
@@ -235,6 +256,7 @@ def comfy_validate(
     partial_targets: list[str] | None = None,
     custom: Mapping[str, CustomCheck] | None = None,
     strict: bool = False,
+    check_files: bool = True,
 ) -> ComfyVerdict:
     """ComfyUI's validate_prompt: same checks, order, error types, messages and details.
 
@@ -255,7 +277,7 @@ def comfy_validate(
     if not outputs:
         return ComfyVerdict(False, _err("prompt_no_outputs", "Prompt has no outputs", ""))
 
-    validator = _Validator(prompt, object_info, custom, strict)
+    validator = _Validator(prompt, object_info, custom, strict, check_files)
     good, failed, node_errors = [], [], {}
     for out in outputs:
         try:
@@ -416,16 +438,20 @@ def node_errors_from_reply(
     return found
 
 
-def validate_graph(graph: dict[str, Any], object_info: Mapping[str, Any]) -> list[NodeError]:
+def validate_graph(
+    graph: dict[str, Any], object_info: Mapping[str, Any], *, check_files: bool = True
+) -> list[NodeError]:
     """Offline check of a graph against a schema; [] when the server would accept and run it.
 
     Stricter than ComfyUI where ComfyUI would fail only at run time (combos of V3 nodes), and
     every problem names the node title, the input and the fix. The graph is not modified.
+    `check_files=False` accepts any model/image file name in a combo: for checking a graph
+    against a recorded schema from another machine (whose model lists differ).
     """
     import copy
 
     prompt = copy.deepcopy(graph)
-    verdict = comfy_validate(prompt, object_info, strict=True)
+    verdict = comfy_validate(prompt, object_info, strict=True, check_files=check_files)
     if verdict.ok and not verdict.node_errors:
         return []
     return node_errors_from_reply(verdict.error, verdict.node_errors, graph)
