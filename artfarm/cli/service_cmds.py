@@ -1,9 +1,182 @@
-"""Subcommands of this area (filled in by the issue that owns it)."""
+"""`artfarm comfyui start|stop|status|paths|unit` and `artfarm models lock|placeholders|list`."""
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
+from pathlib import Path
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add this area's subcommands to the `artfarm` parser."""
+    _register_comfyui(sub)
+    _register_models(sub)
+
+
+def _register_comfyui(sub: argparse._SubParsersAction) -> None:
+    comfy = sub.add_parser("comfyui", help="run ComfyUI (or the sketch server) as a service")
+    verbs = comfy.add_subparsers(dest="verb", metavar="VERB")
+    verbs.required = True
+
+    start = verbs.add_parser("start", help="start in the background, wait until it answers")
+    start.add_argument("--sketch", action="store_true", help="the sketch server, not ComfyUI")
+    start.add_argument("--listen", default="127.0.0.1", help="address (default 127.0.0.1)")
+    start.add_argument("--port", type=int, default=None, help="default: from config.yaml")
+    start.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="allow a non-loopback --listen (no auth: put a proxy in front)",
+    )
+    start.add_argument("--timeout", type=float, default=None, help="seconds to wait for it")
+    start.set_defaults(func=cmd_start)
+
+    stop = verbs.add_parser("stop", help="stop the server artfarm started")
+    stop.set_defaults(func=cmd_stop)
+
+    status = verbs.add_parser("status", help="version, devices, VRAM, queue length")
+    status.add_argument("--url", default=None, help="ask this server instead")
+    status.add_argument("--json", action="store_true")
+    status.set_defaults(func=cmd_status)
+
+    paths = verbs.add_parser("paths", help="write extra_model_paths.yaml for the model store")
+    paths.set_defaults(func=cmd_paths)
+
+    unit = verbs.add_parser("unit", help="print config/comfyui.service filled for this machine")
+    unit.add_argument("--listen", default="127.0.0.1")
+    unit.add_argument("--port", type=int, default=None)
+    unit.add_argument("--allow-remote", action="store_true")
+    unit.set_defaults(func=cmd_unit)
+
+
+def _register_models(sub: argparse._SubParsersAction) -> None:
+    models = sub.add_parser("models", help="the model store and books' model locks")
+    verbs = models.add_subparsers(dest="verb", metavar="VERB")
+    verbs.required = True
+
+    lock = verbs.add_parser("lock", help="hash the store; write a book's models.lock.json")
+    lock.add_argument("--book", type=Path, default=None, help="books/<id>: lock its pins")
+    lock.add_argument("--repin", action="store_true", help="accept changed model files")
+    lock.set_defaults(func=cmd_lock)
+
+    holders = verbs.add_parser(
+        "placeholders", help="small stand-in files for a book's pins (sketch server), then lock"
+    )
+    holders.add_argument("book", type=Path)
+    holders.set_defaults(func=cmd_placeholders)
+
+    listing = verbs.add_parser("list", help="model files in the store")
+    listing.set_defaults(func=cmd_list)
+
+
+# ------------------------------------------------------------------------------- comfyui
+
+
+def cmd_start(args: argparse.Namespace) -> int:
+    from artfarm import service
+    from artfarm.settings import load_settings
+
+    settings = load_settings()
+    service.check_listen(args.listen, args.allow_remote)
+    if args.sketch:
+        port = args.port or settings.sketch.port
+        launch = service.sketch_launch(settings, args.listen, port)
+    else:
+        port = args.port or settings.comfyui.port
+        launch = service.comfyui_launch(settings, args.listen, port)
+    timeout = args.timeout or (30.0 if args.sketch else 180.0)
+    record = service.start(settings, launch, timeout)
+    print(f"{record['kind']} server up on {record['url']} (pid {record['pid']})")
+    return 0
+
+
+def cmd_stop(args: argparse.Namespace) -> int:
+    from artfarm import service
+    from artfarm.settings import load_settings
+
+    record = service.stop(load_settings())
+    print(f"stopped {record['kind']} (pid {record['pid']})" if record else "nothing to stop")
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from artfarm import service
+    from artfarm.settings import load_settings
+
+    info = service.status(load_settings(), args.url)
+    if args.json:
+        print(json.dumps(info))
+        return 0 if info["up"] else 1
+    if not info["up"]:
+        print(f"{info['url']}: not answering", file=sys.stderr)
+        return 1
+    who = f"{info['kind']}, pid {info['pid']}" if info["started_by_artfarm"] else "external"
+    print(f"{info['url']}: ComfyUI {info.get('version')} ({who})")
+    for dev in info.get("devices", []):
+        total, free = dev.get("vram_total") or 0, dev.get("vram_free") or 0
+        print(f"  {dev.get('name')}: VRAM {free / 2**30:.1f} / {total / 2**30:.1f} GiB free")
+    print(f"  queue: {info.get('queue_remaining', '?')}")
+    return 0
+
+
+def cmd_paths(args: argparse.Namespace) -> int:
+    from artfarm import service
+    from artfarm.settings import load_settings
+
+    print(service.write_model_paths(load_settings()))
+    return 0
+
+
+def cmd_unit(args: argparse.Namespace) -> int:
+    from artfarm import service
+    from artfarm.settings import load_settings
+
+    settings = load_settings()
+    service.check_listen(args.listen, args.allow_remote)
+    print(service.render_unit(settings, args.listen, args.port or settings.comfyui.port), end="")
+    return 0
+
+
+# ------------------------------------------------------------------------------- models
+
+
+def _store():
+    from artfarm.modelstore import ModelStore
+    from artfarm.settings import load_settings
+
+    return ModelStore(load_settings().models_path)
+
+
+def cmd_lock(args: argparse.Namespace) -> int:
+    from artfarm.book import Book
+    from artfarm.modelstore import ProgressBar, lock_book, lock_path
+
+    store = _store()
+    progress = ProgressBar()
+    if args.book is None:
+        hashes = store.hashes(store.files(), progress)
+        for key, sha in sorted(hashes.items()):
+            print(f"{sha}  {key}")
+        return 0
+    book = Book.open(args.book)
+    hashes = lock_book(book, store, repin=args.repin, progress=progress)
+    print(f"{lock_path(book)}: {len(hashes)} models locked")
+    return 0
+
+
+def cmd_placeholders(args: argparse.Namespace) -> int:
+    from artfarm.book import Book
+    from artfarm.modelstore import lock_book, write_placeholders
+
+    store = _store()
+    book = Book.open(args.book)
+    for path in write_placeholders(book, store):
+        print(f"wrote {path}")
+    lock_book(book, store)
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    for ref in _store().files():
+        print(ref.key)
+    return 0

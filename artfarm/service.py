@@ -1,0 +1,300 @@
+"""ComfyUI (or the sketch server) as a background service on this machine.
+
+    runtime/comfyui.pid            JSON: pid, kind (comfyui|sketch), url, argv
+    runtime/comfyui.log            the server's stdout + stderr
+    runtime/extra_model_paths.yaml points ComfyUI at the model store
+    runtime/comfyui/{input,output,temp}/   ComfyUI's folders (sketch: runtime/sketch/)
+
+Both kinds start the same way and answer the same API, so the rest of artfarm does not care
+which one runs. ComfyUI has no authentication: a non-loopback address is refused unless the
+user forces it (and then belongs behind an authenticating proxy).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ipaddress
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from artfarm.atomic import write_json
+from artfarm.modelstore import ModelStore
+from artfarm.problems import ArtfarmError
+from artfarm.settings import Settings
+
+PID_FILE = "comfyui.pid"
+LOG_FILE = "comfyui.log"
+PATHS_FILE = "extra_model_paths.yaml"
+UNIT_TEMPLATE = Path(__file__).resolve().parent.parent / "config" / "comfyui.service"
+
+
+@dataclass(frozen=True)
+class Launch:
+    """How to start one server: its command line, working folder and the URL it will answer on."""
+
+    kind: str
+    argv: list[str]
+    cwd: Path
+    url: str
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_listen(host: str, allow_remote: bool) -> None:
+    if not is_loopback(host) and not allow_remote:
+        raise ArtfarmError.single(
+            "--listen",
+            host,
+            "ComfyUI has no authentication; listening beyond this machine exposes it",
+            "keep 127.0.0.1, or pass --allow-remote and put an authenticating proxy in front",
+        )
+
+
+def url_for(host: str, port: int) -> str:
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    shown = f"[{shown}]" if ":" in shown else shown
+    return f"http://{shown}:{port}"
+
+
+def write_model_paths(settings: Settings) -> Path:
+    """runtime/extra_model_paths.yaml for the store (folders created if missing)."""
+    return ModelStore(settings.models_path).write_extra_model_paths(
+        settings.runtime_path / PATHS_FILE
+    )
+
+
+def comfyui_launch(settings: Settings, host: str, port: int) -> Launch:
+    """The recommended flags: loopback, resident models, no browser, no previews, our folders."""
+    install = settings.comfyui.install
+    if not install or not (settings.path(install) / "main.py").is_file():
+        raise ArtfarmError.single(
+            "config/config.yaml",
+            "comfyui.install",
+            f"no ComfyUI install with a main.py at {install!r}",
+            "set comfyui.install to your ComfyUI folder, or use `artfarm comfyui start --sketch`",
+        )
+    folder = settings.path(install)
+    python = settings.path(settings.comfyui.python) if settings.comfyui.python else sys.executable
+    data = settings.runtime_path / "comfyui"
+    argv = [str(python), str(folder / "main.py"), *comfyui_flags(settings, host, port, data)]
+    return Launch("comfyui", argv, folder, url_for(host, port))
+
+
+def comfyui_flags(settings: Settings, host: str, port: int, data: Path) -> list[str]:
+    return [
+        "--listen",
+        host,
+        "--port",
+        str(port),
+        f"--{settings.comfyui.vram}",
+        "--disable-auto-launch",
+        "--preview-method",
+        "none",
+        "--output-directory",
+        str(data / "output"),
+        "--input-directory",
+        str(data / "input"),
+        "--temp-directory",
+        str(data / "temp"),
+        "--extra-model-paths-config",
+        str(settings.runtime_path / PATHS_FILE),
+    ]
+
+
+def sketch_launch(settings: Settings, host: str, port: int) -> Launch:
+    argv = [
+        sys.executable,
+        "-m",
+        "artfarm",
+        "sketch-server",
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--root",
+        str(settings.runtime_path / "sketch"),
+        "--models",
+        str(settings.models_path),
+        "--step-seconds",
+        str(settings.sketch.step_seconds),
+    ]
+    if not is_loopback(host):
+        argv.append("--allow-remote")
+    return Launch("sketch", argv, settings.root, url_for(host, port))
+
+
+# ------------------------------------------------------------------------------- pid file
+
+
+def pid_path(settings: Settings) -> Path:
+    return settings.runtime_path / PID_FILE
+
+
+def read_pid(settings: Settings) -> dict[str, Any] | None:
+    try:
+        return json.loads(pid_path(settings).read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError):
+        return None
+
+
+def alive(record: dict[str, Any]) -> bool:
+    """Our process still runs (the pid exists and its command line is the one we started)."""
+    try:
+        cmdline = Path(f"/proc/{record['pid']}/cmdline").read_bytes().split(b"\0")
+    except (OSError, KeyError):
+        return False
+    return [c.decode(errors="replace") for c in cmdline if c] == record.get("argv")
+
+
+# ------------------------------------------------------------------------------- verbs
+
+
+def start(settings: Settings, launch: Launch, timeout: float = 60.0) -> dict[str, Any]:
+    """Start the server in the background and wait until GET /system_stats answers."""
+    running = read_pid(settings)
+    if running and alive(running):
+        raise ArtfarmError.single(
+            str(pid_path(settings)),
+            "",
+            f"a {running['kind']} server already runs (pid {running['pid']}, {running['url']})",
+            "stop it first with `artfarm comfyui stop`",
+        )
+    if system_stats(launch.url, timeout=1.0) is not None:
+        raise ArtfarmError.single(
+            launch.url,
+            "",
+            "something already answers on this address (not started by artfarm)",
+            "stop it, or start on another port with --port",
+        )
+    write_model_paths(settings)
+    log = settings.runtime_path / LOG_FILE
+    with open(log, "ab") as out:
+        proc = subprocess.Popen(
+            launch.argv,
+            cwd=launch.cwd,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    record = {"pid": proc.pid, "kind": launch.kind, "url": launch.url, "argv": launch.argv}
+    write_json(pid_path(settings), record)
+    _wait_until_up(settings, proc, launch.url, log, timeout)
+    return record
+
+
+def _wait_until_up(settings, proc: subprocess.Popen, url: str, log: Path, timeout: float):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pid_path(settings).unlink(missing_ok=True)
+            raise ArtfarmError.single(
+                str(log), "", f"the server exited with code {proc.returncode}", _tail(log)
+            )
+        if system_stats(url, timeout=1.0) is not None:
+            return
+        time.sleep(0.2)
+    raise ArtfarmError.single(
+        url,
+        "",
+        f"the server did not answer GET /system_stats within {timeout:.0f} s (still starting?)",
+        f"check {log}, then `artfarm comfyui status` or `artfarm comfyui stop`",
+    )
+
+
+def _tail(log: Path, lines: int = 5) -> str:
+    try:
+        text = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()
+    except FileNotFoundError:
+        return "see the log"
+    return "read the log; last lines: " + " | ".join(text[-lines:])
+
+
+def stop(settings: Settings, timeout: float = 15.0) -> dict[str, Any] | None:
+    """Stop the server artfarm started (by its recorded pid); None when none runs."""
+    record = read_pid(settings)
+    if record is None or not alive(record):
+        pid_path(settings).unlink(missing_ok=True)
+        return None
+    pid = int(record["pid"])
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and alive(record):
+        time.sleep(0.1)
+    if alive(record):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    with contextlib.suppress(ChildProcessError, OSError):
+        os.waitpid(pid, os.WNOHANG)
+    pid_path(settings).unlink(missing_ok=True)
+    return record
+
+
+def system_stats(url: str, timeout: float = 5.0) -> dict[str, Any] | None:
+    try:
+        resp = httpx.get(f"{url}/system_stats", timeout=timeout)
+    except httpx.HTTPError:
+        return None
+    if resp.status_code != 200:
+        return None
+    try:
+        return resp.json()
+    except ValueError:
+        return None
+
+
+def status(settings: Settings, url: str | None = None) -> dict[str, Any]:
+    """Version, devices, VRAM and queue length of the server (ours if running, else the first)."""
+    record = read_pid(settings)
+    ours = record if record and alive(record) else None
+    url = url or (ours["url"] if ours else settings.servers[0])
+    stats = system_stats(url)
+    result: dict[str, Any] = {
+        "url": url,
+        "up": stats is not None,
+        "started_by_artfarm": ours is not None,
+        "kind": ours["kind"] if ours else None,
+        "pid": ours["pid"] if ours else None,
+    }
+    if stats is None:
+        return result
+    system = stats.get("system", {})
+    result["version"] = system.get("comfyui_version")
+    result["devices"] = [
+        {k: d.get(k) for k in ("name", "type", "vram_total", "vram_free")}
+        for d in stats.get("devices", [])
+    ]
+    with contextlib.suppress(httpx.HTTPError, ValueError, KeyError):
+        body = httpx.get(f"{url}/prompt", timeout=5.0).json()
+        result["queue_remaining"] = body["exec_info"]["queue_remaining"]
+    return result
+
+
+def render_unit(settings: Settings, host: str, port: int) -> str:
+    """config/comfyui.service with this machine's paths and the recommended flags filled in."""
+    launch = comfyui_launch(settings, host, port)
+    text = UNIT_TEMPLATE.read_text(encoding="utf-8")
+    replacements = {
+        "@WORKDIR@": str(launch.cwd),
+        "@EXEC@": " ".join(launch.argv),
+        "@USER@": os.environ.get("USER", "artfarm"),
+    }
+    for key, value in replacements.items():
+        text = text.replace(key, value)
+    return text
