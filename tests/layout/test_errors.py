@@ -11,7 +11,7 @@ from .conftest import small_layout
 
 def error_lines(capsys, book, target="pages"):
     assert main(["layout", str(book), target]) == 1
-    lines = [l for l in capsys.readouterr().err.splitlines() if l.startswith("error:")]
+    lines = [ln for ln in capsys.readouterr().err.splitlines() if ln.startswith("error:")]
     assert lines
     return lines
 

@@ -1,6 +1,5 @@
 """The print interior, compiled by real Typst from generated art, read back with pypdf."""
 
-
 import pytest
 from pypdf import PdfReader
 

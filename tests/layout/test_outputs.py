@@ -15,7 +15,7 @@ def test_preflight_separates_warnings_from_errors_and_writes_a_report(make_book,
     book = make_book()
     (book / "pages/0002/print/print.png").unlink()
     assert main(["preflight", str(book), "--json"]) == 1
-    records = [json.loads(l) for l in capsys.readouterr().out.splitlines()]
+    records = [json.loads(ln) for ln in capsys.readouterr().out.splitlines()]
     severities = {(r.get("severity"), r.get("page")) for r in records[:-1]}
     assert ("error", 2) in severities  # missing art stops the build
     assert ("warning", None) in severities  # 6 pages is under printer.min_pages 8

@@ -52,9 +52,9 @@ def test_every_problem_is_reported_at_once_with_field_and_fix(tmp_path):
         )
     )
     assert len(lines) == 3
-    assert any("trim: " in l and "8.5x8.5" in l for l in lines)
-    assert any("fonts.colour" in l and "remove this key" in l for l in lines)
-    assert any("pages[0].placement" in l for l in lines)
+    assert any("trim: " in line and "8.5x8.5" in line for line in lines)
+    assert any("fonts.colour" in line and "remove this key" in line for line in lines)
+    assert any("pages[0].placement" in line for line in lines)
 
 
 def test_invalid_yaml_names_line_and_column(tmp_path):
