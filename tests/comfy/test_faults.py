@@ -1,0 +1,194 @@
+"""The client survives a real-world server: crashes, dropped sockets, 5xx, refusals, kills."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+from artfarm.comfy.client import RetryPolicy
+from artfarm.comfy.errors import Interrupted, PromptLost, ServerUnreachable, TimedOut
+from artfarm.comfy.journal import Journal
+from artfarm.sketch.server import Faults
+from artfarm.sketch.testing import running_sketch_server, txt2img_graph
+
+from .conftest import CKPT, SKETCH_MODELS, quick_client
+
+
+def job(prompt="(Bramble the bear:1.2) at dusk", steps=4, seed=3):
+    return txt2img_graph(prompt, ckpt=CKPT, steps=steps, seed=seed, prefix="fault/job")
+
+
+def output_files(server):
+    return sorted(p.name for p in (server.dirs["output"] / "fault").glob("*.png"))
+
+
+def test_server_dying_mid_job_and_coming_back_gives_one_result_and_a_journalled_resubmission(
+    tmp_path,
+):
+    faults = Faults(crash_at_step=2, restart_after=0.4)
+    with running_sketch_server(
+        tmp_path, models=SKETCH_MODELS, step_seconds=0.05, faults=faults
+    ) as server:
+        with quick_client(server.url, tmp_path) as client:
+            record = client.run(job(), {}, tmp_path / "out", job_key="page-7-draft")
+        assert server.stats.crashes == 1
+        assert record.resubmitted and len(record.prompt_ids) == 2
+        assert record.prompt_id == record.prompt_ids[1] == server.stats.prompts_accepted[-1]
+        assert len(record.outputs) == 1 and output_files(server) == ["job_00001_.png"]
+    entry = Journal(tmp_path / "journal").load("page-7-draft")
+    assert [a.reason.split(":")[0] for a in entry.attempts] == ["first", "resubmitted"]
+    assert entry.state == "done"
+
+
+def test_a_prompt_lost_twice_raises_prompt_lost(tmp_path):
+    faults = Faults(crash_at_step=1, restart_after=0.3, crash_times=2)
+    with (
+        running_sketch_server(
+            tmp_path, models=SKETCH_MODELS, step_seconds=0.05, faults=faults
+        ) as server,
+        quick_client(server.url, tmp_path) as client,
+        pytest.raises(PromptLost) as err,
+    ):
+        client.run(job(), {}, tmp_path / "out", job_key="cursed")
+    assert err.value.prompt_id and "\n" not in str(err.value)
+
+
+def test_a_dropped_websocket_still_delivers_the_result_by_polling(tmp_path):
+    faults = Faults(ws_drop_at_step=1)
+    with running_sketch_server(
+        tmp_path, models=SKETCH_MODELS, step_seconds=0.05, faults=faults
+    ) as server:
+        with quick_client(server.url, tmp_path) as client:
+            record = client.run(job(steps=6), {}, tmp_path / "out")
+        assert len(record.outputs) == 1 and not record.resubmitted
+
+
+def test_without_any_websocket_the_result_arrives_by_polling(tmp_path):
+    faults = Faults(ws_refuse=True)
+    with running_sketch_server(
+        tmp_path, models=SKETCH_MODELS, step_seconds=0.02, faults=faults
+    ) as server:
+        with quick_client(server.url, tmp_path) as client:
+            record = client.run(job(), {}, tmp_path / "out")
+        assert len(record.outputs) == 1
+
+
+def test_answers_of_500_are_retried_until_the_server_recovers(tmp_path):
+    with running_sketch_server(
+        tmp_path, models=SKETCH_MODELS, faults=Faults(http_500_next=3)
+    ) as server:
+        with quick_client(server.url, tmp_path) as client:
+            assert client.health().version
+            record = client.run(job(), {}, tmp_path / "out")
+        assert server.faults.http_500_next == 0 and record.outputs
+
+
+def test_refused_connections_are_retried_for_a_bounded_time(tmp_path):
+    with running_sketch_server(tmp_path, models=SKETCH_MODELS) as server:
+        server.refuse_connections(0.5)
+        with quick_client(server.url, tmp_path) as client:
+            started = time.monotonic()
+            assert client.health().version
+            assert time.monotonic() - started >= 0.3
+        server.refuse_connections(3.0)
+        with quick_client(server.url, tmp_path, retry=RetryPolicy(total_seconds=0.5)) as client:
+            with pytest.raises(ServerUnreachable):
+                client.health()
+
+
+def test_waiting_too_long_raises_timed_out(tmp_path):
+    with running_sketch_server(tmp_path, models=SKETCH_MODELS, step_seconds=0.2) as server:
+        with quick_client(server.url, tmp_path) as client:
+            prompt_id = client.submit(job(steps=20))
+            with pytest.raises(TimedOut):
+                client.wait(prompt_id, timeout=0.3)
+            client.interrupt(prompt_id)
+
+
+def test_interrupting_a_running_prompt_raises_interrupted_naming_the_node(tmp_path):
+    with running_sketch_server(tmp_path, models=SKETCH_MODELS, step_seconds=0.05) as server:
+        with quick_client(server.url, tmp_path) as client:
+            steps = []
+
+            def stop_after_first(value, maximum, node):
+                steps.append(value)
+                if value == 1:
+                    client.interrupt(prompt_id)
+
+            prompt_id = client.submit(job(steps=50))
+            with pytest.raises(Interrupted) as err:
+                client.wait(prompt_id, on_progress=stop_after_first, timeout=20)
+    assert err.value.node_title == "sampler" and max(steps) < 50
+
+
+CHILD = textwrap.dedent(
+    """
+    import sys
+    from artfarm.comfy.client import ComfyClient
+    from artfarm.sketch.testing import txt2img_graph
+    url, journal, dest = sys.argv[1:4]
+    graph = txt2img_graph("(Pip:1.1) at night", ckpt="random_sd15_fp16.safetensors", steps=int(sys.argv[4]),
+                          prefix="fault/job")
+    ComfyClient(url, journal_dir=journal).run(graph, {}, dest, job_key="killed-job")
+    """
+)
+
+
+def start_child(url, tmp_path, steps):
+    env = dict(os.environ, PYTHONPATH=os.getcwd())
+    args = [
+        sys.executable,
+        "-c",
+        CHILD,
+        url,
+        str(tmp_path / "journal"),
+        str(tmp_path / "child"),
+        str(steps),
+    ]
+    return subprocess.Popen(args, env=env)
+
+
+def wait_for_journal(tmp_path, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        entry = Journal(tmp_path / "journal").load("killed-job")
+        if entry and entry.prompt_id:
+            return entry
+        time.sleep(0.02)
+    raise AssertionError("the child never journalled its prompt")
+
+
+@pytest.mark.slow
+def test_a_killed_client_rerun_reattaches_to_its_queued_prompt_without_submitting_again(tmp_path):
+    with running_sketch_server(tmp_path, models=SKETCH_MODELS, step_seconds=0.1) as server:
+        child = start_child(server.url, tmp_path, steps=15)
+        try:
+            entry = wait_for_journal(tmp_path)
+            time.sleep(0.2)
+        finally:
+            child.send_signal(signal.SIGKILL)
+            child.wait()
+        with quick_client(server.url, tmp_path) as client:
+            graph = txt2img_graph("(Pip:1.1) at night", ckpt=CKPT, steps=15, prefix="fault/job")
+            record = client.run(graph, {}, tmp_path / "out", job_key="killed-job")
+        assert record.reattached and record.prompt_id == entry.prompt_id
+        assert server.stats.prompts_accepted == [entry.prompt_id]
+
+
+@pytest.mark.slow
+def test_a_rerun_of_a_finished_job_reattaches_to_its_result_without_submitting_again(tmp_path):
+    with running_sketch_server(tmp_path, models=SKETCH_MODELS) as server:
+        child = start_child(server.url, tmp_path, steps=2)
+        assert child.wait(timeout=60) == 0
+        with quick_client(server.url, tmp_path) as client:
+            graph = txt2img_graph("(Pip:1.1) at night", ckpt=CKPT, steps=2, prefix="fault/job")
+            record = client.run(graph, {}, tmp_path / "out", job_key="killed-job")
+        assert record.reattached and len(server.stats.prompts_accepted) == 1
+        assert json.loads(record.model_dump_json())["outputs"]
