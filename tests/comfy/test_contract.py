@@ -38,9 +38,11 @@ def test_health_reports_version_devices_and_vram(client):
 
 def test_health_of_a_port_nobody_listens_on_says_the_server_is_unreachable(tmp_path):
     url = f"http://127.0.0.1:{free_port()}"
-    with ComfyClient(url, retry=RetryPolicy(total_seconds=0.2)) as c:
-        with pytest.raises(ServerUnreachable) as err:
-            c.health()
+    with (
+        ComfyClient(url, retry=RetryPolicy(total_seconds=0.2)) as c,
+        pytest.raises(ServerUnreachable) as err,
+    ):
+        c.health()
     assert url in str(err.value) and "\n" not in str(err.value)
 
 

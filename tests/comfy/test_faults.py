@@ -98,33 +98,37 @@ def test_refused_connections_are_retried_for_a_bounded_time(tmp_path):
             assert client.health().version
             assert time.monotonic() - started >= 0.3
         server.refuse_connections(3.0)
-        with quick_client(server.url, tmp_path, retry=RetryPolicy(total_seconds=0.5)) as client:
-            with pytest.raises(ServerUnreachable):
-                client.health()
+        quick = quick_client(server.url, tmp_path, retry=RetryPolicy(total_seconds=0.5))
+        with quick as client, pytest.raises(ServerUnreachable):
+            client.health()
 
 
 def test_waiting_too_long_raises_timed_out(tmp_path):
-    with running_sketch_server(tmp_path, models=SKETCH_MODELS, step_seconds=0.2) as server:
-        with quick_client(server.url, tmp_path) as client:
-            prompt_id = client.submit(job(steps=20))
-            with pytest.raises(TimedOut):
-                client.wait(prompt_id, timeout=0.3)
-            client.interrupt(prompt_id)
+    with (
+        running_sketch_server(tmp_path, models=SKETCH_MODELS, step_seconds=0.2) as server,
+        quick_client(server.url, tmp_path) as client,
+    ):
+        prompt_id = client.submit(job(steps=20))
+        with pytest.raises(TimedOut):
+            client.wait(prompt_id, timeout=0.3)
+        client.interrupt(prompt_id)
 
 
 def test_interrupting_a_running_prompt_raises_interrupted_naming_the_node(tmp_path):
-    with running_sketch_server(tmp_path, models=SKETCH_MODELS, step_seconds=0.05) as server:
-        with quick_client(server.url, tmp_path) as client:
-            steps = []
+    with (
+        running_sketch_server(tmp_path, models=SKETCH_MODELS, step_seconds=0.05) as server,
+        quick_client(server.url, tmp_path) as client,
+    ):
+        steps = []
 
-            def stop_after_first(value, maximum, node):
-                steps.append(value)
-                if value == 1:
-                    client.interrupt(prompt_id)
+        def stop_after_first(value, maximum, node):
+            steps.append(value)
+            if value == 1:
+                client.interrupt(prompt_id)
 
-            prompt_id = client.submit(job(steps=50))
-            with pytest.raises(Interrupted) as err:
-                client.wait(prompt_id, on_progress=stop_after_first, timeout=20)
+        prompt_id = client.submit(job(steps=50))
+        with pytest.raises(Interrupted) as err:
+            client.wait(prompt_id, on_progress=stop_after_first, timeout=20)
     assert err.value.node_title == "sampler" and max(steps) < 50
 
 
