@@ -46,10 +46,14 @@ def write_text(dest: str | os.PathLike[str], text: str) -> Path:
     return write_bytes(dest, text.encode("utf-8"))
 
 
-def canonical_json(value: Any) -> str:
+def canonical_json(value: Any, *, sort_keys: bool = True) -> str:
     """The one JSON spelling artfarm hashes and writes: sorted keys, no NaN, UTF-8."""
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, allow_nan=False, indent=2) + "\n"
+    return (
+        json.dumps(value, sort_keys=sort_keys, ensure_ascii=False, allow_nan=False, indent=2)
+        + "\n"
+    )
 
 
-def write_json(dest: str | os.PathLike[str], value: Any) -> Path:
-    return write_text(dest, canonical_json(value))
+def write_json(dest: str | os.PathLike[str], value: Any, *, sort_keys: bool = True) -> Path:
+    """`sort_keys=False` keeps key order where it is data (a graph ComfyUI will re-serialise)."""
+    return write_text(dest, canonical_json(value, sort_keys=sort_keys))

@@ -89,4 +89,5 @@ def read_manifest(stage_dir: Path) -> StageManifest:
 
 
 def write_manifest(stage_dir: Path, manifest: StageManifest) -> Path:
-    return write_json(manifest_path(stage_dir), manifest.model_dump(mode="json"))
+    # Key order kept: the graph is re-submitted as written, and ComfyUI stores it in the PNG.
+    return write_json(manifest_path(stage_dir), manifest.model_dump(mode="json"), sort_keys=False)

@@ -1,0 +1,240 @@
+"""Real Snakemake runs of the pipeline against the sketch server: the product's heart."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from artfarm.comfy.client import ComfyClient
+from artfarm.modelstore import ModelStore, lock_book
+from artfarm.pipeline.manifest import read_manifest
+from artfarm.sketch.testing import running_sketch_server
+from tests.pipeline.project import BOOK, Project, edit_spec, make_pipeline_project
+
+pytestmark = pytest.mark.slow
+
+RENDER_RULES = {"draft", "refine", "final", "print_art"}
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
+    root = tmp_path_factory.mktemp("server")
+    with running_sketch_server(root, models_dir=root / "models") as running:
+        yield running
+
+
+def new_project(root: Path, server) -> Project:
+    return make_pipeline_project(root, server)
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory: pytest.TempPathFactory, server) -> Project:
+    """The tiny book taken all the way to print/, with automatic reviews."""
+    project = new_project(tmp_path_factory.mktemp("rendered") / "project", server)
+    first = project.snakemake(*project.prints())
+    assert first.returncode != 0  # stops at the draft reviews
+    assert project.artfarm("review", BOOK, "all", "draft", "--auto").returncode == 0
+    project.snakemake(*project.prints())
+    assert project.artfarm("review", BOOK, "all", "refine", "--auto").returncode == 0
+    done = project.snakemake(*project.prints())
+    assert done.returncode == 0, done.stderr
+    return project
+
+
+@pytest.fixture
+def project(rendered: Project, tmp_path: Path) -> Project:
+    """A copy of the rendered project (mtimes kept), so each test may change it."""
+    root = tmp_path / "project"
+    shutil.copytree(rendered.root, root, symlinks=True)
+    return Project(root, rendered.server)
+
+
+def test_a_fresh_book_renders_drafts_and_stops_with_a_review_summary(
+    tmp_path: Path, server
+) -> None:
+    project = new_project(tmp_path / "project", server)
+    done = project.snakemake(*project.prints())
+    assert done.returncode != 0
+    assert "3 page(s) need something (3 wait for a review)" in done.stderr
+    assert "artfarm review books/tiny_01 2 draft --select" in done.stderr
+    for page in (1, 2, 3):
+        assert (project.page(page) / "draft" / "contact_sheet.png").is_file()
+        assert not (project.page(page) / "selected").exists()
+        assert not (project.page(page) / "review.json").exists()
+    assert "Traceback" not in done.stderr
+
+
+def test_after_both_reviews_every_page_reaches_print(rendered: Project) -> None:
+    for page in (1, 2, 3):
+        with Image.open(rendered.page(page) / "print" / "print.png") as image:
+            assert image.size == (256, 320)
+        manifest = read_manifest(rendered.page(page) / "print")
+        [job] = manifest.jobs
+        assert job.run is not None and job.run["prompt_id"]
+        assert job.models and job.graph and job.prompts["positive"]
+
+
+def test_a_rerun_with_nothing_changed_plans_no_job(project: Project) -> None:
+    assert project.planned_jobs() == {}
+
+
+def test_touching_every_file_runs_no_gpu_job(project: Project) -> None:
+    before = project.submissions()
+    for path in (project.root / "books").rglob("*"):
+        os.utime(path)
+    done = project.snakemake(*project.prints())
+    assert done.returncode == 0, done.stderr
+    assert project.submissions() == before
+    assert not RENDER_RULES & set(project.planned_jobs())
+
+
+def test_a_plain_copy_of_the_book_renders_nothing_new(project: Project, tmp_path: Path) -> None:
+    book = project.root / BOOK
+    shutil.copytree(book, tmp_path / "copy")
+    shutil.rmtree(book)
+    shutil.copytree(tmp_path / "copy", book)  # same bytes, new mtimes
+    before = project.submissions()
+    done = project.snakemake(*project.prints())
+    assert done.returncode == 0, done.stderr
+    assert project.submissions() == before
+
+
+def test_editing_one_scene_rerenders_that_page_only_and_its_review_goes_stale(
+    project: Project,
+) -> None:
+    edit_spec(project, 2, scene="the fox naps under a big oak tree")
+    planned = project.planned_jobs()
+    assert {page for pages in planned.values() for page in pages} == {"0002"}
+    assert "draft" in planned
+    dry = project.snakemake("-n", *project.prints())
+    assert "Params have changed since last execution" in dry.stdout + dry.stderr
+    before = project.submissions()
+    done = project.snakemake(*project.prints())
+    assert done.returncode != 0
+    assert project.submissions() == before + 1  # one new draft burst, nothing else
+    assert "review of page" not in done.stderr or "stale" in done.stderr
+    assert "the draft review is stale" in done.stderr
+    assert json.loads((project.page(2) / "review.json").read_text())["draft"]
+
+
+def test_swapping_the_final_model_rerenders_refine_and_later_but_no_draft(
+    project: Project,
+) -> None:
+    store = ModelStore(project.server.models_dir)
+    final = store.root / "checkpoints" / "sketch_final_v1.safetensors"
+    original = final.read_bytes()
+    try:
+        final.write_bytes(b"a better final model")
+        refused = project.snakemake(*project.prints())
+        assert refused.returncode != 0
+        assert "sha256" in refused.stderr and "--repin" in refused.stderr
+        lock_book(project.book, store, repin=True)
+        planned = project.planned_jobs()
+    finally:
+        final.write_bytes(original)
+    assert "draft" not in planned
+    assert sorted(planned["refine"]) == ["0001", "0002", "0003"]
+
+
+def test_reverting_a_spec_restores_images_from_the_cache(project: Project) -> None:
+    drafts = project.page(3) / "draft" / "c01.png"
+    original = drafts.read_bytes()
+    spec = project.page(3) / "renderspec.json"
+    saved = spec.read_text()
+    edit_spec(project, 3, seed=99)
+    project.snakemake(f"{BOOK}/pages/0003/draft/manifest.json")
+    assert drafts.read_bytes() != original
+    before = project.submissions()
+    spec.write_text(saved)
+    done = project.snakemake(*project.prints())
+    assert done.returncode == 0, done.stderr
+    assert project.submissions() == before
+    assert drafts.read_bytes() == original
+
+
+def test_adding_the_final_pick_rerenders_no_draft_or_refine(project: Project) -> None:
+    assert (
+        project.artfarm(
+            "review",
+            BOOK,
+            "1",
+            "refine",
+            "--final",
+            "c01-v1",
+            "--rationale",
+            "steadier pose",
+            "--fix-box",
+            "8",
+            "8",
+            "40",
+            "40",
+            "a brighter sky",
+        ).returncode
+        == 0
+    )
+    planned = project.planned_jobs()
+    assert set(planned) == {"final", "print_art"}
+    assert planned["final"] == ["0001"]
+
+
+def test_changing_the_draft_selection_rerenders_that_pages_refine_and_later(
+    project: Project,
+) -> None:
+    assert (
+        project.artfarm(
+            "review",
+            BOOK,
+            "3",
+            "draft",
+            "--select",
+            "c02",
+            "--reject-rest",
+            "less clear",
+            "--rationale",
+            "better staging",
+        ).returncode
+        == 0
+    )
+    planned = project.planned_jobs()
+    assert "draft" not in planned
+    assert {page for pages in planned.values() for page in pages} == {"0003"}
+    assert "refine" in planned
+
+
+def test_a_stage_reruns_from_its_manifest_alone_to_identical_bytes(
+    rendered: Project, tmp_path: Path
+) -> None:
+    manifest = read_manifest(rendered.page(1) / "draft")
+    [job] = manifest.jobs
+    with (
+        running_sketch_server(tmp_path, models_dir=rendered.server.models_dir) as fresh,
+        ComfyClient(fresh.url) as client,
+    ):
+        record = client.run(job.graph, {}, tmp_path / "again")
+    again = [Path(o.path).read_bytes() for o in record.outputs]
+    originals = [(rendered.page(1) / "draft" / o.file).read_bytes() for o in manifest.outputs]
+    assert again == originals
+
+
+def test_an_invalid_spec_fails_its_job_with_one_clear_line(project: Project) -> None:
+    edit_spec(project, 1, seed=-3)
+    done = project.snakemake(f"{BOOK}/pages/0001/draft/manifest.json")
+    assert done.returncode != 0
+    assert "0001/renderspec.json: seed" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_a_server_that_is_down_is_named_in_the_error(project: Project, tmp_path: Path) -> None:
+    config = project.root / "config" / "config.yaml"
+    config.write_text(config.read_text().replace(project.server.url, "http://127.0.0.1:9"))
+    edit_spec(project, 1, seed=4242)
+    done = project.snakemake(f"{BOOK}/pages/0001/draft/manifest.json")
+    assert done.returncode != 0
+    assert "127.0.0.1:9" in done.stderr
+    assert "Traceback" not in done.stderr
