@@ -28,7 +28,9 @@ def noisy_art(path: Path, seed: int) -> None:
     """Soft colour fields plus grain: as hard to compress as painted, upscaled illustration."""
     rng = random.Random(seed)
     small = Image.new("RGB", (WIDTH // 64, HEIGHT // 64))
-    small.putdata([tuple(rng.randrange(256) for _ in range(3)) for _ in range(small.width * small.height)])
+    small.putdata(
+        [tuple(rng.randrange(256) for _ in range(3)) for _ in range(small.width * small.height)]
+    )
     base = small.resize((WIDTH, HEIGHT), Image.Resampling.BICUBIC)
     grain = Image.merge("RGB", [Image.effect_noise((WIDTH, HEIGHT), 9 + c) for c in range(3)])
     noisy = ImageChops.add(base, grain, scale=1.0, offset=-128)
@@ -42,7 +44,10 @@ def make_book(root: Path, pages: int) -> None:
     spec = {
         "title": "Benchmark Bear",
         "author": "bench/layout.py",
-        "pages": [{"page": n, "text": f"Page {n}: Bear walked a little further."} for n in range(1, pages + 1)],
+        "pages": [
+            {"page": n, "text": f"Page {n}: Bear walked a little further."}
+            for n in range(1, pages + 1)
+        ],
         "cover": {"art": 1, "back_text": "Thirty-two noisy pages."},
     }
     (root / "layout").mkdir(parents=True, exist_ok=True)
@@ -81,24 +86,36 @@ def main() -> None:
     root = base / "books" / "bench"
     t0 = time.perf_counter()
     make_book(root, args.pages)
-    print(f"generated {args.pages} noisy {WIDTH}×{HEIGHT} PNGs in {time.perf_counter() - t0:.1f} s ({root})")
+    print(
+        f"generated {args.pages} noisy {WIDTH}×{HEIGHT} PNGs in {time.perf_counter() - t0:.1f} s ({root})"
+    )
     cli = [sys.executable, "-m", "artfarm", "layout", str(root)]
     start = time.perf_counter()
     for n in range(1, args.pages + 1):
         subprocess.run([*cli, "art", "--page", str(n)], check=True, stdout=subprocess.DEVNULL)
     convert = time.perf_counter() - start
-    print(f"art PNG→JPEG q95 4:4:4: {convert:.1f} s total, {convert / args.pages:.2f} s per page (parallel jobs in Snakemake)")
+    print(
+        f"art PNG→JPEG q95 4:4:4: {convert:.1f} s total, {convert / args.pages:.2f} s per page (parallel jobs in Snakemake)"
+    )
     jpeg_sum = sum(p.stat().st_size for p in (root / "exports/print").glob("[0-9]*.jpg"))
     wall, rss = run_one([*cli, "pages"])
     pdf = (root / "layout/pages.pdf").stat().st_size
     ok = lambda good: "OK" if good else "MISSED"  # noqa: E731
-    print(f"print pages.pdf: {wall:.1f} s [{ok(wall <= 15)} ≤ 15 s], peak RSS {rss:.2f} GB [{ok(rss <= 2)} ≤ 2 GB]")
-    print(f"  PDF {pdf / 1e6:.1f} MB vs JPEG art {jpeg_sum / 1e6:.1f} MB = {pdf / jpeg_sum:.3f}× [{ok(pdf <= 1.05 * jpeg_sum)} ≤ 1.05×]")
+    print(
+        f"print pages.pdf: {wall:.1f} s [{ok(wall <= 15)} ≤ 15 s], peak RSS {rss:.2f} GB [{ok(rss <= 2)} ≤ 2 GB]"
+    )
+    print(
+        f"  PDF {pdf / 1e6:.1f} MB vs JPEG art {jpeg_sum / 1e6:.1f} MB = {pdf / jpeg_sum:.3f}× [{ok(pdf <= 1.05 * jpeg_sum)} ≤ 1.05×]"
+    )
     wall, rss = run_one([*cli, "web"])
     web = (root / "exports/web/book.pdf").stat().st_size
-    print(f"web book.pdf + PNGs: {wall:.1f} s, peak RSS {rss:.2f} GB, PDF {web / 1e6:.1f} MB [{ok(web <= 15e6)} ≤ 15 MB]")
+    print(
+        f"web book.pdf + PNGs: {wall:.1f} s, peak RSS {rss:.2f} GB, PDF {web / 1e6:.1f} MB [{ok(web <= 15e6)} ≤ 15 MB]"
+    )
     wall, rss = run_one([*cli, "cover"])
-    print(f"cover.pdf: {wall:.1f} s, peak RSS {rss:.2f} GB, {(root / 'layout/cover.pdf').stat().st_size / 1e6:.1f} MB")
+    print(
+        f"cover.pdf: {wall:.1f} s, peak RSS {rss:.2f} GB, {(root / 'layout/cover.pdf').stat().st_size / 1e6:.1f} MB"
+    )
 
 
 if __name__ == "__main__":
