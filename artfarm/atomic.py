@@ -49,8 +49,7 @@ def write_text(dest: str | os.PathLike[str], text: str) -> Path:
 def canonical_json(value: Any, *, sort_keys: bool = True) -> str:
     """The one JSON spelling artfarm hashes and writes: sorted keys, no NaN, UTF-8."""
     return (
-        json.dumps(value, sort_keys=sort_keys, ensure_ascii=False, allow_nan=False, indent=2)
-        + "\n"
+        json.dumps(value, sort_keys=sort_keys, ensure_ascii=False, allow_nan=False, indent=2) + "\n"
     )
 
 

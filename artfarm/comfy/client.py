@@ -232,12 +232,27 @@ class ComfyClient:
         return f"{sub}/{name}" if sub else name
 
     def validate(self, graph: dict[str, Any]) -> None:
-        """Check the graph against the server's /object_info before anything is queued."""
+        """Check the graph against the server's /object_info before anything is queued.
+
+        The cached /object_info lists the input folder as it was when fetched; a graph naming
+        a file this client uploaded since then is checked against a fresh copy.
+        """
         errors = validate_graph(graph, self.object_info())
+        if errors and self._names_fresh_upload(graph, errors):
+            errors = validate_graph(graph, self.object_info(refresh=True))
         if errors:
             raise GraphRejected(
                 "", error_type=errors[0].type, node_errors=errors, server=self.base_url
             )
+
+    def _names_fresh_upload(self, graph: dict[str, Any], errors: list[NodeError]) -> bool:
+        uploaded = set(self._uploaded.values())
+        for error in errors:
+            node = graph.get(error.node_id) or {}
+            value = node.get("inputs", {}).get(error.input) if isinstance(node, dict) else None
+            if error.type == "value_not_in_list" and value in uploaded:
+                return True
+        return False
 
     def submit(
         self,
