@@ -373,6 +373,7 @@ class ComfyClient:
             while True:
                 entry = self.history(prompt_id)
                 if entry is not None:
+                    self._drain(prompt_id, on_progress)
                     return self._outcome(entry)
                 if time.monotonic() > deadline:
                     raise TimedOut(
@@ -397,6 +398,11 @@ class ComfyClient:
         except KeyboardInterrupt:
             self.interrupt(prompt_id)
             raise
+
+    def _drain(self, prompt_id: str, on_progress: ProgressCallback | None) -> None:
+        """A job faster than our first look leaves its progress frames queued: deliver them."""
+        if self._ws is not None and on_progress is not None:
+            self._listen(prompt_id, on_progress, time.monotonic() + 0.25)
 
     def _ws_connection(self) -> ClientConnection | None:
         if self._ws is not None:
