@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/artfarm validate books/gingerbear_01
-	$(BIN)/artfarm prompt books/gingerbear_01 all
+	$(BIN)/artfarm demo books/gingerbear_01
 
 test: $(STAMP)
 	$(BIN)/ruff check .

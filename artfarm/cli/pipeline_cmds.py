@@ -73,6 +73,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.set_defaults(func=cmd_review)
 
+    p = sub.add_parser(
+        "demo", help="render a book end to end on the sketch server with a scripted reviewer"
+    )
+    p.add_argument("book", nargs="?", default="books/gingerbear_01")
+    p.set_defaults(func=cmd_demo)
+
     p = sub.add_parser("next", help="the agent's to-do list for a book")
     p.add_argument("book")
     p.add_argument("--json", action="store_true", help="one JSON record per item")
@@ -177,6 +183,13 @@ def review_one(book: Book, page: int, args: argparse.Namespace) -> str:
             reviewer=args.reviewer,
         )
     )
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from artfarm.demo import run_demo
+
+    print(run_demo(args.book))
+    return 0
 
 
 def cmd_next(args: argparse.Namespace) -> int:

@@ -1,0 +1,108 @@
+"""`artfarm demo`: the sample book from specs to PDF, on the sketch server, with a scripted reviewer.
+
+It runs the real pipeline (Snakemake) the way an agent would: render, stop at the reviews,
+review (here by `artfarm review --auto`'s stated rule: the first image in id order), rebuild,
+until `layout/pages.pdf` exists. It only replaces reviews that are themselves automatic: a
+review written by an agent or a person is never overwritten.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from artfarm import service
+from artfarm.book import Book
+from artfarm.modelstore import ModelStore, lock_book, read_lock, write_placeholders
+from artfarm.pipeline.reviewing import auto_review_drafts, auto_review_refine, load_review
+from artfarm.pipeline.todo import book_todo
+from artfarm.problems import ArtfarmError
+from artfarm.settings import Settings, load_settings
+
+MAX_ROUNDS = 4
+DRAFT_STATES = {"awaiting-draft-review", "stale-draft-review"}
+FINAL_STATES = {"awaiting-final-pick", "stale-final-review"}
+
+
+def ensure_server(settings: Settings) -> bool:
+    """Use the configured server if one answers; else start the sketch server (True: we did)."""
+    url = settings.servers[0]
+    if service.system_stats(url, timeout=1.0) is not None:
+        print(f"demo: using the server already answering at {url}", file=sys.stderr)
+        return False
+    launch = service.sketch_launch(settings, "127.0.0.1", settings.sketch.port)
+    if launch.url != url:
+        raise ArtfarmError.single(
+            "config/config.yaml",
+            "servers",
+            f"nothing answers at {url}, and the sketch server would listen on {launch.url}",
+            "start your ComfyUI, or set sketch.port to match servers[0]",
+        )
+    record = service.start(settings, launch)
+    print(f"demo: started the sketch server on {url} (pid {record['pid']})", file=sys.stderr)
+    return True
+
+
+def prepare_models(book: Book, settings: Settings) -> None:
+    """Stand-in model files for the sketch server, and the book's lock if it has none."""
+    store = ModelStore(settings.models_path)
+    write_placeholders(book, store)
+    if not read_lock(book):
+        lock_book(book, store)
+
+
+def snakemake(settings: Settings, target: Path) -> bool:
+    command = [sys.executable, "-m", "snakemake", str(target)]
+    return subprocess.run(command, cwd=settings.root, check=False).returncode == 0
+
+
+def is_automatic(book: Book, page: int, stage: str) -> bool:
+    review = load_review(book, page)
+    section = None if review is None else (review.draft if stage == "draft" else review.refine)
+    return section is None or section.automatic
+
+
+def review_waiting_pages(book: Book) -> int:
+    """Review every page that waits (or whose automatic review went stale); returns how many."""
+    done = 0
+    for todo in book_todo(book):
+        if todo.state in DRAFT_STATES and is_automatic(book, todo.page, "draft"):
+            auto_review_drafts(book, todo.page)
+            done += 1
+        elif todo.state in FINAL_STATES and is_automatic(book, todo.page, "refine"):
+            auto_review_refine(book, todo.page)
+            done += 1
+    return done
+
+
+def run_demo(book_dir: str | Path, settings: Settings | None = None) -> Path:
+    settings = settings or load_settings()
+    book = Book.open(book_dir)
+    target = Path("books") / book.id / "layout" / "pages.pdf"
+    began = time.monotonic()
+    started = ensure_server(settings)
+    try:
+        prepare_models(book, settings)
+        for round_number in range(1, MAX_ROUNDS + 1):
+            print(f"demo: round {round_number}: snakemake {target}", file=sys.stderr)
+            if snakemake(settings, target):
+                break
+            reviewed = review_waiting_pages(book)
+            if not reviewed:
+                raise ArtfarmError.single(
+                    str(book.root),
+                    "",
+                    "the pipeline stopped and no page waits for an automatic review",
+                    f"read the errors above, or `artfarm next {book.root}`",
+                )
+            print(f"demo: the scripted reviewer reviewed {reviewed} page(s)", file=sys.stderr)
+        else:
+            raise ArtfarmError.single(str(book.root), "", "the book did not finish", "see above")
+    finally:
+        if started:
+            service.stop(settings)
+            print("demo: stopped the sketch server", file=sys.stderr)
+    print(f"demo: done in {time.monotonic() - began:.0f} s", file=sys.stderr)
+    return settings.root / target
