@@ -14,6 +14,7 @@ from typing import Literal
 from pydantic import Field, PrivateAttr
 
 from artfarm.documents import load_yaml_model, parse_model
+from artfarm.problems import ArtfarmError, Problem
 from artfarm.renderspec import Strict
 
 SETTINGS_FILE = Path("config") / "config.yaml"
@@ -57,6 +58,15 @@ class Settings(Strict):
     @property
     def runtime_path(self) -> Path:
         return self.path(self.runtime_dir)
+
+
+def settings_problems(data: object, file: str) -> list[Problem]:
+    """Problems of a settings mapping (e.g. Snakemake's `config`), without raising."""
+    try:
+        parse_model(Settings, data, file, "settings")
+    except ArtfarmError as err:
+        return err.problems
+    return []
 
 
 def find_settings_file(start: Path | None = None) -> Path | None:

@@ -5,12 +5,22 @@ import shlex
 import sys
 from pathlib import Path
 
+from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 from artfarm.pipeline import dagparams
+from artfarm.settings import settings_problems
 
 
-validate(config, str(Path(workflow.basedir) / "config" / "config.schema.json"))
+def check_config():
+    """One line per problem (file, field, fix) first; then Snakemake's own schema check."""
+    problems = settings_problems(config, "config/config.yaml")
+    if problems:
+        raise WorkflowError("\n".join(p.line() for p in problems))
+    validate(config, str(Path(workflow.basedir) / "config" / "config.schema.json"))
+
+
+check_config()
 
 
 wildcard_constraints:

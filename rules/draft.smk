@@ -11,6 +11,8 @@ rule draft:
         run=script("stage.py"),
     resources:
         gpu=1,
+    conda:
+        "../environment.yml"
     log:
         f"{PAGE}/logs/draft.log",
     shell:
@@ -29,6 +31,8 @@ rule draft_contact_sheet:
         ),
     params:
         run=script("contact_sheet.py"),
+    conda:
+        "../environment.yml"
     log:
         f"{PAGE}/logs/draft_contact_sheet.log",
     shell:

@@ -8,13 +8,20 @@ rule final:
         sheet=ancient(f"{PAGE}/refine/contact_sheet.png"),
         review=review_if_written,
     output:
-        image=f"{PAGE}/final/final.png",
+        image=report(
+            f"{PAGE}/final/final.png",
+            category="Final art",
+            subcategory="{book}",
+            labels={"page": "{page}", "stage": "final"},
+        ),
         manifest=f"{PAGE}/final/manifest.json",
     params:
         recipe=dagparams.final_recipe,
         run=script("stage.py"),
     resources:
         gpu=1,
+    conda:
+        "../environment.yml"
     log:
         f"{PAGE}/logs/final.log",
     shell:

@@ -5,18 +5,15 @@ rule print_art:
     input:
         final=f"{PAGE}/final/manifest.json",
     output:
-        image=report(
-            f"{PAGE}/print/print.png",
-            category="Print",
-            subcategory="{book}",
-            labels={"page": "{page}", "stage": "print"},
-        ),
+        image=f"{PAGE}/print/print.png",
         manifest=f"{PAGE}/print/manifest.json",
     params:
         request=dagparams.print_request,
         run=script("stage.py"),
     resources:
         gpu=1,
+    conda:
+        "../environment.yml"
     log:
         f"{PAGE}/logs/print.log",
     shell:

@@ -11,6 +11,8 @@ rule refine:
         run=script("stage.py"),
     resources:
         gpu=1,
+    conda:
+        "../environment.yml"
     log:
         f"{PAGE}/logs/refine.log",
     shell:
@@ -29,6 +31,8 @@ rule refine_contact_sheet:
         ),
     params:
         run=script("contact_sheet.py"),
+    conda:
+        "../environment.yml"
     log:
         f"{PAGE}/logs/refine_contact_sheet.log",
     shell:

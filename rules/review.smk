@@ -12,6 +12,8 @@ rule select_drafts:
     params:
         selection=dagparams.draft_selection,
         run=script("stage.py"),
+    conda:
+        "../environment.yml"
     log:
         f"{PAGE}/logs/select.log",
     shell:

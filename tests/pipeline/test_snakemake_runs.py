@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,7 +20,7 @@ from artfarm.comfy.client import ComfyClient
 from artfarm.modelstore import ModelStore, lock_book
 from artfarm.pipeline.manifest import read_manifest
 from artfarm.sketch.testing import running_sketch_server
-from tests.pipeline.project import BOOK, Project, edit_spec, make_pipeline_project
+from tests.pipeline.project import BOOK, REPO, Project, edit_spec, make_pipeline_project
 
 pytestmark = pytest.mark.slow
 
@@ -238,3 +243,83 @@ def test_a_server_that_is_down_is_named_in_the_error(project: Project, tmp_path:
     assert done.returncode != 0
     assert "127.0.0.1:9" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def point_at(project: Project, url: str) -> None:
+    config = project.root / "config" / "config.yaml"
+    config.write_text(config.read_text().replace(project.server.url, url))
+
+
+def test_a_model_the_server_lacks_is_one_clear_error(project: Project, tmp_path: Path) -> None:
+    edit_spec(project, 2, seed=777)
+    with running_sketch_server(tmp_path, models_dir=tmp_path / "no-models") as bare:
+        point_at(project, bare.url)
+        done = project.snakemake(f"{BOOK}/pages/0002/draft/manifest.json")
+    assert done.returncode != 0
+    assert "sketch_draft_v1.safetensors" in done.stderr
+    assert "not one of the server's choices" in done.stderr
+    assert "Traceback" not in done.stderr
+    todo = project.artfarm("next", BOOK, "--json").stdout
+    assert '"state": "failed-draft"' in todo
+
+
+def test_a_broken_config_names_the_field(project: Project) -> None:
+    (project.root / "config" / "config.yaml").write_text("servers: http://x\nmodel_dir: m\n")
+    done = project.snakemake("-n", *project.prints())
+    assert done.returncode != 0
+    said = done.stdout + done.stderr
+    assert "config/config.yaml: servers: Input should be a valid list" in said
+    assert "config/config.yaml: model_dir: Extra inputs are not permitted" in said
+
+
+def test_the_report_shows_the_page_images(project: Project) -> None:
+    done = project.snakemake("--report", "report.html", *project.prints())
+    assert done.returncode == 0, done.stderr
+    html = (project.root / "report.html").read_text()
+    assert "contact_sheet.png" in html and "final.png" in html
+
+
+def test_a_killed_run_reattaches_and_pays_for_no_prompt_twice(tmp_path: Path, server) -> None:
+    with running_sketch_server(
+        tmp_path / "slow", models_dir=server.models_dir, step_seconds=0.4
+    ) as slow:
+        project = make_pipeline_project(tmp_path / "project", slow)
+        drafts = [f"{BOOK}/pages/{p:04d}/draft/manifest.json" for p in (1, 2, 3)]
+        env = {**os.environ, "ARTFARM_CONFIG": str(project.root / "config" / "config.yaml")}
+        run = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "snakemake",
+                "-s",
+                str(REPO / "Snakefile"),
+                "-d",
+                str(project.root),
+                *drafts,
+            ],
+            cwd=project.root,
+            env=env,
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 60
+        while len(slow.stats.prompts_accepted) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        os.killpg(run.pid, signal.SIGKILL)  # the controller and its render jobs, mid-job
+        run.wait()
+        submitted = list(slow.stats.prompts_accepted)
+        assert len(submitted) >= 2
+        for manifest in project.root.rglob("manifest.json"):
+            read_manifest(manifest.parent)  # nothing half-written looks finished
+        assert project.snakemake("--unlock").returncode == 0
+        done = project.snakemake(*drafts)
+        assert done.returncode == 0, done.stderr
+        accepted = slow.stats.prompts_accepted
+        assert accepted[: len(submitted)] == submitted
+        assert len(accepted) == 3  # one prompt per draft job, however the kill fell
+    for page in (1, 2, 3):
+        manifest = read_manifest(project.page(page) / "draft")
+        for output in manifest.outputs:
+            data = (project.page(page) / "draft" / output.file).read_bytes()
+            assert hashlib.sha256(data).hexdigest() == output.sha256
