@@ -16,7 +16,7 @@ rule draft:
     log:
         f"{PAGE}/logs/draft.log",
     shell:
-        "{params.run} draft books/{wildcards.book} {wildcards.page} --params {params.request} --log {log}"
+        "{params.run} draft books/{wildcards.book} {wildcards.page} --params {params.request:q} --log {log}"
 
 
 rule draft_contact_sheet:

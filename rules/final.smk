@@ -25,4 +25,4 @@ rule final:
     log:
         f"{PAGE}/logs/final.log",
     shell:
-        "{params.run} final books/{wildcards.book} {wildcards.page} --params {params.recipe} --log {log}"
+        "{params.run} final books/{wildcards.book} {wildcards.page} --params {params.recipe:q} --log {log}"

@@ -17,4 +17,4 @@ rule print_art:
     log:
         f"{PAGE}/logs/print.log",
     shell:
-        "{params.run} print books/{wildcards.book} {wildcards.page} --params {params.request} --log {log}"
+        "{params.run} print books/{wildcards.book} {wildcards.page} --params {params.request:q} --log {log}"

@@ -16,7 +16,7 @@ rule refine:
     log:
         f"{PAGE}/logs/refine.log",
     shell:
-        "{params.run} refine books/{wildcards.book} {wildcards.page} --params {params.request} --log {log}"
+        "{params.run} refine books/{wildcards.book} {wildcards.page} --params {params.request:q} --log {log}"
 
 
 rule refine_contact_sheet:

@@ -17,4 +17,4 @@ rule select_drafts:
     log:
         f"{PAGE}/logs/select.log",
     shell:
-        "{params.run} select books/{wildcards.book} {wildcards.page} --params {params.selection} --log {log}"
+        "{params.run} select books/{wildcards.book} {wildcards.page} --params {params.selection:q} --log {log}"

@@ -17,13 +17,34 @@ from pathlib import Path
 from typing import Any
 
 from artfarm.book import Book
-from artfarm.compiler import compile_stage
-from artfarm.contenthash import sha256_json
+from artfarm.compiler import CompiledJob, compile_stage
+from artfarm.contenthash import content_inputs, sha256_json
 from artfarm.pipeline.manifest import MANIFEST, read_manifest
 from artfarm.pipeline.reviewing import load_review
 from artfarm.problems import ArtfarmError
 
 PENDING = "pending"
+
+
+def explained(book: Book, page: int, job: CompiledJob) -> str:
+    """The request hash, preceded by a short hash of each of its sources.
+
+    Snakemake prints a param's value before and after in its "Params have changed" reason, so
+    this spelling says *what* changed: `renderspec.json:…` differs when the spec was edited,
+    `models:…` when a model was swapped, `inputs:…` when an upstream image changed.
+    """
+    parts = content_inputs(book, book.load_spec(page))
+    named = {
+        "renderspec.json": parts["spec"],
+        "style_pack": parts["style_pack"],
+        "templates": parts["template_overrides"],
+        "bible": parts["bible"],
+        "refs": parts["references"],
+        "models": job.request.get("models", {}),
+        "inputs": job.request.get("uploads", {}),
+    }
+    sources = " ".join(f"{name}:{sha256_json(value)[:10]}" for name, value in named.items())
+    return f"{sources} request:{job.request_hash}"
 
 
 def never_raises(compute: Callable[..., str]) -> Callable[..., str]:
@@ -32,7 +53,7 @@ def never_raises(compute: Callable[..., str]) -> Callable[..., str]:
         try:
             return compute(open_book(wildcards.book), int(wildcards.page))
         except ArtfarmError as err:
-            return "invalid-" + sha256_json([p.record() for p in err.problems])[:16]
+            return "invalid:" + sha256_json([p.record() for p in err.problems])[:16]
 
     return safe
 
@@ -48,7 +69,7 @@ def exists(path: Path) -> bool:
 
 @never_raises
 def draft_request(book: Book, page: int) -> str:
-    return compile_stage(book, page, "draft").request_hash
+    return explained(book, page, compile_stage(book, page, "draft"))
 
 
 @never_raises
@@ -64,11 +85,13 @@ def refine_request(book: Book, page: int) -> str:
     folder = book.page_dir(page) / "selected"
     if not exists(folder / MANIFEST):
         return PENDING
-    hashes = [
-        compile_stage(book, page, "refine", image=folder / o.file, candidate=o.id).request_hash
+    jobs = [
+        compile_stage(book, page, "refine", image=folder / o.file, candidate=o.id)
         for o in read_manifest(folder).outputs
     ]
-    return sha256_json(hashes)
+    if len(jobs) == 1:
+        return explained(book, page, jobs[0])
+    return " | ".join(explained(book, page, job) for job in jobs)
 
 
 @never_raises
@@ -106,4 +129,4 @@ def print_request(book: Book, page: int) -> str:
     final = book.page_dir(page) / "final" / "final.png"
     if not exists(final):
         return PENDING
-    return compile_stage(book, page, "upscale", image=final).request_hash
+    return explained(book, page, compile_stage(book, page, "upscale", image=final))

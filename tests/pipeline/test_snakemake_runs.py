@@ -118,7 +118,11 @@ def test_editing_one_scene_rerenders_that_page_only_and_its_review_goes_stale(
     assert {page for pages in planned.values() for page in pages} == {"0002"}
     assert "draft" in planned
     dry = project.snakemake("-n", *project.prints())
-    assert "Params have changed since last execution" in dry.stdout + dry.stderr
+    reasons = [line for line in (dry.stdout + dry.stderr).splitlines() if "reason:" in line]
+    [draft_reason] = [r for r in reasons if "Params have changed" in r]
+    before, now = draft_reason.split("before: ")[1].split(" now: ")
+    changed = {part.split(":")[0] for part in set(now.split()) - set(before.split())}
+    assert changed == {"'renderspec.json", "request"}  # the reason names the changed spec
     before = project.submissions()
     done = project.snakemake(*project.prints())
     assert done.returncode != 0
@@ -323,3 +327,16 @@ def test_a_killed_run_reattaches_and_pays_for_no_prompt_twice(tmp_path: Path, se
         for output in manifest.outputs:
             data = (project.page(page) / "draft" / output.file).read_bytes()
             assert hashlib.sha256(data).hexdigest() == output.sha256
+
+
+def test_an_invalid_hand_written_review_stops_its_page_with_one_clear_line(
+    project: Project,
+) -> None:
+    review = project.page(2) / "review.json"
+    data = json.loads(review.read_text())
+    data["draft"]["selected"] = ["c99"]
+    review.write_text(json.dumps(data))
+    done = project.snakemake(*project.prints())
+    assert done.returncode != 0
+    assert "review.json: draft.selected[0]: c99 is not a draft of this page" in done.stderr
+    assert "Traceback" not in done.stderr
