@@ -27,6 +27,23 @@ def review(book: Book, *args: str) -> int:
     return main(["review", str(book.root), *args])
 
 
+def keep_first_draft(book: Book) -> None:
+    assert (
+        review(
+            book,
+            "1",
+            "draft",
+            "--select",
+            "c01",
+            "--reject-rest",
+            "not chosen",
+            "--rationale",
+            "fine staging",
+        )
+        == 0
+    )
+
+
 def test_a_draft_review_records_what_it_judged(book: Book) -> None:
     assert (
         review(
@@ -184,17 +201,7 @@ def test_replacing_a_review_keeps_the_old_one_in_history(book: Book) -> None:
 def test_refine_review_checks_masks_inside_the_image(
     book: Book, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    review(
-        book,
-        "1",
-        "draft",
-        "--select",
-        "c01",
-        "--reject-rest",
-        "not chosen",
-        "--rationale",
-        "fine staging",
-    )
+    keep_first_draft(book)
     fake_stage(book, 1, "refine", ["c01-v1", "c01-v2"], size=(128, 160))
     assert (
         review(
@@ -243,17 +250,7 @@ def test_refine_review_checks_masks_inside_the_image(
 def test_image_masks_must_match_the_variant_size(
     book: Book, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    review(
-        book,
-        "1",
-        "draft",
-        "--select",
-        "c01",
-        "--reject-rest",
-        "not chosen",
-        "--rationale",
-        "fine staging",
-    )
+    keep_first_draft(book)
     fake_stage(book, 1, "refine", ["c01-v1"], size=(128, 160))
     paint(book.root / "masks" / "paw.png", 1, (64, 64))
     assert (
