@@ -31,10 +31,6 @@ def layout_print_jpegs(wildcards):
     return [f"books/{wildcards.book}/exports/print/{n:04d}.jpg" for n in layout_story_pages(wildcards)]
 
 
-def layout_print_pngs(wildcards):
-    return [f"books/{wildcards.book}/pages/{n:04d}/print/print.png" for n in layout_story_pages(wildcards)]
-
-
 def layout_art_box(wildcards):
     """The crop box of one page's art: the only part of book.yaml its JPEG depends on."""
     from artfarm.layout.build import art_geometry_key
@@ -114,7 +110,7 @@ rule layout_proof:
 rule layout_web:
     input:
         spec="books/{book}/layout/book.yaml",
-        art=layout_print_pngs,
+        art=layout_print_jpegs,  # web art is scaled from the print JPEGs
     output:
         pdf="books/{book}/exports/web/book.pdf",
         index="books/{book}/exports/web/index.json",

@@ -7,7 +7,7 @@ sidecar matches the source file (size, mtime) and the box is reused, not re-enco
 
 Where converted art goes (inside the book):
     exports/print/NNNN.jpg   print art (q95, full resolution) — layout/pages.pdf, cover
-    exports/web/NNNN.jpg     ≈150 ppi (q80) — exports/web/book.pdf and page PNGs
+    exports/web/NNNN.jpg     ≈150 ppi (q80), scaled from the print JPEG — exports/web/book.pdf, PNGs
     layout/proof_art/NNNN.jpg ≈150 ppi (q85) of the best art that exists — layout/proof.pdf
 Cover art from a path (not a page number) is saved as `cover-front.jpg` / `cover-back.jpg`.
 """
@@ -15,6 +15,7 @@ Cover art from a path (not a page number) is saved as `cover-front.jpg` / `cover
 from __future__ import annotations
 
 import json
+import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,11 +40,12 @@ class Variant:
     quality: int
     max_ppi: float | None  # downscale to this; None keeps every pixel
     sources: tuple[Source, ...]
+    via_print: bool = False  # scale down the print JPEG (same crop) instead of the source
 
 
 PRINT = Variant("print", "exports/print", 95, None, ("print",))
 PROOF = Variant("proof", "layout/proof_art", 85, 150, ("print", "final", "selected"))
-WEB = Variant("web", "exports/web", 80, 150, ("print",))
+WEB = Variant("web", "exports/web", 80, 150, ("print",), via_print=True)
 
 
 @dataclass(frozen=True)
@@ -105,11 +107,17 @@ def prepare(
     with Image.open(source) as img:
         pixels = img.size
         ppi = effective_ppi(*pixels, box_w, box_h)
+        scale = variant.max_ppi / ppi if variant.max_ppi and ppi > variant.max_ppi else 1.0
+        if scale < 1 and img.format == "JPEG":
+            # Let the JPEG decoder scale by 1/2, 1/4 or 1/8, never below the final size:
+            # a fraction of the decoding work, and the resize below is still a downscale.
+            img.draft(img.mode, (math.ceil(pixels[0] * scale), math.ceil(pixels[1] * scale)))
         rgb = to_srgb(img)
     cropped = crop_cover(rgb, box_w / box_h)
-    if variant.max_ppi and ppi > variant.max_ppi:
-        scale = variant.max_ppi / ppi
-        size = (max(1, round(cropped.width * scale)), max(1, round(cropped.height * scale)))
+    if scale < 1:
+        # The final size comes from the crop in source pixels, however the decoder scaled.
+        crop_w, crop_h = cover_size(*pixels, box_w / box_h)
+        size = (max(1, round(crop_w * scale)), max(1, round(crop_h * scale)))
         cropped = cropped.resize(size, Image.Resampling.LANCZOS)
     with atomic_path(dest) as tmp:
         cropped.save(tmp, "JPEG", quality=variant.quality, subsampling=0, optimize=True)
@@ -125,16 +133,19 @@ def _read_sidecar(path: Path) -> dict | None:
     return data if isinstance(data, dict) else None
 
 
+def cover_size(w: int, h: int, aspect: float) -> tuple[int, int]:
+    """Size of the largest region of a w×h image with the given width/height ratio."""
+    if w / h > aspect:
+        return max(1, round(h * aspect)), h
+    return w, max(1, round(w / aspect))
+
+
 def crop_cover(img: Image.Image, aspect: float) -> Image.Image:
     """The largest centred region with the given width/height ratio (what fit: 'cover' shows)."""
     w, h = img.size
-    if w / h > aspect:
-        new_w = max(1, round(h * aspect))
-        left = (w - new_w) // 2
-        return img.crop((left, 0, left + new_w, h))
-    new_h = max(1, round(w / aspect))
-    top = (h - new_h) // 2
-    return img.crop((0, top, w, top + new_h))
+    new_w, new_h = cover_size(w, h, aspect)
+    left, top = (w - new_w) // 2, (h - new_h) // 2
+    return img.crop((left, top, left + new_w, top + new_h))
 
 
 _SRGB = ImageCms.createProfile("sRGB")

@@ -12,12 +12,12 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from artfarm.atomic import write_bytes, write_json
+from artfarm.atomic import atomic_path, write_bytes, write_json
 from artfarm.layout.art import PRINT, PROOF, WEB, find_art, prepare
 from artfarm.layout.cover import build_cover
 from artfarm.layout.interior import art_box, build_interior, interior_data, prepare_pages
 from artfarm.layout.job import LayoutJob
-from artfarm.layout.preflight import Report, write_report
+from artfarm.layout.preflight import Report, scratch_pdf, write_report
 from artfarm.layout.render import compile_template
 from artfarm.problems import ArtfarmError
 
@@ -25,36 +25,36 @@ WEB_PNG_PPI = 100.0
 
 
 def build_pages(job: LayoutJob) -> Report:
-    pdf, report = build_interior(job, PRINT)
-    write_report(job, report)
-    report.raise_if_errors()
-    assert pdf is not None
-    write_bytes(job.out("layout/pages.pdf"), pdf)
+    with atomic_path(job.out("layout/pages.pdf")) as tmp:
+        report = build_interior(job, PRINT, tmp)
+        write_report(job, report)
+        report.raise_if_errors()  # the half-checked PDF is discarded, never renamed into place
     return report
 
 
 def build_cover_pdf(job: LayoutJob) -> Report:
-    pdf, report = build_cover(job, PRINT)
-    report.raise_if_errors()
-    assert pdf is not None
-    write_bytes(job.out("layout/cover.pdf"), pdf)
+    with atomic_path(job.out("layout/cover.pdf")) as tmp:
+        report = build_cover(job, PRINT, tmp)
+        report.raise_if_errors()
     return report
 
 
 def build_proof(job: LayoutJob) -> Report:
-    pdf, report = build_interior(job, PROOF)
-    report.raise_if_errors()
-    assert pdf is not None
-    write_bytes(job.out("layout/proof.pdf"), pdf)
+    with atomic_path(job.out("layout/proof.pdf")) as tmp:
+        report = build_interior(job, PROOF, tmp)
+        report.raise_if_errors()
     return report
 
 
 def build_web(job: LayoutJob) -> Report:
-    """A small reading copy: ≈150 ppi art, trim-size pages (no bleed), one PNG per page."""
-    pdf, report = build_interior(job, WEB, bleed=False)
-    report.raise_if_errors()
-    assert pdf is not None
-    write_bytes(job.out("exports/web/book.pdf"), pdf)
+    """A small reading copy: ≈150 ppi art, trim-size pages (no bleed), one PNG per page.
+
+    The art is scaled down from the print JPEGs (already cropped to each page's box), not
+    decoded again from the big PNGs.
+    """
+    with atomic_path(job.out("exports/web/book.pdf")) as tmp:
+        report = build_interior(job, WEB, tmp, bleed=False)
+        report.raise_if_errors()
     arts, _ = prepare_pages(job, WEB)  # already current: reused from the sidecars
     pngs = compile_template(
         "interior.typ",
@@ -76,9 +76,11 @@ def build_web(job: LayoutJob) -> Report:
 
 
 def build_preflight(job: LayoutJob) -> Report:
-    """Interior and cover checked in memory (nothing but the report is written)."""
-    _, report = build_interior(job, PRINT)
-    _, cover = build_cover(job, PRINT)
+    """Interior and cover compiled to scratch files, checked, deleted: only the report stays."""
+    with scratch_pdf(job.out("layout")) as tmp:
+        report = build_interior(job, PRINT, tmp)
+    with scratch_pdf(job.out("layout")) as tmp:
+        cover = build_cover(job, PRINT, tmp)
     report.add(cover.findings)
     report.facts.update(cover.facts)
     write_report(job, report)

@@ -127,21 +127,22 @@ def cover_data(job: LayoutJob, variant: Variant, report: Report) -> dict[str, An
     }
 
 
-def build_cover(job: LayoutJob, variant: Variant) -> tuple[bytes | None, Report]:
+def build_cover(job: LayoutJob, variant: Variant, pdf: Path) -> Report:
+    """Compile the cover wrap into `pdf` and read it back (kept by the caller only when clean)."""
     report = Report(job.root.name)
     data = cover_data(job, variant, report)
     if report.errors:
-        return None, report
+        return report
     try:
-        pdf = compile_template("cover.typ", data, job.fonts, job.spec_file)
+        compile_template("cover.typ", data, job.fonts, job.spec_file, output=pdf)
     except ArtfarmError as err:
         report.add([Finding.of(p) for p in err.problems])
-        return None, report
+        return report
     g = job.geometry
     notes, facts = pdf_findings(job, pdf, "cover", data["w"] + 2 * g.bleed, g.trim_h + 2 * g.bleed)
     report.add(notes)
     report.facts.update({f"cover_{k}": v for k, v in facts.items() if k != "pdf"})
-    return (None if report.errors else pdf), report
+    return report
 
 
 __all__ = ["Problem", "build_cover", "spine_width"]

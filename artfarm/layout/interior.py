@@ -7,9 +7,19 @@ are gathered per page so one run reports all of them; errors stop before Typst r
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from artfarm.layout.art import PROOF, PreparedArt, Variant, find_art, ppi_fix, prepare, scene_line
+from artfarm.layout.art import (
+    PRINT,
+    PROOF,
+    PreparedArt,
+    Variant,
+    find_art,
+    ppi_fix,
+    prepare,
+    scene_line,
+)
 from artfarm.layout.geometry import Box
 from artfarm.layout.job import LayoutJob
 from artfarm.layout.plan import PlannedPage
@@ -54,7 +64,7 @@ def prepare_pages(job: LayoutJob, variant: Variant) -> tuple[dict[int, PageArt],
             continue
         source, kind = found
         dest = job.out(f"{variant.folder}/{story.page:04d}.jpg")
-        prepared = prepare(source, dest, box.w, box.h, variant, kind)
+        prepared = prepare_for(job, story.page, source, kind, dest, box, variant)
         arts[story.page] = PageArt(prepared, box)
         if variant.name != "proof" and prepared.ppi < min_ppi:
             findings.append(
@@ -80,6 +90,21 @@ def prepare_pages(job: LayoutJob, variant: Variant) -> tuple[dict[int, PageArt],
                 )
             )
     return arts, findings
+
+
+def prepare_for(
+    job: LayoutJob, page: int, source: Path, kind: str, dest: Path, box: Box, variant: Variant
+) -> PreparedArt:
+    """A page's art for `variant`; web art is scaled from the (current) print JPEG.
+
+    The print JPEG is already cropped to the same box, so the crop is the same; decoding it
+    is far cheaper than decoding the full PNG again. Resolution facts stay those of the source.
+    """
+    if not variant.via_print:
+        return prepare(source, dest, box.w, box.h, variant, kind)
+    printed = prepare(source, job.out(f"{PRINT.folder}/{page:04d}.jpg"), box.w, box.h, PRINT, kind)
+    small = prepare(printed.path, dest, box.w, box.h, variant, kind)
+    return PreparedArt(small.path, source, kind, printed.ppi, printed.pixels)
 
 
 def missing_art(job: LayoutJob, page: int, variant: Variant) -> Finding:
@@ -178,10 +203,13 @@ def interior_data(
     }
 
 
-def build_interior(
-    job: LayoutJob, variant: Variant, bleed: bool = True
-) -> tuple[bytes | None, Report]:
-    """Prepare art, check, compile, read back; no PDF when the report has an error."""
+def build_interior(job: LayoutJob, variant: Variant, pdf: Path, bleed: bool = True) -> Report:
+    """Prepare art, check, compile into `pdf`, read it back; an error stops before Typst runs.
+
+    The caller keeps `pdf` only when the report has no error (see build.py). Typst writes the
+    file itself and the check reads it lazily from disk, so the print interior (hundreds of MB)
+    is never held in Python.
+    """
     report = Report(job.root.name)
     report.add(text_findings(job))
     arts, art_notes = prepare_pages(job, variant)
@@ -189,13 +217,14 @@ def build_interior(
     report.add(page_count_findings(job, len(job.plan.pages)))
     report.facts.update(resolution_facts(arts))
     if report.errors:
-        return None, report
+        return report
     data = interior_data(job, arts, variant, bleed)
+    del arts
     try:
-        pdf = compile_template("interior.typ", data, job.fonts, job.spec_file, job.field_of)
+        compile_template("interior.typ", data, job.fonts, job.spec_file, job.field_of, output=pdf)
     except ArtfarmError as err:
         report.add([Finding.of(p) for p in err.problems])
-        return None, report
+        return report
     g = job.geometry
     page_bleed = g.bleed if bleed else 0.0
     notes, facts = pdf_findings(
@@ -212,7 +241,7 @@ def build_interior(
     report.facts["bleed_in"] = round(job.spec.bleed, 4)
     if job.plan.padded:
         report.facts["blank_page_added"] = "a blank page ends the book (even page count)"
-    return (None if report.errors else pdf), report
+    return report
 
 
 def resolution_facts(arts: dict[int, PageArt]) -> dict[str, Any]:

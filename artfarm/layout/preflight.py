@@ -11,8 +11,12 @@ The report is written as `layout/preflight.json` and `layout/preflight.txt`.
 
 from __future__ import annotations
 
-import io
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 from pypdf import PdfReader
@@ -131,15 +135,42 @@ def page_count_findings(job: LayoutJob, pages: int) -> list[Finding]:
     return out
 
 
+@contextlib.contextmanager
+def scratch_pdf(folder: Path) -> Iterator[Path]:
+    """A temporary PDF path in `folder` (same disk as the book, not a RAM-backed /tmp), removed after."""
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".preflight-", suffix=".pdf.part", dir=folder)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+
+
+def read_pages(pdf: Path) -> Iterator[Any]:
+    """Each page of the PDF on disk, read lazily by a reader of its own.
+
+    pypdf caches every object it resolves, image streams included: one reader for the whole
+    book would hold all the art (hundreds of MB) in memory. A reader per page keeps one page's
+    objects at a time; only the cross-reference table is parsed again.
+    """
+    with open(pdf, "rb") as fh:
+        count = len(PdfReader(fh).pages)
+        for index in range(count):
+            yield PdfReader(fh).pages[index]
+
+
 def pdf_findings(
-    job: LayoutJob, pdf: bytes, name: str, expect_w: float, expect_h: float, trim_box: bool = True
+    job: LayoutJob, pdf: Path, name: str, expect_w: float, expect_h: float, trim_box: bool = True
 ) -> tuple[list[Finding], dict[str, Any]]:
-    """Read the PDF back as a printer would: page boxes, embedded fonts, image colour spaces."""
-    reader = PdfReader(io.BytesIO(pdf))
+    """Read the PDF back from disk as a printer would: page boxes, fonts, image colour spaces."""
     out: list[Finding] = []
     fonts: set[str] = set()
     spaces: set[str] = set()
-    for number, page in enumerate(reader.pages, start=1):
+    pages = 0
+    for number, page in enumerate(read_pages(pdf), start=1):
+        pages = number
         media = page.mediabox
         if abs(float(media.width) - expect_w) > 0.5 or abs(float(media.height) - expect_h) > 0.5:
             out.append(
@@ -179,7 +210,7 @@ def pdf_findings(
         spaces |= image_spaces(page.get("/Resources"))
     facts = {
         "pdf": name,
-        "pdf_pages": len(reader.pages),
+        "pdf_pages": pages,
         "fonts": sorted(fonts),
         "image_colour": ", ".join(sorted(spaces)) or "no images",
     }

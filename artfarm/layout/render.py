@@ -30,11 +30,18 @@ def compile_template(
     field_of: Callable[[int], str] = lambda page: f"page {page}",
     fmt: str = "pdf",
     ppi: float = 144.0,
+    output: Path | None = None,
 ) -> Any:
-    """Compile `templates/<template>` with `data` as sys.inputs.book; raise on error or warning."""
+    """Compile `templates/<template>` with `data` as sys.inputs.book; raise on error or warning.
+
+    With `output`, Typst writes the file itself and nothing comes back: a print interior is
+    hundreds of MB, and a copy of it in Python would only add to the peak memory.
+    """
     kwargs: dict[str, Any] = {"format": fmt}
     if fmt == "png":
         kwargs["ppi"] = ppi
+    if output is not None:
+        kwargs["output"] = str(output)
     try:
         out, warnings = typst.compile_with_warnings(
             str(TEMPLATES / template),

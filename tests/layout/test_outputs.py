@@ -77,3 +77,30 @@ def test_the_web_export_is_small_with_a_png_per_page(make_book):
     assert all((web / p).is_file() for p in index["pages"])
     with Image.open(web / "0001.jpg") as img:
         assert img.width == round(150 * 2.125)  # ≈150 ppi
+
+
+def test_web_art_is_scaled_from_the_print_jpeg_with_the_same_crop(make_book):
+    book = make_book(art_size=(720, 1200))  # taller than the page: the crop matters
+    assert main(["layout", str(book), "web"]) == 0
+    web = book / "exports/web"
+    sidecar = json.loads((web / "0001.json").read_text())
+    assert sidecar["key"]["source"].endswith("exports/print/0001.jpg")
+    with Image.open(book / "exports/print/0001.jpg") as big, Image.open(web / "0001.jpg") as small:
+        assert abs(big.width / big.height - small.width / small.height) < 0.01
+        a, b = big.resize((8, 8)).tobytes(), small.resize((8, 8)).tobytes()
+        assert max(abs(x - y) for x, y in zip(a, b, strict=True)) < 40  # same picture, same crop
+
+
+def test_checks_leave_no_scratch_pdfs_and_a_failed_build_no_pdf(make_book, capsys):
+    book = make_book()
+    assert main(["preflight", str(book)]) == 0
+    assert sorted(p.name for p in (book / "layout").iterdir()) == [
+        "book.yaml",
+        "preflight.json",
+        "preflight.txt",
+    ]
+    (book / "pages/0002/print/print.png").unlink()
+    (book / "exports/print/0002.jpg").unlink()
+    assert main(["layout", str(book), "pages"]) == 1
+    assert not (book / "layout/pages.pdf").exists()
+    assert not [p for p in (book / "layout").iterdir() if p.name.endswith(".part")]
