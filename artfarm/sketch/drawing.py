@@ -183,3 +183,31 @@ def _caption(draw, caption, width, unit) -> None:
         text = text[:-1] + "…"
     draw.rectangle((0, 0, width, size * 1.6), fill=(255, 255, 245))
     draw.text((size / 2, size * 0.25), text, fill=(30, 30, 30), font=f)
+
+
+def draw_fix(img: Image.Image, scene: Scene, seed: int, box: tuple[int, int, int, int]) -> None:
+    """An inpaint redraw inside `box` (in place): the prompt's figures, or its line as a note."""
+    rng = item_rng("fix", seed, scene.caption)
+    draw = ImageDraw.Draw(img)
+    left, top, right, bottom = box
+    bw, bh = right - left, bottom - top
+    unit = min(img.size)
+    if scene.characters:
+        n = len(scene.characters)
+        base = bottom - bh * 0.15
+        for i, name in enumerate(scene.characters):
+            cx = left + bw * (i + 0.5) / n
+            paint = item_rng("colour", name)
+            colour = tuple(paint.randint(40, 220) for _ in range(3))
+            _figure(draw, rng, cx, base, bh * 0.7, colour, unit)
+            _label(draw, name, cx, base, unit, img.width)
+    elif scene.caption:
+        size = max(6, unit // 28)
+        f = font(size)
+        text = scene.caption
+        while len(text) > 2 and draw.textlength(text, font=f) > bw - size:
+            text = text[:-2] + "…"
+        x, y = left + size / 2, top + bh / 2 - size / 2
+        right_end = x + draw.textlength(text, font=f)
+        draw.rectangle((x - 2, y - 2, right_end + 2, y + size * 1.3), fill=(255, 255, 240))
+        draw.text((x, y), text, fill=(20, 20, 20), font=f)

@@ -20,7 +20,8 @@ from typing import Any
 
 from PIL import Image, ImageChops, ImageFilter, ImageOps, PngImagePlugin
 
-from artfarm.sketch.drawing import draw_scene, item_rng
+from artfarm.sketch.drawing import draw_fix, draw_scene, item_rng
+from artfarm.sketch.refine import refine
 from artfarm.sketch.scene import read_scene
 
 RESAMPLE = {
@@ -196,7 +197,7 @@ def vae_encode_for_inpaint(ctx, pixels, vae, mask, grow_mask_by):
         if grow_mask_by > 0:
             m = m.filter(ImageFilter.MaxFilter(grow_mask_by * 2 + 1))
         masks.append(m)
-    return out({"images": grays, "size": (w, h), "noise_mask": masks})
+    return out({"images": grays, "size": (w, h), "noise_mask": masks, "pixels": latent["images"]})
 
 
 @node("SetLatentNoiseMask")
@@ -256,7 +257,14 @@ def _positive_text(positive: list[dict[str, Any]]) -> str:
 def sample(
     ctx, model, seed, steps, positive, latent_image, denoise, *, sampler=""
 ) -> list[Image.Image]:
-    """Draw one sketch per batch item; with input pixels, blend by denoise; keep unmasked pixels."""
+    """One image per batch item.
+
+    From an empty latent (or at denoise 1 without a mask) a new storyboard sketch is drawn.
+    From an encoded image (img2img) the picture is refined, not redrawn: `refine` keeps every
+    figure, label and the caption where they are and changes details by denoise and seed. With
+    a noise mask (inpaint) the refined original plus a redraw of what the prompt names fill the
+    mask, and every pixel outside it stays as it was.
+    """
     text = _positive_text(positive)
     scene = read_scene(text)
     n = _batch(latent_image)
@@ -264,21 +272,28 @@ def sample(
     for step in range(1, steps + 1):
         ctx.step(step, steps)
     source = latent_image.get("images")
+    mask = latent_image.get("noise_mask")
+    originals = latent_image.get("pixels") or source
     footer = f"sketch · {model.get('model', '?')} · seed {seed}"
     results = []
     for i in range(n):
-        fresh = draw_scene(
-            scene, int(item_rng(seed, i, sampler).getrandbits(63)), w, h, footer=footer
-        )
-        if source is None:
-            results.append(fresh)
+        item_seed = int(item_rng(seed, i, sampler).getrandbits(63))
+        if source is None or (denoise >= 1.0 and mask is None):
+            results.append(draw_scene(scene, item_seed, w, h, footer=footer))
             continue
         src = source[i % len(source)].convert("RGB")
-        mixed = fresh if denoise >= 1.0 else Image.blend(src, fresh, max(0.0, denoise))
-        mask = latent_image.get("noise_mask")
-        if mask is not None:
-            mixed = Image.composite(mixed, src, _mask_at(mask, i, (w, h)))
-        results.append(mixed)
+        if mask is None:
+            results.append(refine(src, item_seed, denoise))
+            continue
+        m = _mask_at(mask, i, (w, h))
+        original = originals[i % len(originals)].convert("RGB")
+        if original.size != (w, h):
+            original = original.resize((w, h), Image.Resampling.BILINEAR)
+        redrawn = refine(original, item_seed, denoise)
+        box = m.point(lambda v: 255 if v >= 128 else 0).getbbox() or m.getbbox()
+        if box is not None:
+            draw_fix(redrawn, scene, item_seed, box)
+        results.append(Image.composite(redrawn, src, m))
     return results
 
 
@@ -292,7 +307,7 @@ STEPS["KSamplerAdvanced"] = lambda inputs: max(
 def ksampler(ctx, model, seed, steps, cfg, sampler_name, scheduler, positive, negative,
              latent_image, denoise=1.0):  # fmt: skip
     imgs = sample(ctx, model, seed, steps, positive, latent_image, denoise, sampler=sampler_name)
-    return out(dict(latent_image, images=imgs, noise_mask=None))
+    return out(dict(latent_image, images=imgs, noise_mask=None, pixels=None))
 
 
 @node("KSamplerAdvanced")
@@ -305,7 +320,7 @@ def ksampler_advanced(ctx, model, add_noise, noise_seed, steps, cfg, sampler_nam
     imgs = sample(
         ctx, model, noise_seed, ran, positive, latent_image, denoise, sampler=sampler_name
     )
-    return out(dict(latent_image, images=imgs, noise_mask=None))
+    return out(dict(latent_image, images=imgs, noise_mask=None, pixels=None))
 
 
 # ------------------------------------------------------------------ decoding
