@@ -340,3 +340,22 @@ def test_an_invalid_hand_written_review_stops_its_page_with_one_clear_line(
     assert done.returncode != 0
     assert "review.json: draft.selected[0]: c99 is not a draft of this page" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_several_servers_share_the_render_jobs(tmp_path: Path, server) -> None:
+    with (
+        running_sketch_server(
+            tmp_path / "a", models_dir=server.models_dir, step_seconds=0.1
+        ) as first,
+        running_sketch_server(
+            tmp_path / "b", models_dir=server.models_dir, step_seconds=0.1
+        ) as second,
+    ):
+        project = make_pipeline_project(tmp_path / "project", first)
+        config = project.root / "config" / "config.yaml"
+        config.write_text(config.read_text().replace(first.url, f"{first.url}\n- {second.url}"))
+        drafts = [f"{BOOK}/pages/{p:04d}/draft/manifest.json" for p in (1, 2, 3)]
+        done = project.snakemake("--resources", "gpu=4", "--cores", "3", "--", *drafts)
+        assert done.returncode == 0, done.stderr
+        assert first.stats.prompts_accepted and second.stats.prompts_accepted
+        assert len(first.stats.prompts_accepted) + len(second.stats.prompts_accepted) == 3
