@@ -9,6 +9,16 @@ Values come from the spec (prompts, seed, counts), the style pack's tier (sample
 LoRAs, ControlNet) and the book (model pins, sizes). The request — graph with uploads and
 models replaced by their sha256, ids canonicalised — is the render's identity: its hash names
 the job, the output folder prefix and the cache entry.
+
+Inpaint is a low-disruption fix on an ordinary checkpoint (workflows/inpaint.json): the image is
+encoded as is, SetLatentNoiseMask limits the sampler (tier denoise, ~0.5–0.7) to the mask grown
+by the tier's `grow_mask_by` (GrowMask `grow_mask`), and ImageCompositeMasked (`composite`)
+pastes the decoded result over the original through the feathered mask artfarm drew — so every
+pixel outside that mask is the original's, byte for byte, on any server (a VAE round trip alone
+would shift them all a little). The output has the original's size. For an inpainting
+checkpoint, `template="variants/inpaint_model"` uses VAEEncodeForInpaint (slot
+`inpaint_encode`) instead: it greys out the masked pixels, so the compiler runs it at denoise
+1.0, and its output is the decoded image (size cut to multiples of 8, every pixel re-encoded).
 """
 
 from __future__ import annotations
@@ -87,7 +97,6 @@ class CompiledJob:
 class _Plan:
     """What a stage decides before the graph is built."""
 
-    template: str
     values: dict[str, dict[str, Any]]
     checkpoint: ModelRef
     vae: ModelRef | None
@@ -108,6 +117,7 @@ class _Page:
     spec: RenderSpec
     prompts: Prompts
     workdir: Path
+    slots: frozenset[str]  # the template's slot titles: a planner may serve a variant's shape
 
 
 def compile_stage(
@@ -123,7 +133,8 @@ def compile_stage(
 ) -> CompiledJob:
     """The exact graph for `stage` of `page`, its uploads and its request (see module doc).
 
-    `template` picks another workflow file (e.g. "variants/draft_ipadapter"); `workdir` is
+    `template` picks another workflow file (e.g. "variants/draft_ipadapter", or
+    "variants/inpaint_model" for an inpainting checkpoint, see module doc); `workdir` is
     where artfarm writes files it makes for the job (inpaint masks; default: the page folder).
     """
     if stage not in STAGES:
@@ -135,9 +146,10 @@ def compile_stage(
     prompts = compile_prompts(
         spec, book.style_pack, book.bible, book.templates_dir, str(book.spec_path(page))
     )
-    ctx = _Page(book, page, spec, prompts, workdir or book.page_dir(page) / "masks")
+    tmpl = load_template(template or TEMPLATES[stage], workflows_dir)
+    workdir = workdir or book.page_dir(page) / "masks"
+    ctx = _Page(book, page, spec, prompts, workdir, frozenset(tmpl.slots()))
     plan = _PLANNERS[stage](ctx, **stage_args)
-    tmpl = load_template(template or plan.template, workflows_dir)
     _drop_absent_optional(plan, tmpl)
     loras = _pack_loras(book)
     models = [plan.checkpoint, *([plan.vae] if plan.vae else []), *plan.extra_models]
@@ -274,7 +286,6 @@ def _plan_draft(ctx: _Page) -> _Plan:
         "batch_size": spec.candidates,
     }
     plan = _Plan(
-        "draft",
         values,
         checkpoint,
         vae,
@@ -301,7 +312,6 @@ def _plan_refine(ctx: _Page, *, image: Path, candidate: str) -> _Plan:
     values["scale"] = {"width": sizes.final_width, "height": sizes.final_height}
     values["batch"] = {"amount": spec.refine_variants}
     return _Plan(
-        "refine",
         values,
         checkpoint,
         vae,
@@ -332,18 +342,29 @@ def _plan_inpaint(
     mask_path = save_mask(mask, ctx.workdir / f"fix{fix_index:02d}-{source}.png")
     seed = stage_seed(spec.seed, "inpaint", f"{source}:{fix_index}")
     prompts = Prompts(_inpaint_positive(ctx, fix), ctx.prompts.negative)
-    values = _common(checkpoint, prompts, tier, seed, denoise=fix.denoise)
+    model_variant = "inpaint_encode" in ctx.slots and "composite" not in ctx.slots
+    denoise = 1.0 if model_variant else fix.denoise
+    values = _common(checkpoint, prompts, tier, seed, denoise=denoise)
     values["init_image"] = {"image": "image.png"}
     values["mask"] = {"image": "mask.png", "channel": "red"}
-    values["inpaint_encode"] = {"grow_mask_by": tier.grow_mask_by}
+    if model_variant:
+        values["inpaint_encode"] = {"grow_mask_by": tier.grow_mask_by}
+        outputs = Outputs(1, size[0] // 8 * 8, size[1] // 8 * 8)
+    else:
+        values["grow_mask"] = {"expand": tier.grow_mask_by}
+        # The VAE cuts a size that is not a multiple of 8; then the decoded image is stretched
+        # back to the original's size, so the mask lines up with it (else ComfyUI would
+        # squeeze the mask to the cut size and repaint beside it).
+        cut = size[0] % 8 != 0 or size[1] % 8 != 0
+        values["composite"] = {"x": 0, "y": 0, "resize_source": cut}
+        outputs = Outputs(1, *size)
     return _Plan(
-        "inpaint",
         values,
         checkpoint,
         vae,
         seed,
         f"{source}:{fix_index}",
-        Outputs(1, size[0] // 8 * 8, size[1] // 8 * 8),
+        outputs,
         inputs={"init_image": image, "mask": mask_path},
     )
 
@@ -370,7 +391,6 @@ def _plan_upscale(ctx: _Page, *, image: Path, source: str = "final") -> _Plan:
     values["encode"] = {"tile_size": max(64, tier.tile_size // 64 * 64)}
     values["decode"] = {"tile_size": tier.tile_size}
     plan = _Plan(
-        "upscale_print",
         values,
         checkpoint,
         vae,

@@ -82,18 +82,33 @@ def img2img_graph(prompt: str, *, ckpt: str, image: str = "", denoise: float = 0
 
 
 def inpaint_graph(prompt: str, *, ckpt: str, image: str = "", mask: str = "", seed: int = 1,
-                  steps: int = 2, prefix: str = "inpaint", grow: int | None = None) -> dict[str, Any]:  # fmt: skip
+                  steps: int = 2, prefix: str = "inpaint", grow: int | None = None,
+                  expand: int | None = None, composite: bool = False) -> dict[str, Any]:  # fmt: skip
     """init_image + mask (LoadImageMask, red channel) → SetLatentNoiseMask or, with `grow`,
-    VAEEncodeForInpaint → KSampler → SaveImage."""
+    VAEEncodeForInpaint → KSampler → SaveImage.
+
+    `expand` grows the sampler's mask with GrowMask first; `composite` pastes the decoded image
+    over the original through the (un-grown) mask with ImageCompositeMasked, as
+    workflows/inpaint.json does.
+    """
     graph = img2img_graph(prompt, ckpt=ckpt, image=image, denoise=1.0, seed=seed, steps=steps,
                           prefix=prefix)  # fmt: skip
     graph["11"] = _node("LoadImageMask", "mask", image=mask, channel="red")
+    noise_mask = ["11", 0]
+    if expand is not None:
+        graph["13"] = _node("GrowMask", "grow_mask", mask=["11", 0], expand=expand,
+                            tapered_corners=True)  # fmt: skip
+        noise_mask = ["13", 0]
     if grow is None:
-        graph["12"] = _node("SetLatentNoiseMask", "noise_mask", samples=["5", 0], mask=["11", 0])
+        graph["12"] = _node("SetLatentNoiseMask", "noise_mask", samples=["5", 0], mask=noise_mask)
     else:
         graph["12"] = _node("VAEEncodeForInpaint", "inpaint_encode", pixels=["10", 0], vae=["4", 2],
-                            mask=["11", 0], grow_mask_by=grow)  # fmt: skip
+                            mask=noise_mask, grow_mask_by=grow)  # fmt: skip
     graph["3"]["inputs"]["latent_image"] = ["12", 0]
+    if composite:
+        graph["14"] = _node("ImageCompositeMasked", "composite", destination=["10", 0],
+                            source=["8", 0], x=0, y=0, resize_source=False, mask=["11", 0])  # fmt: skip
+        graph["9"]["inputs"]["images"] = ["14", 0]
     return graph
 
 

@@ -192,6 +192,33 @@ def test_inpaint_changes_nothing_outside_the_mask(sketch, grow, denoise):
     assert ImageChops.difference(source, result).crop((16, 16, 40, 48)).getbbox() is not None
 
 
+@pytest.mark.parametrize("denoise", [0.6, 0.3])
+def test_low_disruption_inpaint_changes_only_the_grown_mask_and_keeps_all_outside_the_drawn_one(
+    sketch, denoise
+):
+    source = draw_scene(read_scene("a meadow at noon"), 4, 64, 64)
+    drawn = Image.new("L", (64, 64), 0)
+    drawn.paste(255, (20, 20, 36, 40))
+    drawn = drawn.filter(ImageFilter.GaussianBlur(2))  # feathered, as artfarm draws it
+    grown = drawn.filter(ImageFilter.MaxFilter(9))  # at least what GrowMask(expand=4) covers
+    names = {"image": upload(sketch, png(source), "src.png"),
+             "mask": upload(sketch, png(drawn.convert("RGB")), "drawn.png")}  # fmt: skip
+
+    def changed(**kw) -> Image.Image:
+        graph = inpaint_graph(PROMPT, ckpt=CKPT, **names, expand=4, **kw)
+        graph["3"]["inputs"]["denoise"] = denoise
+        _, ((_, data),) = run(sketch, graph)
+        return ImageChops.difference(source, pil(data)).convert("L").point(lambda v: v and 255)
+
+    def outside(diff: Image.Image, mask: Image.Image) -> tuple | None:
+        return ImageChops.multiply(diff, mask.point(lambda v: 255 if v == 0 else 0)).getbbox()
+
+    sampled = changed()  # SetLatentNoiseMask alone: the grown mask may change
+    assert outside(sampled, grown) is None and outside(sampled, drawn) is not None
+    final = changed(composite=True)  # the composite keeps everything outside the drawn mask
+    assert outside(final, drawn) is None and final.getbbox() is not None
+
+
 def test_image_scale_by_two_doubles_the_size(sketch):
     _, ((_, data),) = run(sketch, empty_scale_graph(size=24, scale_by=2.0))
     assert pil(data).size == (48, 48)
