@@ -7,6 +7,7 @@ A book's `prompt_templates/` folder overrides the pack's templates by file name.
 
 from __future__ import annotations
 
+import functools
 import re
 import traceback
 from dataclasses import dataclass
@@ -39,10 +40,19 @@ def tidy(text: str) -> str:
 
 
 def template_environment(pack: StylePack, overrides: Path | None) -> jinja2.Environment:
+    """One environment per (overrides, pack) folder pair and process: templates compile once.
+
+    Jinja's loader checks each template file's mtime on use, so edits are still seen.
+    """
     search = [str(overrides)] if overrides and overrides.is_dir() else []
     search.append(str(pack.directory))
+    return _environment(tuple(search))
+
+
+@functools.lru_cache(maxsize=32)
+def _environment(search: tuple[str, ...]) -> jinja2.Environment:
     return ImmutableSandboxedEnvironment(
-        loader=jinja2.FileSystemLoader(search),
+        loader=jinja2.FileSystemLoader(list(search)),
         undefined=jinja2.StrictUndefined,
         autoescape=False,
         keep_trailing_newline=False,
