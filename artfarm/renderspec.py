@@ -23,6 +23,8 @@ class Strict(BaseModel):
     """Base of every document model: unknown keys are an error, values are not coerced silently."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+    # Numbers that count or identify (page, seed, counts) are `strict=True`: "1234" is a
+    # mistake in a document, not a number to guess.
 
 
 class CharacterInScene(Strict):
@@ -58,7 +60,9 @@ class RenderSpec(Strict):
     """One page's render job. `page` must agree with its folder name (pages/NNNN)."""
 
     book_id: str = Field(pattern=BOOK_ID_PATTERN, description="The book folder's name.")
-    page: int = Field(ge=1, le=9999, description="Page number; equals the NNNN folder name.")
+    page: int = Field(
+        ge=1, le=9999, strict=True, description="Page number; equals the NNNN folder name."
+    )
     intent: Literal["illustration", "spread", "spot", "cover"] = Field(
         description="What the art is for: a page illustration, a two-page spread, a spot, a cover."
     )
@@ -76,12 +80,20 @@ class RenderSpec(Strict):
     )
     style_pack: str = Field(pattern=BOOK_ID_PATTERN, description="Must equal the book's pin.")
     refs: Refs = Field(default_factory=Refs)
-    seed: int = Field(ge=0, le=SEED_MAX, description="Draft seed, 0..2^64-1.")
+    seed: int = Field(ge=0, le=SEED_MAX, strict=True, description="Draft seed, 0..2^64-1.")
     candidates: int = Field(
-        default=8, ge=1, le=16, description="Draft burst size: candidates rendered in one job."
+        default=8,
+        ge=1,
+        le=16,
+        strict=True,
+        description="Draft burst size: candidates rendered in one job.",
     )
     refine_variants: int = Field(
-        default=2, ge=1, le=3, description="Refined variants made from each selected draft."
+        default=2,
+        ge=1,
+        le=3,
+        strict=True,
+        description="Refined variants made from each selected draft.",
     )
     negative_extra: list[ShortText] = Field(
         default_factory=list, description="Extra negative prompt words for this page only."
