@@ -75,6 +75,15 @@ def write_spec(book: Path, page: int, spec: dict[str, Any]) -> Path:
     return path
 
 
+def edit_spec(book: Path, number: int, **fields: Any) -> Path:
+    """Change top-level fields of one page's spec on disk (the way an agent edits it)."""
+    path = book / "pages" / f"{number:04d}" / "renderspec.json"
+    spec = json.loads(path.read_text(encoding="utf-8"))
+    spec.update(fields)
+    path.write_text(json.dumps(spec, indent=2), encoding="utf-8")
+    return path
+
+
 def layout_for(pages: dict[int, list[str]]) -> dict[str, Any]:
     return {
         "title": "Tiny Test Book",

@@ -11,17 +11,11 @@ import pytest
 from artfarm.book import Book
 from artfarm.cli import main
 from artfarm.contenthash import page_content_hash
+from tests.bookmaker import edit_spec
 
 
 def spec_file(book: Path, page: int) -> Path:
     return book / "pages" / f"{page:04d}" / "renderspec.json"
-
-
-def change(book: Path, number: int, **fields: object) -> None:
-    path = spec_file(book, number)
-    spec = json.loads(path.read_text())
-    spec.update(fields)
-    path.write_text(json.dumps(spec, indent=2))
 
 
 def test_the_sample_book_is_valid(sample_book: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -35,22 +29,22 @@ def test_one_broken_spec_per_error_class_are_all_listed(
     (sample_book / "bible" / "notes.txt").write_text("not an image")
     os.symlink("/etc/hostname", sample_book / "bible" / "escape.png")
     spec_file(sample_book, 1).write_text('{"book_id": "gingerbear_01",\n  "page": 1\n  "x": 2}')
-    change(sample_book, 2, seed="1234")  # wrong type
-    change(sample_book, 3, mood="cosy")  # unknown key
-    change(sample_book, 4, page=40)  # disagrees with its folder
-    change(
+    edit_spec(sample_book, 2, seed="1234")  # wrong type
+    edit_spec(sample_book, 3, mood="cosy")  # unknown key
+    edit_spec(sample_book, 4, page=40)  # disagrees with its folder
+    edit_spec(
         sample_book,
         5,
         characters=[{"id": "owl", "pose": "perched", "emotion": "wise"}],
         refs={"style": [], "characters": {}},
     )
-    change(sample_book, 6, style_pack="no_such_pack")
-    change(sample_book, 8, refs={"style": ["bible/style_refs/missing.png"], "characters": {}})
-    change(sample_book, 9, refs={"style": ["bible/notes.txt"], "characters": {}})
-    change(sample_book, 10, refs={"style": ["../../../etc/passwd"], "characters": {}})
-    change(sample_book, 11, refs={"style": ["/etc/passwd"], "characters": {}})
-    change(sample_book, 12, refs={"style": ["bible/escape.png"], "characters": {}})
-    change(sample_book, 13, seed=2**64)
+    edit_spec(sample_book, 6, style_pack="no_such_pack")
+    edit_spec(sample_book, 8, refs={"style": ["bible/style_refs/missing.png"], "characters": {}})
+    edit_spec(sample_book, 9, refs={"style": ["bible/notes.txt"], "characters": {}})
+    edit_spec(sample_book, 10, refs={"style": ["../../../etc/passwd"], "characters": {}})
+    edit_spec(sample_book, 11, refs={"style": ["/etc/passwd"], "characters": {}})
+    edit_spec(sample_book, 12, refs={"style": ["bible/escape.png"], "characters": {}})
+    edit_spec(sample_book, 13, seed=2**64)
     assert main(["validate", str(sample_book), "--json"]) == 1
     records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     found = {(Path(r["file"]).parent.name, r["field"]) for r in records}

@@ -12,17 +12,11 @@ import pytest
 
 from artfarm.cli import main
 from artfarm.validate import validate_book
+from tests.bookmaker import edit_spec
 
 
 def spec_path(book: Path, page: int) -> Path:
     return book / "pages" / f"{page:04d}" / "renderspec.json"
-
-
-def edit_spec(book: Path, number: int, **changes: object) -> None:
-    path = spec_path(book, number)
-    spec = json.loads(path.read_text())
-    spec.update(changes)
-    path.write_text(json.dumps(spec, indent=2))
 
 
 def fields(book: Path) -> set[tuple[str, str]]:

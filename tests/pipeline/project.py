@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -14,6 +13,7 @@ import yaml
 from artfarm.book import Book
 from artfarm.modelstore import ModelStore, lock_book, write_placeholders
 from artfarm.sketch.server import SketchServer
+from tests import bookmaker
 from tests.bookmaker import make_project
 
 REPO = Path(__file__).resolve().parents[2]
@@ -100,7 +100,4 @@ def make_pipeline_project(root: Path, server: SketchServer) -> Project:
 
 
 def edit_spec(project: Project, page: int, **changes: object) -> None:
-    path = project.page(page) / "renderspec.json"
-    spec = json.loads(path.read_text())
-    spec.update(changes)
-    path.write_text(json.dumps(spec, indent=2))
+    bookmaker.edit_spec(project.root / BOOK, page, **changes)
