@@ -129,7 +129,19 @@ def check_layout(book: Book) -> list[Problem]:
     except ImportError:  # the layout package is optional until it exists
         return []
     problems: list[Problem] = []
-    collect(problems, lambda: load_layout_spec(book.layout_path))
+    layout = collect(problems, lambda: load_layout_spec(book.layout_path))
+    if layout is not None:
+        specs = set(book.page_numbers())
+        problems += [
+            Problem(
+                str(book.layout_path),
+                f"pages[{i}].page",
+                f"page {entry.page} has no pages/{entry.page:04d}/renderspec.json",
+                "add the page's spec (`artfarm new-page`) or fix the number",
+            )
+            for i, entry in enumerate(layout.pages)
+            if entry.page not in specs
+        ]
     return problems
 
 

@@ -174,3 +174,11 @@ def test_console_script_shows_no_traceback_for_user_errors(tiny_book: Path) -> N
     assert done.returncode == 1
     assert "0001/renderspec.json: seed" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_layout_pages_must_have_a_spec(tiny_book: Path) -> None:
+    layout = tiny_book / "layout" / "book.yaml"
+    layout.write_text(layout.read_text() + "- page: 7\n  text: A page nobody planned.\n")
+    [problem] = validate_book(tiny_book)
+    assert problem.field == "pages[3].page"
+    assert "0007/renderspec.json" in problem.problem
