@@ -6,6 +6,7 @@ import argparse
 import json
 
 from artfarm.book import Book
+from artfarm.cli.book_cmds import pages_of
 from artfarm.pipeline.manifest import read_manifest
 from artfarm.pipeline.render_cache import RenderCache
 from artfarm.pipeline.reviewing import (
@@ -126,7 +127,7 @@ def fixes_from(args: argparse.Namespace) -> list[InpaintFix]:
 
 def cmd_review(args: argparse.Namespace) -> int:
     book = Book.open(args.book)
-    pages = book.page_numbers() if args.page == "all" else [int(args.page)]
+    pages = pages_of(book, args.page)
     if args.page == "all" and not args.auto:
         raise ArtfarmError.single("command line", "page", "'all' needs --auto", "name one page")
     for page in pages:

@@ -63,10 +63,6 @@ def open_book(book_id: str) -> Book:
     return Book(Path("books") / book_id)
 
 
-def exists(path: Path) -> bool:
-    return path.is_file()
-
-
 @never_raises
 def draft_request(book: Book, page: int) -> str:
     return explained(book, page, compile_stage(book, page, "draft"))
@@ -83,7 +79,7 @@ def draft_selection(book: Book, page: int) -> str:
 @never_raises
 def refine_request(book: Book, page: int) -> str:
     folder = book.page_dir(page) / "selected"
-    if not exists(folder / MANIFEST):
+    if not (folder / MANIFEST).is_file():
         return PENDING
     jobs = [
         compile_stage(book, page, "refine", image=folder / o.file, candidate=o.id)
@@ -107,7 +103,7 @@ def final_recipe(book: Book, page: int) -> str:
         "fixes": [f.model_dump(mode="json") for f in section.fixes],
     }
     folder = book.page_dir(page) / "refine"
-    if section.fixes and exists(folder / MANIFEST):
+    if section.fixes and (folder / MANIFEST).is_file():
         chosen = read_manifest(folder).output(section.final)
         if chosen is not None:
             with tempfile.TemporaryDirectory() as masks:
@@ -127,6 +123,6 @@ def final_recipe(book: Book, page: int) -> str:
 @never_raises
 def print_request(book: Book, page: int) -> str:
     final = book.page_dir(page) / "final" / "final.png"
-    if not exists(final):
+    if not final.is_file():
         return PENDING
     return explained(book, page, compile_stage(book, page, "upscale", image=final))

@@ -11,6 +11,7 @@ import pytest
 from PIL import Image
 
 from artfarm.book import Book
+from artfarm.cli import main
 from artfarm.pipeline.contact_sheet import MAX_SIDE, page_sheet
 from artfarm.pipeline.lease import lease_server
 from artfarm.pipeline.render_cache import RenderCache
@@ -87,3 +88,19 @@ def test_contact_sheet_fits_a_vision_model_and_shows_every_candidate(tiny_book: 
     with Image.open(sheet) as image:
         assert max(image.size) <= MAX_SIDE
         assert image.width > 1000  # tiles big enough to judge
+
+
+def test_cache_commands_report_and_prune(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "config" / "config.yaml"
+    config.parent.mkdir()
+    config.write_text("runtime_dir: runtime\n")
+    monkeypatch.setenv("ARTFARM_CONFIG", str(config))
+    cache = RenderCache(tmp_path / "runtime" / "cache")
+    cache.store("ab" * 32, [paint(tmp_path / "a.png", 1)], {})
+    assert main(["cache", "info"]) == 0
+    assert capsys.readouterr().out.startswith("1 entries")
+    assert main(["cache", "prune", "--older-than-days", "0"]) == 0
+    assert "removed 1 cache entry" in capsys.readouterr().out
+    assert cache.lookup("ab" * 32) is None

@@ -9,6 +9,7 @@ import pytest
 
 from artfarm.book import Book
 from artfarm.cli import main
+from artfarm.demo import review_waiting_pages
 from artfarm.pipeline.reviewing import load_review
 from artfarm.pipeline.selection import AwaitingReview, select_drafts
 from artfarm.pipeline.todo import book_todo
@@ -305,3 +306,21 @@ def test_next_lists_what_waits_for_the_agent(
     first = next(r for r in records if r["page"] == 1)
     assert first["files"][0].endswith("0001/draft/contact_sheet.png")
     assert "artfarm review" in first["command"]
+
+
+def test_a_page_that_is_not_a_number_is_a_clear_error(
+    book: Book, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert review(book, "seven", "draft", "--auto") == 1
+    assert "seven: page: not a page number" in capsys.readouterr().err
+
+
+def test_the_demo_reviewer_never_replaces_an_agents_review(book: Book) -> None:
+    keep_first_draft(book)  # an agent's review, not automatic
+    fake_stage(book, 1, "draft", ["c01", "c02", "c05"])  # ...now stale
+    fake_stage(book, 2, "draft", ["c01", "c02"])  # waits for a review
+    agent_text = book.review_path(1).read_text()
+    assert review_waiting_pages(book) == 1
+    assert book.review_path(1).read_text() == agent_text
+    written = load_review(book, 2)
+    assert written is not None and written.draft is not None and written.draft.automatic
