@@ -13,13 +13,13 @@ import sys
 import time
 from pathlib import Path
 
-from artfarm import service
-from artfarm.book import Book
-from artfarm.modelstore import ModelStore, lock_book, read_lock, write_placeholders
+from artfarm.comfy import service
+from artfarm.documents.book import Book
+from artfarm.documents.settings import Settings, load_settings
 from artfarm.pipeline.reviewing import auto_review_drafts, auto_review_refine, load_review
 from artfarm.pipeline.todo import book_todo
 from artfarm.problems import ArtfarmError
-from artfarm.settings import Settings, load_settings
+from artfarm.rendering.modelstore import ModelStore, lock_book, read_lock, write_placeholders
 
 MAX_ROUNDS = 4
 DRAFT_STATES = {"awaiting-draft-review", "stale-draft-review"}

@@ -8,10 +8,10 @@ from pathlib import Path
 import yaml
 
 from artfarm.atomic import write_json, write_text
-from artfarm.book import Book
+from artfarm.documents.book import Book
+from artfarm.documents.renderspec import BOOK_ID_PATTERN
+from artfarm.documents.stylepack import load_style_pack
 from artfarm.problems import ArtfarmError
-from artfarm.renderspec import BOOK_ID_PATTERN
-from artfarm.stylepack import load_style_pack
 
 BOOK_FOLDERS = (
     "bible/style_refs",

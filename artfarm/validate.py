@@ -12,14 +12,14 @@ from typing import TypeVar
 
 from PIL import Image, UnidentifiedImageError
 
-from artfarm.book import PAGE_DIR, Book
-from artfarm.documents import load_json_model
+from artfarm.documents.book import PAGE_DIR, Book
+from artfarm.documents.reader import load_json_model
+from artfarm.documents.renderspec import RenderSpec
+from artfarm.documents.review import Review
+from artfarm.documents.safepath import PathEscape, resolve_inside
+from artfarm.documents.stylepack import StylePack
 from artfarm.problems import ArtfarmError, Problem
-from artfarm.prompts import compile_prompts, template_environment
-from artfarm.renderspec import RenderSpec
-from artfarm.review import Review
-from artfarm.safepath import PathEscape, resolve_inside
-from artfarm.stylepack import StylePack
+from artfarm.rendering.prompts import compile_prompts, template_environment
 
 T = TypeVar("T")
 

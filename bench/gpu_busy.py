@@ -36,8 +36,8 @@ from typing import Any
 
 import yaml
 
-from artfarm.book import Book
-from artfarm.modelstore import ModelStore, lock_book, write_placeholders
+from artfarm.documents.book import Book
+from artfarm.rendering.modelstore import ModelStore, lock_book, write_placeholders
 from artfarm.sketch.testing import running_sketch_server
 
 REPO = Path(__file__).resolve().parents[1]

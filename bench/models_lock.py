@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from artfarm.modelstore import ModelStore, ProgressBar
+from artfarm.rendering.modelstore import ModelStore, ProgressBar
 
 
 def make_sparse(path: Path, size: int) -> None:

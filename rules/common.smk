@@ -9,7 +9,7 @@ from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 from artfarm.pipeline import dagparams
-from artfarm.settings import settings_problems
+from artfarm.documents.settings import settings_problems
 
 
 def check_config():

@@ -12,8 +12,8 @@ from typing import Any
 
 import yaml
 
-from artfarm.book import Book
-from artfarm.modelstore import ModelStore, lock_book, write_placeholders
+from artfarm.documents.book import Book
+from artfarm.rendering.modelstore import ModelStore, lock_book, write_placeholders
 
 SMALL_SIZES = {
     "draft_width": 64,

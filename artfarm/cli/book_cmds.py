@@ -7,12 +7,12 @@ import json
 import sys
 from pathlib import Path
 
-from artfarm.book import Book
-from artfarm.contenthash import page_content_hash
+from artfarm.documents.book import Book
+from artfarm.documents.schemas import document_models, json_schema
 from artfarm.problems import ArtfarmError, problems_as_json
-from artfarm.prompts import compile_prompts, template_context
+from artfarm.rendering.contenthash import page_content_hash
+from artfarm.rendering.prompts import compile_prompts, template_context
 from artfarm.scaffold import new_book, new_page
-from artfarm.schemas import document_models, json_schema
 from artfarm.validate import validate_book
 
 

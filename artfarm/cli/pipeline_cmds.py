@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 
-from artfarm.book import Book
 from artfarm.cli.book_cmds import pages_of
+from artfarm.documents.book import Book
+from artfarm.documents.review import BoxMask, ImageMask, InpaintFix, PolygonMask
+from artfarm.documents.settings import load_settings
 from artfarm.pipeline.manifest import read_manifest
 from artfarm.pipeline.render_cache import RenderCache
 from artfarm.pipeline.reviewing import (
@@ -17,8 +19,6 @@ from artfarm.pipeline.reviewing import (
 )
 from artfarm.pipeline.todo import book_todo, render_summary
 from artfarm.problems import ArtfarmError
-from artfarm.review import BoxMask, ImageMask, InpaintFix, PolygonMask
-from artfarm.settings import load_settings
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -73,8 +73,8 @@ def _register_models(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_start(args: argparse.Namespace) -> int:
-    from artfarm import service
-    from artfarm.settings import load_settings
+    from artfarm.comfy import service
+    from artfarm.documents.settings import load_settings
 
     settings = load_settings()
     service.check_listen(args.listen, args.allow_remote)
@@ -91,8 +91,8 @@ def cmd_start(args: argparse.Namespace) -> int:
 
 
 def cmd_stop(args: argparse.Namespace) -> int:
-    from artfarm import service
-    from artfarm.settings import load_settings
+    from artfarm.comfy import service
+    from artfarm.documents.settings import load_settings
 
     record = service.stop(load_settings())
     print(f"stopped {record['kind']} (pid {record['pid']})" if record else "nothing to stop")
@@ -100,8 +100,8 @@ def cmd_stop(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from artfarm import service
-    from artfarm.settings import load_settings
+    from artfarm.comfy import service
+    from artfarm.documents.settings import load_settings
 
     info = service.status(load_settings(), args.url)
     if args.json:
@@ -120,16 +120,16 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_paths(args: argparse.Namespace) -> int:
-    from artfarm import service
-    from artfarm.settings import load_settings
+    from artfarm.comfy import service
+    from artfarm.documents.settings import load_settings
 
     print(service.write_model_paths(load_settings()))
     return 0
 
 
 def cmd_unit(args: argparse.Namespace) -> int:
-    from artfarm import service
-    from artfarm.settings import load_settings
+    from artfarm.comfy import service
+    from artfarm.documents.settings import load_settings
 
     settings = load_settings()
     service.check_listen(args.listen, args.allow_remote)
@@ -141,15 +141,15 @@ def cmd_unit(args: argparse.Namespace) -> int:
 
 
 def _store():
-    from artfarm.modelstore import ModelStore
-    from artfarm.settings import load_settings
+    from artfarm.documents.settings import load_settings
+    from artfarm.rendering.modelstore import ModelStore
 
     return ModelStore(load_settings().models_path)
 
 
 def cmd_lock(args: argparse.Namespace) -> int:
-    from artfarm.book import Book
-    from artfarm.modelstore import ProgressBar, lock_book, lock_path
+    from artfarm.documents.book import Book
+    from artfarm.rendering.modelstore import ProgressBar, lock_book, lock_path
 
     store = _store()
     progress = ProgressBar()
@@ -165,8 +165,8 @@ def cmd_lock(args: argparse.Namespace) -> int:
 
 
 def cmd_placeholders(args: argparse.Namespace) -> int:
-    from artfarm.book import Book
-    from artfarm.modelstore import lock_book, write_placeholders
+    from artfarm.documents.book import Book
+    from artfarm.rendering.modelstore import lock_book, write_placeholders
 
     store = _store()
     book = Book.open(args.book)

@@ -9,13 +9,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from artfarm.documents.safepath import PathEscape, resolve_inside
 from artfarm.layout.art import PROOF, Variant, find_art, ppi_fix, prepare
 from artfarm.layout.geometry import PT_PER_IN, Box
 from artfarm.layout.job import LayoutJob
 from artfarm.layout.preflight import Finding, Report, pdf_findings
 from artfarm.layout.render import compile_template
 from artfarm.problems import ArtfarmError, Problem
-from artfarm.safepath import PathEscape, resolve_inside
 
 
 def spine_width(job: LayoutJob) -> float:

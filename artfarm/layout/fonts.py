@@ -14,9 +14,9 @@ import fontpkg_atkinson_hyperlegible
 import typst
 from fontTools.ttLib import TTFont
 
+from artfarm.documents.safepath import PathEscape, resolve_inside
 from artfarm.layout.spec import LayoutSpec
 from artfarm.problems import ArtfarmError, Problem
-from artfarm.safepath import PathEscape, resolve_inside
 
 SHIPPED_FONT_DIR = Path(fontpkg_atkinson_hyperlegible.ROOT) / "files"
 IGNORABLE = set("\n\r\t\u00ad\u200b\u200d\ufeff")

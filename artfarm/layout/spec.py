@@ -41,9 +41,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, WithJsonSchema
 
-from artfarm.documents import parse_model, read_yaml
+from artfarm.documents.reader import parse_model, read_yaml
+from artfarm.documents.renderspec import Strict
 from artfarm.problems import ArtfarmError, Problem
-from artfarm.renderspec import Strict
 
 DEFAULT_FONT = "Atkinson Hyperlegible"
 POINTS_PER = {"in": 72.0, "mm": 72.0 / 25.4, "cm": 72.0 / 2.54, "pt": 1.0}

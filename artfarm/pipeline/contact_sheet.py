@@ -16,10 +16,10 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFont
 
 from artfarm.atomic import write_bytes
-from artfarm.book import Book
+from artfarm.documents.book import Book
+from artfarm.documents.safepath import resolve_inside
 from artfarm.pipeline.manifest import read_manifest
 from artfarm.problems import ArtfarmError
-from artfarm.safepath import resolve_inside
 
 MAX_SIDE = 2048
 HEADER = 96

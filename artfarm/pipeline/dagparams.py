@@ -16,12 +16,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from artfarm.book import Book
-from artfarm.compiler import CompiledJob, compile_stage
-from artfarm.contenthash import content_inputs, sha256_json
+from artfarm.documents.book import Book
 from artfarm.pipeline.manifest import MANIFEST, read_manifest
 from artfarm.pipeline.reviewing import load_review
 from artfarm.problems import ArtfarmError
+from artfarm.rendering.compiler import CompiledJob, compile_stage
+from artfarm.rendering.contenthash import content_inputs, sha256_json
 
 PENDING = "pending"
 

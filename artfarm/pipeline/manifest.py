@@ -14,8 +14,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from artfarm.atomic import write_json
-from artfarm.contenthash import sha256_json
-from artfarm.documents import load_json_model
+from artfarm.documents.reader import load_json_model
+from artfarm.rendering.contenthash import sha256_json
 
 Stage = Literal["draft", "selected", "refine", "final", "print"]
 MANIFEST = "manifest.json"

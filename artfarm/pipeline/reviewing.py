@@ -17,11 +17,9 @@ from PIL import Image
 from pydantic import BaseModel, ValidationError
 
 from artfarm.atomic import canonical_json, write_text
-from artfarm.book import Book
-from artfarm.documents import load_json_model, problems_from_validation
-from artfarm.pipeline.manifest import StageManifest, read_manifest
-from artfarm.problems import ArtfarmError, Problem
-from artfarm.review import (
+from artfarm.documents.book import Book
+from artfarm.documents.reader import load_json_model, problems_from_validation
+from artfarm.documents.review import (
     BoxMask,
     DraftReview,
     ImageMask,
@@ -30,7 +28,9 @@ from artfarm.review import (
     RefineReview,
     Review,
 )
-from artfarm.safepath import PathEscape, resolve_inside
+from artfarm.documents.safepath import PathEscape, resolve_inside
+from artfarm.pipeline.manifest import StageManifest, read_manifest
+from artfarm.problems import ArtfarmError, Problem
 
 M = TypeVar("M", bound=BaseModel)
 

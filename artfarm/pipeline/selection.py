@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from artfarm.book import Book
+from artfarm.documents.book import Book
+from artfarm.documents.review import DraftReview, RefineReview
 from artfarm.pipeline.manifest import (
     OutputFile,
     StageManifest,
@@ -25,7 +26,6 @@ from artfarm.pipeline.reviewing import (
     stale_problem,
 )
 from artfarm.problems import ArtfarmError, Problem
-from artfarm.review import DraftReview, RefineReview
 
 
 class AwaitingReview(ArtfarmError):

@@ -24,10 +24,9 @@ from typing import Any, TextIO
 
 from PIL import Image
 
-from artfarm.book import Book
 from artfarm.comfy.client import ComfyClient
-from artfarm.compiler import CompiledJob, compile_stage
-from artfarm.contenthash import sha256_file
+from artfarm.documents.book import Book
+from artfarm.documents.settings import Settings, load_settings
 from artfarm.pipeline.lease import lease_server
 from artfarm.pipeline.manifest import (
     JobRecord,
@@ -41,8 +40,9 @@ from artfarm.pipeline.render_cache import RenderCache, place
 from artfarm.pipeline.selection import AwaitingReview, refine_review_for, select_drafts
 from artfarm.pipeline.todo import clear_failure, write_failure
 from artfarm.problems import ArtfarmError
-from artfarm.prompts import compile_prompts
-from artfarm.settings import Settings, load_settings
+from artfarm.rendering.compiler import CompiledJob, compile_stage
+from artfarm.rendering.contenthash import sha256_file
+from artfarm.rendering.prompts import compile_prompts
 
 
 @dataclass

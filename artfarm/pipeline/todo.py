@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from artfarm.atomic import write_json
-from artfarm.book import Book
+from artfarm.documents.book import Book
 from artfarm.pipeline.manifest import MANIFEST, read_manifest
 from artfarm.pipeline.reviewing import load_review
 from artfarm.problems import ArtfarmError

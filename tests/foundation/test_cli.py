@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from artfarm.cli import main
-from artfarm.safepath import PathEscape, resolve_inside
+from artfarm.documents.safepath import PathEscape, resolve_inside
 from artfarm.validate import validate_book
 
 REPO = Path(__file__).resolve().parents[2]

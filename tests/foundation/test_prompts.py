@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from artfarm.book import Book
-from artfarm.contenthash import page_content_hash
+from artfarm.documents.book import Book
 from artfarm.problems import ArtfarmError
-from artfarm.prompts import compile_prompts
+from artfarm.rendering.contenthash import page_content_hash
+from artfarm.rendering.prompts import compile_prompts
 
 
 def prompts_of(book_dir: Path, page: int):

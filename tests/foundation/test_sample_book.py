@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from artfarm.book import Book
 from artfarm.cli import main
-from artfarm.contenthash import page_content_hash
+from artfarm.documents.book import Book
+from artfarm.rendering.contenthash import page_content_hash
 from tests.bookmaker import edit_spec
 
 

@@ -8,8 +8,9 @@ import os
 import pytest
 import yaml
 
-from artfarm.compiler import compile_stage
-from artfarm.modelstore import (
+from artfarm.problems import ArtfarmError
+from artfarm.rendering.compiler import compile_stage
+from artfarm.rendering.modelstore import (
     FOLDERS,
     ModelRef,
     ModelStore,
@@ -18,7 +19,6 @@ from artfarm.modelstore import (
     lock_path,
     write_placeholders,
 )
-from artfarm.problems import ArtfarmError
 from tests.bookfactory import make_book, make_store
 
 

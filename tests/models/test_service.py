@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from artfarm import service
 from artfarm.cli import main
-from artfarm.settings import load_settings
+from artfarm.comfy import service
+from artfarm.documents.settings import load_settings
 
 
 def free_port() -> int:

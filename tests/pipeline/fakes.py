@@ -6,7 +6,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw
 
-from artfarm.book import Book
+from artfarm.documents.book import Book
 from artfarm.pipeline.manifest import StageManifest, images_identity, write_manifest
 from artfarm.pipeline.stages import output_file
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import yaml
 
-from artfarm.book import Book
-from artfarm.modelstore import ModelStore, lock_book, write_placeholders
+from artfarm.documents.book import Book
+from artfarm.rendering.modelstore import ModelStore, lock_book, write_placeholders
 from artfarm.sketch.server import SketchServer
 from tests import bookmaker
 from tests.bookmaker import make_project

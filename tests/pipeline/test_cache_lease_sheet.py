@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from artfarm.book import Book
 from artfarm.cli import main
+from artfarm.documents.book import Book
 from artfarm.pipeline.contact_sheet import MAX_SIDE, page_sheet
 from artfarm.pipeline.lease import lease_server
 from artfarm.pipeline.render_cache import RenderCache

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from artfarm.book import Book
 from artfarm.cli import main
 from artfarm.demo import review_waiting_pages
+from artfarm.documents.book import Book
 from artfarm.pipeline.reviewing import load_review
 from artfarm.pipeline.selection import AwaitingReview, select_drafts
 from artfarm.pipeline.todo import book_todo

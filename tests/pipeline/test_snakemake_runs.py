@@ -17,8 +17,8 @@ import pytest
 from PIL import Image
 
 from artfarm.comfy.client import ComfyClient
-from artfarm.modelstore import ModelStore, lock_book
 from artfarm.pipeline.manifest import read_manifest
+from artfarm.rendering.modelstore import ModelStore, lock_book
 from artfarm.sketch.testing import running_sketch_server
 from tests.pipeline.project import BOOK, REPO, Project, edit_spec, make_pipeline_project
 

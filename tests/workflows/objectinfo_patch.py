@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from artfarm.modelstore import ModelStore
+from artfarm.rendering.modelstore import ModelStore
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "comfyui" / "object_info.json"
 

@@ -13,13 +13,13 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageChops
 
-from artfarm.book import Book
 from artfarm.comfy.client import ComfyClient
 from artfarm.comfy.objectinfo import validate_graph
-from artfarm.compiler import compile_stage
-from artfarm.modelstore import ModelStore, lock_book, write_placeholders
+from artfarm.documents.book import Book
+from artfarm.documents.review import InpaintFix
 from artfarm.problems import ArtfarmError
-from artfarm.review import InpaintFix
+from artfarm.rendering.compiler import compile_stage
+from artfarm.rendering.modelstore import ModelStore, lock_book, write_placeholders
 from artfarm.sketch.drawing import draw_scene
 from artfarm.sketch.scene import read_scene
 from artfarm.sketch.testing import running_sketch_server

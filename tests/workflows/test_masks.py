@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from PIL import Image
 
-from artfarm.masks import render_mask
+from artfarm.documents.review import InpaintFix
 from artfarm.problems import ArtfarmError
-from artfarm.review import InpaintFix
+from artfarm.rendering.masks import render_mask
 
 
 def fix(mask: dict) -> InpaintFix:
@@ -57,7 +57,7 @@ def test_an_image_mask_outside_the_book_is_refused(tmp_path):
 
 
 def test_the_same_fix_draws_the_same_bytes(tmp_path):
-    from artfarm.masks import save_mask
+    from artfarm.rendering.masks import save_mask
 
     a = save_mask(render_mask(fix(BOX), (100, 100), 4, tmp_path), tmp_path / "a.png")
     b = save_mask(render_mask(fix(BOX), (100, 100), 4, tmp_path), tmp_path / "b.png")

@@ -9,16 +9,16 @@ from pathlib import Path
 import yaml
 from PIL import Image
 
-from artfarm.compiler import compile_stage
-from artfarm.modelstore import lock_book
-from artfarm.seeds import derive_seed
+from artfarm.rendering.compiler import compile_stage
+from artfarm.rendering.modelstore import lock_book
+from artfarm.rendering.seeds import derive_seed
 from tests.bookfactory import PACK, fresh, make_book, make_store
 
 STAGES = ("draft", "refine", "inpaint", "upscale")
 
 
 def hashes(book, store, tmp: Path, workflows_dir: Path | None = None) -> dict[tuple, str]:
-    from artfarm.review import InpaintFix
+    from artfarm.documents.review import InpaintFix
 
     image = tmp / "img.png"
     if not image.exists():
@@ -66,7 +66,7 @@ def test_changing_a_lora_strength_changes_every_page_of_that_pack_and_no_other_b
 
 
 def test_renumbering_the_templates_node_ids_changes_no_hash(tmp_path):
-    from artfarm.workflow import WORKFLOWS_DIR
+    from artfarm.rendering.workflow import WORKFLOWS_DIR
 
     book = make_book(tmp_path)
     store = make_store(tmp_path, book)

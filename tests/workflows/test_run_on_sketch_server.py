@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from artfarm.book import Book
 from artfarm.comfy.client import ComfyClient
-from artfarm.compiler import compile_stage
-from artfarm.modelstore import ModelStore, lock_book, write_placeholders
-from artfarm.review import InpaintFix
+from artfarm.documents.book import Book
+from artfarm.documents.review import InpaintFix
+from artfarm.rendering.compiler import compile_stage
+from artfarm.rendering.modelstore import ModelStore, lock_book, write_placeholders
 from artfarm.sketch.testing import running_sketch_server
 from tests.bookfactory import make_book, make_store
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from artfarm.compiler import compile_stage
 from artfarm.problems import ArtfarmError
-from artfarm.workflow import WORKFLOWS_DIR, load_template
+from artfarm.rendering.compiler import compile_stage
+from artfarm.rendering.workflow import WORKFLOWS_DIR, load_template
 from tests.bookfactory import make_book, make_store
 from tests.workflows.objectinfo_patch import recorded
 

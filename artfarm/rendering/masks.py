@@ -13,9 +13,9 @@ from pathlib import Path
 from PIL import Image, ImageChops, ImageDraw, ImageFilter
 
 from artfarm.atomic import atomic_path
+from artfarm.documents.review import BoxMask, ImageMask, InpaintFix, PolygonMask
+from artfarm.documents.safepath import PathEscape, resolve_inside
 from artfarm.problems import ArtfarmError
-from artfarm.review import BoxMask, ImageMask, InpaintFix, PolygonMask
-from artfarm.safepath import PathEscape, resolve_inside
 
 
 def shape_points(mask: BoxMask | PolygonMask) -> list[tuple[int, int]]:

@@ -17,10 +17,10 @@ from typing import Any
 import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from artfarm.bible import Bible
+from artfarm.documents.bible import Bible
+from artfarm.documents.renderspec import RenderSpec
+from artfarm.documents.stylepack import StylePack
 from artfarm.problems import ArtfarmError, Problem
-from artfarm.renderspec import RenderSpec
-from artfarm.stylepack import StylePack
 
 _SPACES = re.compile(r"\s+")
 _EMPTY_ITEMS = re.compile(r"(,\s*)+,")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
-from artfarm.renderspec import Identifier, Strict
+from artfarm.documents.renderspec import Identifier, Strict
 
 
 class CharacterEntry(Strict):

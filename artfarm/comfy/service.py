@@ -27,14 +27,14 @@ from typing import Any
 import httpx
 
 from artfarm.atomic import write_json
-from artfarm.modelstore import ModelStore
+from artfarm.documents.settings import Settings
 from artfarm.problems import ArtfarmError
-from artfarm.settings import Settings
+from artfarm.rendering.modelstore import ModelStore
 
 PID_FILE = "comfyui.pid"
 LOG_FILE = "comfyui.log"
 PATHS_FILE = "extra_model_paths.yaml"
-UNIT_TEMPLATE = Path(__file__).resolve().parent.parent / "config" / "comfyui.service"
+UNIT_TEMPLATE = Path(__file__).resolve().parents[2] / "config" / "comfyui.service"
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from artfarm.renderspec import BOOK_ID_PATTERN, Strict
+from artfarm.documents.renderspec import BOOK_ID_PATTERN, Strict
 
 DRAFT_ID = r"^c\d{2}$"
 VARIANT_ID = r"^c\d{2}-v\d$"

@@ -22,7 +22,7 @@ from pathlib import Path
 import yaml
 
 from artfarm.atomic import write_json, write_text
-from artfarm.book import Book
+from artfarm.documents.book import Book
 from artfarm.problems import ArtfarmError, Problem
 
 FOLDERS = ("checkpoints", "loras", "vae", "controlnet", "clip_vision", "upscale_models")

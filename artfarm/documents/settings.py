@@ -13,9 +13,9 @@ from typing import Literal
 
 from pydantic import Field, PrivateAttr
 
-from artfarm.documents import load_yaml_model, parse_model
+from artfarm.documents.reader import load_yaml_model, parse_model
+from artfarm.documents.renderspec import Strict
 from artfarm.problems import ArtfarmError, Problem
-from artfarm.renderspec import Strict
 
 SETTINGS_FILE = Path("config") / "config.yaml"
 SETTINGS_ENV = "ARTFARM_CONFIG"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from artfarm.renderspec import BOOK_ID_PATTERN, Strict
+from artfarm.documents.renderspec import BOOK_ID_PATTERN, Strict
 
 BOOK_CONFIG_FILE = "book_config.yaml"
 

@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from artfarm.atomic import canonical_json
-from artfarm.book import Book
-from artfarm.renderspec import RenderSpec
-from artfarm.safepath import resolve_inside
+from artfarm.documents.book import Book
+from artfarm.documents.renderspec import RenderSpec
+from artfarm.documents.safepath import resolve_inside
 
 
 def sha256_bytes(data: bytes) -> str:

@@ -31,18 +31,18 @@ from typing import Any
 
 from PIL import Image
 
-from artfarm.book import Book
-from artfarm.contenthash import sha256_file, sha256_json
-from artfarm.masks import render_mask, save_mask
-from artfarm.modelstore import ModelRef, ModelStore, book_pins, verified_hashes
+from artfarm.documents.book import Book
+from artfarm.documents.renderspec import RenderSpec
+from artfarm.documents.review import InpaintFix
+from artfarm.documents.settings import load_settings
+from artfarm.documents.stylepack import Tier
 from artfarm.problems import ArtfarmError, Problem
-from artfarm.prompts import Prompts, compile_prompts, tidy
-from artfarm.renderspec import RenderSpec
-from artfarm.review import InpaintFix
-from artfarm.seeds import stage_seed
-from artfarm.settings import load_settings
-from artfarm.stylepack import Tier
-from artfarm.workflow import (
+from artfarm.rendering.contenthash import sha256_file, sha256_json
+from artfarm.rendering.masks import render_mask, save_mask
+from artfarm.rendering.modelstore import ModelRef, ModelStore, book_pins, verified_hashes
+from artfarm.rendering.prompts import Prompts, compile_prompts, tidy
+from artfarm.rendering.seeds import stage_seed
+from artfarm.rendering.workflow import (
     Graph,
     Template,
     bypass,
@@ -295,7 +295,7 @@ def _plan_draft(ctx: _Page) -> _Plan:
         optional={"style_ref"},
     )
     if spec.refs.style:
-        from artfarm.safepath import resolve_inside
+        from artfarm.documents.safepath import resolve_inside
 
         plan.values["style_ref"] = {"image": "style_ref.png"}
         plan.inputs["style_ref"] = resolve_inside(book.root, spec.refs.style[0])
@@ -478,7 +478,7 @@ def _uses_controlnet(book: Book) -> bool:
 
 def _insert_controlnet(book: Book, graph: Graph, sampler: str, control_image: str) -> None:
     """ControlNet from the scaled-up draft between the prompts and the refine sampler."""
-    from artfarm.workflow import add_node
+    from artfarm.rendering.workflow import add_node
 
     cn = book.style_pack.spec.controlnet
     assert cn is not None

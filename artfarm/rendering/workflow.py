@@ -25,7 +25,7 @@ from artfarm.problems import ArtfarmError, Problem
 Graph = dict[str, dict[str, Any]]
 SlotValues = Mapping[str, Mapping[str, Any]]
 
-WORKFLOWS_DIR = Path(__file__).resolve().parent.parent / "workflows"
+WORKFLOWS_DIR = Path(__file__).resolve().parents[2] / "workflows"
 SLOT_TITLE = re.compile(r"^[a-z][a-z0-9_]*$")
 
 # Well-known custom nodes → the pack that provides them, so "node X is missing" says what to install.
@@ -364,7 +364,7 @@ def canonical_graph(graph: Graph) -> dict[str, Any]:
     A node's name covers its class, literal inputs and (recursively) the names of the nodes it
     links to, so two graphs that differ only by node numbering or titles are equal here.
     """
-    from artfarm.contenthash import sha256_json
+    from artfarm.rendering.contenthash import sha256_json
 
     names: dict[str, str] = {}
     nodes: dict[str, Any] = {}

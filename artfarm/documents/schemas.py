@@ -6,12 +6,12 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from artfarm.bible import Bible
-from artfarm.book_config import BookConfig
-from artfarm.renderspec import RenderSpec
-from artfarm.review import Review
-from artfarm.settings import Settings
-from artfarm.stylepack import StylePackSpec
+from artfarm.documents.bible import Bible
+from artfarm.documents.book_config import BookConfig
+from artfarm.documents.renderspec import RenderSpec
+from artfarm.documents.review import Review
+from artfarm.documents.settings import Settings
+from artfarm.documents.stylepack import StylePackSpec
 
 
 def document_models() -> dict[str, type[BaseModel]]:

@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from artfarm.bible import Bible
-from artfarm.book_config import BOOK_CONFIG_FILE, BookConfig
-from artfarm.documents import load_json_model, load_yaml_model
+from artfarm.documents.bible import Bible
+from artfarm.documents.book_config import BOOK_CONFIG_FILE, BookConfig
+from artfarm.documents.reader import load_json_model, load_yaml_model
+from artfarm.documents.renderspec import RenderSpec
+from artfarm.documents.stylepack import STYLEPACK_FILE, StylePack, load_style_pack
 from artfarm.problems import ArtfarmError
-from artfarm.renderspec import RenderSpec
-from artfarm.stylepack import STYLEPACK_FILE, StylePack, load_style_pack
 
 PAGE_DIR = re.compile(r"^\d{4}$")
 

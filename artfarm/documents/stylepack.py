@@ -11,8 +11,8 @@ from pathlib import Path
 
 from pydantic import Field
 
-from artfarm.documents import load_yaml_model
-from artfarm.renderspec import Strict
+from artfarm.documents.reader import load_yaml_model
+from artfarm.documents.renderspec import Strict
 
 STYLEPACK_FILE = "stylepack.yaml"
 
