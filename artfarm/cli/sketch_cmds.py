@@ -26,6 +26,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--step-seconds", type=float, default=0.0,
                         help="simulated seconds per sampler step")  # fmt: skip
     parser.add_argument("--disable-metadata", action="store_true", help="no prompt in PNGs")
+    parser.add_argument("--api", choices=("0.36", "0.3.64"), default="0.36",
+                        help="which ComfyUI API to speak (0.36: jobs API, cancel, UUID ids)")  # fmt: skip
+    parser.add_argument("--require-header", action="append", default=[], metavar="NAME=VALUE",
+                        help="refuse HTTP requests and WebSocket handshakes without this header "
+                        "(as an authenticating proxy would); repeatable")  # fmt: skip
     faults = parser.add_argument_group("fault injection (tests and benchmarks)")
     faults.add_argument("--refuse-seconds", type=float, default=0.0,
                         help="refuse connections for this long after starting")  # fmt: skip
@@ -36,6 +41,22 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help="lose queue/history at this sampler step, then restart")  # fmt: skip
     faults.add_argument("--restart-after", type=float, default=1.0)
     parser.set_defaults(func=sketch_server)
+
+
+def required_headers(pairs: list[str]) -> dict[str, str]:
+    """`--require-header NAME=VALUE` pairs → {NAME: VALUE}; one line per malformed pair."""
+    from artfarm.problems import ArtfarmError
+
+    headers: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise ArtfarmError.single(
+                "sketch-server", "--require-header", f"{pair.split('=')[0]!r} has no NAME=VALUE",
+                "write it as --require-header X-API-Key=secret",
+            )  # fmt: skip
+        headers[name.strip()] = value
+    return headers
 
 
 def sketch_server(args: argparse.Namespace) -> int:
@@ -57,11 +78,14 @@ def sketch_server(args: argparse.Namespace) -> int:
         faults=faults,
         allow_remote=args.allow_remote,
         metadata=not args.disable_metadata,
+        api=args.api,
+        require_headers=required_headers(args.require_header),
     )
     server.start()
     if args.refuse_seconds > 0:
         server.refuse_connections(args.refuse_seconds)
-    print(f"sketch server on {server.url} (root {server.root}); Ctrl-C stops", file=sys.stderr)
+    print(f"sketch server (API {server.version}) on {server.url} (root {server.root}); "
+          "Ctrl-C stops", file=sys.stderr)  # fmt: skip
     try:
         import threading
 

@@ -144,6 +144,25 @@ class Engine:
                 return
         self.wake.set()
 
+    def cancel(self, prompt_id: str) -> bool:
+        """v0.26's cancel, atomically: interrupt it if running, drop it if pending."""
+        with self.cond:
+            if self.running and self.running.prompt_id == prompt_id:
+                self.interrupt_id = prompt_id
+                running = True
+            else:
+                before = len(self.pending)
+                self.pending = [i for i in self.pending if i.prompt_id != prompt_id]
+                heapq.heapify(self.pending)
+                if len(self.pending) == before:
+                    return False
+                running = False
+        if running:
+            self.wake.set()
+        else:
+            self.emit_status()
+        return True
+
     def free(self, unload_models: bool, free_memory: bool) -> None:
         with self.cond:
             if free_memory or unload_models:

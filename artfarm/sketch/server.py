@@ -3,6 +3,12 @@ executing graphs with Pillow so artfarm runs end to end without a GPU.
 
 Embeddable: `SketchServer(root).start()` serves from a background thread with its own event
 loop; `crash()`, `refuse_connections()` and the `Faults` knobs let tests break it on purpose.
+
+Two API generations: `api="0.36"` (the default: what users run in late 2026 — jobs API,
+cancel endpoint, UUID-only prompt_ids, `create_time`, upload `asset`) and `api="0.3.64"`
+(October 2025, the last version recorded on real hardware here). `require_headers` makes it
+behave like a server behind an authenticating proxy: every HTTP request and WebSocket
+handshake without those headers is refused (401 missing, 403 wrong value).
 """
 
 from __future__ import annotations
@@ -12,8 +18,10 @@ import contextlib
 import hashlib
 import ipaddress
 import json
+import mimetypes
 import os
 import threading
+import time
 import urllib.parse
 import uuid
 from dataclasses import dataclass, field
@@ -25,11 +33,11 @@ from PIL import Image, PngImagePlugin
 
 from artfarm.comfy.objectinfo import comfy_validate
 from artfarm.problems import ArtfarmError
-from artfarm.sketch import catalog
+from artfarm.sketch import catalog, jobs
 from artfarm.sketch.engine import Engine, QueueItem
 from artfarm.sketch.nodes import NodeContext, image_exists
 
-VERSION = "0.3.64"
+API_VERSIONS = {"0.36": "0.36.0", "0.3.64": "0.3.64"}  # --api mode → comfyui_version
 MAX_UPLOAD = 100 * 1024 * 1024
 
 
@@ -109,12 +117,22 @@ class SketchServer:
         faults: Faults | None = None,
         allow_remote: bool = False,
         metadata: bool = True,
+        api: str = "0.36",
+        require_headers: dict[str, str] | None = None,
     ):
         if not is_loopback(host) and not allow_remote:
             raise ArtfarmError.single(
                 "sketch-server", "host", f"{host} is not a loopback address",
                 "bind 127.0.0.1, or pass --allow-remote to expose an unauthenticated server",
             )  # fmt: skip
+        if api not in API_VERSIONS:
+            raise ArtfarmError.single(
+                "sketch-server", "api", f"unknown API version {api!r}",
+                f"use one of {', '.join(API_VERSIONS)}",
+            )  # fmt: skip
+        self.api = api
+        self.version = API_VERSIONS[api]
+        self.require_headers = dict(require_headers or {})
         self.root = Path(root).resolve()
         self.dirs = {k: self.root / k for k in ("input", "output", "temp")}
         for folder in self.dirs.values():
@@ -247,7 +265,8 @@ class SketchServer:
 
     def _app(self) -> web.Application:
         app = web.Application(
-            client_max_size=MAX_UPLOAD, middlewares=[self._fault_middleware, origin_middleware]
+            client_max_size=MAX_UPLOAD,
+            middlewares=[self._auth_middleware, self._fault_middleware, origin_middleware],
         )
         routes = [
             ("GET", "/prompt", self.get_prompt), ("POST", "/prompt", self.post_prompt),
@@ -267,7 +286,27 @@ class SketchServer:
                     app.router.add_get(prefix + path, handler)
                 else:
                     app.router.add_post(prefix + path, handler)
+        if self.jobs_api:  # registered with the /api/ prefix hard-coded, as on ComfyUI
+            app.router.add_get("/api/jobs", self.get_jobs)
+            app.router.add_post("/api/jobs/cancel", self.cancel_jobs)
+            app.router.add_get("/api/jobs/{job_id}", self.get_job)
+            app.router.add_post("/api/jobs/{job_id}/cancel", self.cancel_job)
         return app
+
+    @property
+    def jobs_api(self) -> bool:
+        return self.api == "0.36"
+
+    @web.middleware
+    async def _auth_middleware(self, request: web.Request, handler):
+        """What an authenticating reverse proxy does: no header 401, a wrong one 403."""
+        for name, value in self.require_headers.items():
+            got = request.headers.get(name)
+            if got is None:
+                return web.Response(status=401, text=f"401 Unauthorized: {name} required")
+            if got != value:
+                return web.Response(status=403, text=f"403 Forbidden: bad {name}")
+        return await handler(request)
 
     @web.middleware
     async def _fault_middleware(self, request: web.Request, handler):
@@ -304,7 +343,10 @@ class SketchServer:
                      "details": "No prompt provided", "extra_info": {}}  # fmt: skip
             return web.json_response({"error": error, "node_errors": {}}, status=400)
         prompt = body["prompt"]
-        prompt_id = str(body.get("prompt_id", uuid.uuid4()))
+        given = body.get("prompt_id")
+        if self.jobs_api and given is not None and not jobs.is_canonical_uuid(given):
+            return web.json_response(jobs.invalid_prompt_id(), status=400)
+        prompt_id = str(body.get("prompt_id") or uuid.uuid4())
         schemas = catalog.object_info(self.models_dir, None)
         check = ("image",), lambda v: image_exists(self._ctx(), v.get("image"))
         verdict = await asyncio.to_thread(
@@ -318,6 +360,8 @@ class SketchServer:
             return web.json_response(
                 {"error": verdict.error, "node_errors": verdict.node_errors}, status=400
             )
+        if self.jobs_api:
+            extra["create_time"] = int(time.time() * 1000)
         item = QueueItem(
             number, next(engine.counter), prompt_id, prompt, extra, verdict.good_outputs
         )
@@ -359,6 +403,51 @@ class SketchServer:
         body = await _json_or_empty(request)
         self._engine.history_delete(body.get("delete"), bool(body.get("clear")))
         return web.Response(status=200)
+
+    # ------------------------------------------------------------------ jobs API (v0.36)
+
+    async def get_jobs(self, request: web.Request) -> web.Response:
+        raw = request.rel_url.query.get("status", "")
+        states = [s.strip().lower() for s in raw.split(",") if s.strip()]
+        bad = [s for s in states if s not in jobs.ALL_STATES]
+        if bad:
+            return web.json_response(
+                {"error": f"Invalid status value(s): {', '.join(bad)}. "
+                          f"Valid values: {', '.join(jobs.ALL_STATES)}"}, status=400,
+            )  # fmt: skip
+        engine = self._engine
+        return web.json_response(
+            jobs.list_jobs(engine.snapshot(), engine.history_items(None), states)
+        )
+
+    async def get_job(self, request: web.Request) -> web.Response:
+        job_id = request.match_info["job_id"]
+        engine = self._engine
+        job = jobs.find_job(job_id, engine.snapshot(), engine.history_of(job_id))
+        if job is None:
+            return web.json_response({"error": "Job not found"}, status=404)
+        return web.json_response(job)
+
+    async def cancel_job(self, request: web.Request) -> web.Response:
+        return web.json_response({"cancelled": self._engine.cancel(request.match_info["job_id"])})
+
+    async def cancel_jobs(self, request: web.Request) -> web.Response:
+        try:
+            body = await request.json()
+        except ValueError:
+            return web.json_response({"error": "Request body must be valid JSON"}, status=400)
+        ids = body.get("job_ids") if isinstance(body, dict) else None
+        if not isinstance(ids, list):
+            return web.json_response({"error": "job_ids must be a list"}, status=400)
+        invalid = [
+            i if isinstance(i, str) else repr(i) for i in ids if not jobs.is_canonical_uuid(i)
+        ]
+        if invalid:
+            return web.json_response(
+                {"error": "job_ids contains invalid id(s)", "invalid_ids": invalid}, status=400
+            )
+        results = [self._engine.cancel(i) for i in ids]
+        return web.json_response({"cancelled": any(results)})
 
     # ------------------------------------------------------------------ files
 
@@ -427,7 +516,12 @@ class SketchServer:
                     return web.Response(status=status)
             else:
                 await asyncio.to_thread(path.write_bytes, data)
-        return web.json_response({"name": filename, "subfolder": subfolder, "type": kind})
+        answer: dict[str, Any] = {"name": filename, "subfolder": subfolder, "type": kind}
+        if self.jobs_api:
+            asset = asset_of(path, filename, kind)
+            if asset is not None:
+                answer["asset"] = asset
+        return web.json_response(answer)
 
     def _apply_mask(self, ref_text: Any, data: bytes, dest: Path) -> int:
         """ComfyUI's /upload/mask: copy the upload's alpha onto the referenced original."""
@@ -480,9 +574,9 @@ class SketchServer:
         return web.json_response({
             "system": {
                 "os": os.name, "ram_total": ram_total, "ram_free": ram_free,
-                "comfyui_version": VERSION, "required_frontend_version": "none",
+                "comfyui_version": self.version, "required_frontend_version": "none",
                 "python_version": platform.python_version(), "pytorch_version": "none (artfarm sketch server)",
-                "embedded_python": False, "argv": ["artfarm", "sketch-server"],
+                "embedded_python": False, "argv": ["artfarm", "sketch-server", "--api", self.api],
             },
             "devices": [{
                 "name": "artfarm sketch (no GPU)", "type": "cpu", "index": None,
@@ -566,6 +660,24 @@ async def _json_or_empty(request: web.Request) -> dict[str, Any]:
     except ValueError:
         return {}
     return body if isinstance(body, dict) else {}
+
+
+def asset_of(path: Path, name: str, kind: str) -> dict[str, Any] | None:
+    """v0.36's asset object for an upload; None without the blake3 module (clients must cope)."""
+    try:
+        import blake3
+    except ImportError:
+        return None
+    data = path.read_bytes()
+    digest = blake3.blake3(data).hexdigest()
+    return {
+        "id": str(uuid.UUID(digest[:32])),
+        "name": name,
+        "asset_hash": f"blake3:{digest}",
+        "size": len(data),
+        "mime_type": mimetypes.guess_type(name)[0] or "application/octet-stream",
+        "tags": [kind],
+    }
 
 
 def annotated(name: str, dirs: dict[str, Path]) -> tuple[str, Path | None]:

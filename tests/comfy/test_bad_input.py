@@ -103,8 +103,8 @@ def comparable(body):
 
 @pytest.fixture(scope="module")
 def bare_sketch(tmp_path_factory):
-    """No models at all, like the recording server's empty checkpoint list."""
-    with running_sketch_server(tmp_path_factory.mktemp("bad")) as server:
+    """No models at all, like the recording server's empty checkpoint list; 0.3.64's API."""
+    with running_sketch_server(tmp_path_factory.mktemp("bad"), api="0.3.64") as server:
         yield server
 
 
