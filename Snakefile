@@ -2,7 +2,8 @@
 #          → layout/pages.pdf
 # Every stage lives in rules/<stage>.smk; every rule is a thin shell line calling a small
 # script under scripts/ that calls the artfarm package. Usage:
-#   snakemake books/gingerbear_01/layout/pages.pdf     (stops at missing reviews with a summary)
+#   snakemake books/gingerbear_01/layout/pages.pdf     (stops at missing reviews with a summary;
+#                                                       exit status 75 when only reviews wait)
 #   snakemake -n books/gingerbear_01/layout/pages.pdf  (what would re-render, and why)
 
 from snakemake.utils import min_version
@@ -23,4 +24,4 @@ include: "rules/layout.smk"
 
 
 onerror:
-    print_todo_summary()
+    finish_stopped_run()

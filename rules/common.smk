@@ -6,9 +6,10 @@ import sys
 from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
+from snakemake.logging import logger
 from snakemake.utils import validate
 
-from artfarm.pipeline import dagparams
+from artfarm.pipeline import dagparams, waits
 from artfarm.documents.settings import settings_problems
 
 
@@ -48,8 +49,11 @@ def review_if_written(wildcards):
     return [ancient(str(path))] if path.exists() else []
 
 
-def print_todo_summary():
-    """After a failed run: one summary of what waits for the agent, book by book."""
-    from artfarm.pipeline.todo import summaries_for_books
+# A stop at the review gates is a wait, not a crash (artfarm.pipeline.waits): no crash report
+# for waiting gate jobs, then the summary of the requested books and exit status 75.
+GATE_WAITS = waits.install(logger)
 
-    print(summaries_for_books(Path("books")), file=sys.stderr)
+
+def finish_stopped_run():
+    """After a stopped run: what waits for the agent in the books this run was asked for."""
+    waits.finish(GATE_WAITS, Path("books"), waits.books_of_jobs(workflow.dag.jobs))

@@ -8,5 +8,6 @@ selection    the draft-review gate: stale checks, copies of the chosen drafts
 contact_sheet  candidates in a grid, sized for a vision model to read
 reviewing    `artfarm review`: writing and checking review.json
 todo         `artfarm next`: the agent's to-do list
+waits        a stop at the review gates is a wait (exit 75, a summary), not a crash
 dagparams    the content hashes rules carry as params (what makes a job re-run)
 """

@@ -27,9 +27,12 @@ from artfarm.pipeline.reviewing import (
 )
 from artfarm.problems import ArtfarmError, Problem
 
+WAITING = 75  # a gate job's exit status while its page waits (EX_TEMPFAIL: try again later)
+WAIT_MARK = "waiting: "  # how a gate job's log line says so (see artfarm.pipeline.waits)
+
 
 class AwaitingReview(ArtfarmError):
-    """Not a failure of the job: the page waits for the agent's review."""
+    """Not a failure of the job: the page waits for the agent's review (none, or a stale one)."""
 
 
 def awaiting(book: Book, page: int, stage: str) -> ArtfarmError:
@@ -55,7 +58,7 @@ def draft_review_for(book: Book, page: int, drafts: StageManifest) -> DraftRevie
     file = str(book.review_path(page))
     if review.draft.drafts_sha256 != drafts.images_sha256:
         sheet = book.page_dir(page) / "draft" / "contact_sheet.png"
-        raise ArtfarmError(
+        raise AwaitingReview(
             stale_problem(file, "draft", review.draft.drafts_sha256, drafts.images_sha256, sheet)
         )
     problems = draft_problems(review.draft, drafts, file)
@@ -71,7 +74,7 @@ def refine_review_for(book: Book, page: int, variants: StageManifest) -> RefineR
     file = str(book.review_path(page))
     if review.refine.variants_sha256 != variants.images_sha256:
         sheet = book.page_dir(page) / "refine" / "contact_sheet.png"
-        raise ArtfarmError(
+        raise AwaitingReview(
             stale_problem(
                 file, "refine", review.refine.variants_sha256, variants.images_sha256, sheet
             )

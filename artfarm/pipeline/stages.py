@@ -37,7 +37,13 @@ from artfarm.pipeline.manifest import (
     write_manifest,
 )
 from artfarm.pipeline.render_cache import RenderCache, place
-from artfarm.pipeline.selection import AwaitingReview, refine_review_for, select_drafts
+from artfarm.pipeline.selection import (
+    WAIT_MARK,
+    WAITING,
+    AwaitingReview,
+    refine_review_for,
+    select_drafts,
+)
 from artfarm.pipeline.todo import clear_failure, write_failure
 from artfarm.problems import ArtfarmError
 from artfarm.rendering.compiler import CompiledJob, compile_stage
@@ -285,6 +291,7 @@ def run_stage(
     try:
         path = STAGES[stage](run)
     except AwaitingReview:
+        clear_failure(run.page_dir, stage)  # waiting is not failing
         raise
     except ArtfarmError as err:
         write_failure(run.page_dir, stage, [p.record() for p in err.problems])
@@ -306,6 +313,10 @@ def main(argv: list[str]) -> int:
     try:
         run_stage(args.stage, args.book, args.page, params=args.params, log=log)
         return 0
+    except AwaitingReview as err:  # the run summary says what waits; the log says why
+        for problem in err.problems:
+            print(f"{WAIT_MARK}{problem.line()}", file=log)
+        return WAITING
     except ArtfarmError as err:
         for problem in err.problems:  # Snakemake shows the log of a failed job
             print(f"error: {problem.line()}", file=log)

@@ -18,6 +18,7 @@ from artfarm.pipeline.reviewing import load_review
 from artfarm.problems import ArtfarmError
 
 ERRORS_DIR = "errors"
+WAITING_STATES = ("awaiting-", "stale-")  # the page waits for the agent's (new) review
 
 
 @dataclass
@@ -97,7 +98,7 @@ def page_todo(book: Book, page: int) -> list[Todo]:
             Todo(
                 page,
                 "stale-draft-review",
-                "the drafts changed after the review",
+                "the draft review is stale (the drafts changed after it): waits for a new one",
                 [sheet],
                 f"{review_cmd} draft --select cNN --reject-rest REASON --rationale TEXT",
             )
@@ -130,7 +131,7 @@ def page_todo(book: Book, page: int) -> list[Todo]:
             Todo(
                 page,
                 "stale-final-review",
-                "the variants changed after the review",
+                "the final review is stale (the variants changed after it): waits for a new one",
                 [sheet],
                 f"{review_cmd} refine --final cNN-vK --reject-rest REASON --rationale TEXT",
             )
@@ -155,7 +156,7 @@ def book_todo(book: Book) -> list[Todo]:
 def render_summary(book: Book, todos: list[Todo]) -> str:
     if not todos:
         return f"{book.root}: every page is printed; nothing waits for you."
-    waiting = sum(1 for t in todos if t.state.startswith("awaiting"))
+    waiting = sum(1 for t in todos if t.state.startswith(WAITING_STATES))
     head = f"{book.root}: {len(todos)} page(s) need something ({waiting} wait for a review)"
     return "\n".join([head, *(t.line() for t in todos)])
 
@@ -168,16 +169,9 @@ def clear_failure(page_dir: Path, stage: str) -> None:
     (page_dir / ERRORS_DIR / f"{stage}.json").unlink(missing_ok=True)
 
 
-def summaries_for_books(books_dir: Path) -> str:
-    """The to-do summary of every book under `books_dir` (printed when a run stops)."""
-    parts = []
-    for folder in (
-        sorted(p for p in books_dir.iterdir() if p.is_dir()) if books_dir.is_dir() else []
-    ):
-        book = Book(folder)
-        if book.page_numbers():
-            try:
-                parts.append(render_summary(book, book_todo(book)))
-            except ArtfarmError as err:
-                parts.append(f"{folder}: {err}")
-    return "\n\n".join(parts)
+def book_summary(book: Book) -> str:
+    """The to-do summary of one book (printed when a run stops), or why it cannot be read."""
+    try:
+        return render_summary(book, book_todo(book))
+    except ArtfarmError as err:
+        return f"{book.root}: {err}"

@@ -18,6 +18,7 @@ from PIL import Image
 
 from artfarm.comfy.client import ComfyClient
 from artfarm.pipeline.manifest import read_manifest
+from artfarm.pipeline.selection import WAITING
 from artfarm.rendering.modelstore import ModelStore, lock_book
 from artfarm.sketch.testing import running_sketch_server
 from tests.pipeline.project import BOOK, REPO, Project, edit_spec, make_pipeline_project
@@ -25,6 +26,7 @@ from tests.pipeline.project import BOOK, REPO, Project, edit_spec, make_pipeline
 pytestmark = pytest.mark.slow
 
 RENDER_RULES = {"draft", "refine", "final", "print_art"}
+CRASH_MARKERS = ("Error in rule", "CalledProcessError", "WorkflowError", "Traceback", "Exiting")
 
 
 @pytest.fixture(scope="module")
@@ -64,15 +66,22 @@ def test_a_fresh_book_renders_drafts_and_stops_with_a_review_summary(
     tmp_path: Path, server
 ) -> None:
     project = new_project(tmp_path / "project", server)
+    shutil.copytree(project.root / BOOK, project.root / "books" / "other_01")  # not asked for
     done = project.snakemake(*project.prints())
-    assert done.returncode != 0
+    assert done.returncode == WAITING, done.stderr
     assert "3 page(s) need something (3 wait for a review)" in done.stderr
     assert "artfarm review books/tiny_01 2 draft --select" in done.stderr
+    assert "Stopped at the review gates (3 job(s) wait for a review; exit status 75)" in (
+        done.stderr
+    )
     for page in (1, 2, 3):
         assert (project.page(page) / "draft" / "contact_sheet.png").is_file()
         assert not (project.page(page) / "selected").exists()
         assert not (project.page(page) / "review.json").exists()
-    assert "Traceback" not in done.stderr
+    assert [m for m in CRASH_MARKERS if m in done.stderr] == []
+    assert "other_01" not in done.stderr
+    dry = project.snakemake("-n", *project.prints())  # the gates are still planned
+    assert dry.returncode == 0 and "select_drafts" in dry.stdout + dry.stderr
 
 
 def test_after_both_reviews_every_page_reaches_print(rendered: Project) -> None:
@@ -125,10 +134,12 @@ def test_editing_one_scene_rerenders_that_page_only_and_its_review_goes_stale(
     assert changed == {"'renderspec.json", "request"}  # the reason names the changed spec
     before = project.submissions()
     done = project.snakemake(*project.prints())
-    assert done.returncode != 0
+    assert done.returncode == WAITING, done.stderr  # a stale review waits, it is no crash
     assert project.submissions() == before + 1  # one new draft burst, nothing else
-    assert "review of page" not in done.stderr or "stale" in done.stderr
-    assert "the draft review is stale" in done.stderr
+    assert "1 page(s) need something (1 wait for a review)" in done.stderr
+    assert "page 0002: stale-draft-review: the draft review is stale" in done.stderr
+    assert [m for m in CRASH_MARKERS if m in done.stderr] == []
+    assert not (project.page(2) / "errors" / "select.json").exists()
     assert json.loads((project.page(2) / "review.json").read_text())["draft"]
 
 
@@ -234,7 +245,8 @@ def test_a_stage_reruns_from_its_manifest_alone_to_identical_bytes(
 def test_an_invalid_spec_fails_its_job_with_one_clear_line(project: Project) -> None:
     edit_spec(project, 1, seed=-3)
     done = project.snakemake(f"{BOOK}/pages/0001/draft/manifest.json")
-    assert done.returncode != 0
+    assert done.returncode == 1  # a real failure, not a wait
+    assert "Error in rule draft" in done.stderr
     assert "0001/renderspec.json: seed" in done.stderr
     assert "Traceback" not in done.stderr
 
