@@ -1,4 +1,4 @@
-"""Project settings (`config/config.yaml`): servers, model store, runtime folder, ComfyUI install.
+"""Project settings (`config/config.yaml`): servers, model store, runtime, ComfyUI, client.
 
 One file for the CLI and the Snakemake pipeline (it is also the workflow's configfile), so
 both always agree on which server and which model store a render uses. Relative paths are
@@ -33,12 +33,22 @@ class SketchSettings(Strict):
     step_seconds: float = Field(default=0.0, ge=0.0, le=60.0)
 
 
+class ClientSettings(Strict):
+    retry_seconds: float = Field(
+        default=60.0,
+        gt=0.0,
+        le=3600.0,
+        description="How long a render job keeps retrying a server that refuses or answers 5xx.",
+    )
+
+
 class Settings(Strict):
     servers: list[str] = Field(default_factory=lambda: ["http://127.0.0.1:8188"], min_length=1)
     models_dir: str = "models"
     runtime_dir: str = "runtime"
     comfyui: ComfyInstall = Field(default_factory=ComfyInstall)
     sketch: SketchSettings = Field(default_factory=SketchSettings)
+    client: ClientSettings = Field(default_factory=ClientSettings)
 
     # Set by `load_settings`: the folder relative paths are resolved against.
     _root: Path = PrivateAttr(default_factory=Path.cwd)

@@ -24,7 +24,7 @@ from typing import Any, TextIO
 
 from PIL import Image
 
-from artfarm.comfy.client import ComfyClient
+from artfarm.comfy.client import ComfyClient, RetryPolicy
 from artfarm.documents.book import Book
 from artfarm.documents.settings import Settings, load_settings
 from artfarm.pipeline.lease import lease_server
@@ -112,8 +112,9 @@ def execute(run: StageRun, job: CompiledJob) -> tuple[JobRecord, list[Path]]:
         journal = run.settings.runtime_path / "journal"
         scratch = run.settings.runtime_path / "tmp"
         scratch.mkdir(parents=True, exist_ok=True)
+        retry = RetryPolicy(total_seconds=run.settings.client.retry_seconds)
         with (
-            ComfyClient(url, journal_dir=journal) as client,
+            ComfyClient(url, journal_dir=journal, retry=retry) as client,
             tempfile.TemporaryDirectory(dir=scratch) as tmp,
         ):
             record = client.run(

@@ -195,9 +195,14 @@ class SketchServer:
         """Die like a killed ComfyUI (queue, history, cache gone); listen again later."""
         self._call(self._crash(restart_after))
 
-    def refuse_connections(self, seconds: float) -> None:
-        """Stop listening for a while, keeping the queue (a network blip)."""
+    def refuse_connections(self, seconds: float | None) -> None:
+        """Stop listening for a while, keeping the queue (a network blip); None: until
+        `accept_connections()`, so a test can reopen on a condition instead of a clock."""
         self._call(self._pause(seconds))
+
+    def accept_connections(self) -> None:
+        """Listen again after `refuse_connections(None)`."""
+        self._call(self._listen())
 
     def _call(self, coro) -> Any:
         assert self.loop is not None
@@ -242,9 +247,10 @@ class SketchServer:
         if restart_after is not None:
             self._later(restart_after)
 
-    async def _pause(self, seconds: float) -> None:
+    async def _pause(self, seconds: float | None) -> None:
         await self._stop_listening()
-        self._later(seconds)
+        if seconds is not None:
+            self._later(seconds)
 
     def _later(self, seconds: float) -> None:
         loop = asyncio.get_running_loop()

@@ -39,9 +39,11 @@ def test_an_entry_missing_a_file_is_a_miss(tmp_path: Path) -> None:
 
 def test_prune_drops_least_recently_used_first(tmp_path: Path) -> None:
     cache = RenderCache(tmp_path / "cache")
+    now = time.time()
     for i, key in enumerate(["aa", "bb", "cc"]):
-        cache.store(key * 32, [paint(tmp_path / f"{key}.png", i)], {})
-        time.sleep(0.02)
+        stored = cache.store(key * 32, [paint(tmp_path / f"{key}.png", i)], {})
+        used = now - 3600 * (3 - i)  # stored an hour apart, "aa" first
+        os.utime(stored.folder / "record.json", (used, used))
     cache.lookup("aa" * 32)  # used again: now the most recent
     size = max(e[2] for e in cache.entries())
     assert cache.prune(max_bytes=size) == 2
@@ -66,19 +68,23 @@ def test_leases_give_each_job_its_own_slot_and_wait_when_full(tmp_path: Path) ->
 
 
 def test_a_released_lease_is_taken_by_the_waiting_job(tmp_path: Path) -> None:
-    got: list[str] = []
+    order: list[str] = []
 
     def waiter() -> None:
-        with lease_server(["http://a"], tmp_path, slots=1, wait=5) as url:
-            got.append(url)
+        with lease_server(["http://a"], tmp_path, slots=1, wait=120) as url:
+            order.append(url)
 
+    thread = threading.Thread(target=waiter)
     with lease_server(["http://a"], tmp_path, slots=1):
-        thread = threading.Thread(target=waiter)
         thread.start()
-        time.sleep(0.2)
-        assert got == []
-    thread.join(5)
-    assert got == ["http://a"]
+        with (
+            pytest.raises(ArtfarmError, match="no free server slot"),
+            lease_server(["http://a"], tmp_path, slots=1, wait=0),
+        ):
+            pass  # the one slot is held: a job may not take it, it must wait
+        order.append("released")
+    thread.join(120)
+    assert order == ["released", "http://a"]
 
 
 def test_contact_sheet_fits_a_vision_model_and_shows_every_candidate(tiny_book: Path) -> None:

@@ -21,11 +21,7 @@ FIX = InpaintFix.model_validate(
 
 
 def run(client: ComfyClient, job, dest: Path) -> list[Path]:
-    # Workaround: ComfyClient caches /object_info per process, so LoadImage's list misses files
-    # uploaded after the first fetch; upload first, then refresh (reported to the client's owner).
-    for path in job.inputs.values():
-        client.upload(path)
-    client.object_info(refresh=True)
+    """One stage as the pipeline runs it: the client uploads the inputs itself."""
     record = client.run(job.graph, job.inputs, dest, job_key=job.request_hash)
     return [Path(o.path) for o in record.outputs]
 
