@@ -4,7 +4,6 @@ refuse requests without a header, as an authenticating proxy in front of ComfyUI
 from __future__ import annotations
 
 import json
-import time
 import uuid
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
 from artfarm.sketch.testing import empty_scale_graph, running_sketch_server, txt2img_graph
+from tests.waiting import wait_until
 
 from ..comfy.conftest import CKPT, SKETCH_MODELS
 
@@ -24,14 +24,8 @@ def recorded(name: str):
     return json.loads((V036 / name).read_text())
 
 
-def until(predicate, timeout: float = 30.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.01)
-    raise AssertionError(f"timed out waiting for {what}")
+def until(predicate, what: str = "condition"):
+    return wait_until(predicate, what)
 
 
 def submit(server, graph, **body) -> str:
