@@ -1,4 +1,4 @@
-"""The render cache, server leases and contact sheets: the pipeline's CPU-side parts."""
+"""The render cache and server leases: the pipeline's CPU-side parts."""
 
 from __future__ import annotations
 
@@ -8,15 +8,12 @@ import time
 from pathlib import Path
 
 import pytest
-from PIL import Image
 
 from artfarm.cli import main
-from artfarm.documents.book import Book
-from artfarm.pipeline.contact_sheet import MAX_SIDE, page_sheet
 from artfarm.pipeline.lease import lease_server
 from artfarm.pipeline.render_cache import RenderCache
 from artfarm.problems import ArtfarmError
-from tests.pipeline.fakes import fake_stage, paint
+from tests.pipeline.fakes import paint
 
 
 def test_cache_returns_what_was_stored_as_hard_links(tmp_path: Path) -> None:
@@ -85,15 +82,6 @@ def test_a_released_lease_is_taken_by_the_waiting_job(tmp_path: Path) -> None:
         order.append("released")
     thread.join(120)
     assert order == ["released", "http://a"]
-
-
-def test_contact_sheet_fits_a_vision_model_and_shows_every_candidate(tiny_book: Path) -> None:
-    book = Book(tiny_book)
-    fake_stage(book, 3, "draft", [f"c{i:02d}" for i in range(1, 13)], size=(768, 1024))
-    sheet = page_sheet(book, 3, "draft")
-    with Image.open(sheet) as image:
-        assert max(image.size) <= MAX_SIDE
-        assert image.width > 1000  # tiles big enough to judge
 
 
 def test_cache_commands_report_and_prune(
