@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -98,3 +100,34 @@ def test_cache_commands_report_and_prune(
     assert main(["cache", "prune", "--older-than-days", "0"]) == 0
     assert "removed 1 cache entry" in capsys.readouterr().out
     assert cache.lookup("ab" * 32) is None
+
+
+def test_cache_prune_max_gb_on_the_command_line_keeps_the_most_recently_used(
+    tmp_path: Path,
+) -> None:
+    config = tmp_path / "config" / "config.yaml"
+    config.parent.mkdir()
+    config.write_text("runtime_dir: runtime\n")
+    cache = RenderCache(tmp_path / "runtime" / "cache")
+    now = time.time()
+    for i, key in enumerate(["aa", "bb", "cc"]):
+        art = tmp_path / f"{key}.bin"
+        art.write_bytes(os.urandom(200_000))  # 0.0002 GB an entry
+        stored = cache.store(key * 32, [art], {})
+        used = now - 3600 * (3 - i)
+        os.utime(stored.folder / "record.json", (used, used))
+
+    def prune(max_gb: str) -> str:
+        env = {**os.environ, "ARTFARM_CONFIG": str(config)}
+        done = subprocess.run(
+            [sys.executable, "-m", "artfarm", "cache", "prune", "--max-gb", max_gb],
+            capture_output=True, text=True, env=env, cwd=tmp_path,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        return done.stdout.strip()
+
+    assert prune("50") == "removed 0 cache entries"
+    assert prune("0.00045") == "removed 1 cache entry"  # room for two entries, not three
+    assert cache.lookup("aa" * 32) is None
+    assert cache.lookup("bb" * 32) and cache.lookup("cc" * 32)
+    assert prune("0") == "removed 2 cache entries"
