@@ -3,8 +3,14 @@
 Written for a server that restarts, a socket that stalls and a process that gets killed:
 connection failures and 5xx are retried with backoff for a bounded time, the prompt_id is
 journalled before it is sent, the history entry (never the socket) is the result, and a prompt
-the server forgot is sent again once. Nothing here knows whether the server is ComfyUI or
-artfarm's sketch server.
+the server forgot is sent again once — under a new id, because v0.25+ servers never
+de-duplicate: an id is sent again only when the server cannot be holding it.
+
+Each server's API generation is read from its version (capabilities.py): the jobs API for
+waiting and re-attaching and the cancel endpoint where they exist, /queue + /history and
+/interrupt or /queue delete where not. Request headers (an authenticating proxy's) go on every
+HTTP request and the WebSocket handshake and nowhere else: never in records, journals or
+error lines. Nothing here knows whether the server is ComfyUI or artfarm's sketch server.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +33,9 @@ from websockets.exceptions import WebSocketException
 from websockets.sync.client import ClientConnection, connect
 
 from artfarm.atomic import atomic_path
+from artfarm.comfy.capabilities import Capabilities, capabilities_of
 from artfarm.comfy.errors import (
+    AuthRefused,
     BadServerReply,
     ExecutionFailed,
     GraphRejected,
@@ -39,14 +47,17 @@ from artfarm.comfy.errors import (
 )
 from artfarm.comfy.history import (
     HistoryEntry,
+    JobView,
     OutputImage,
+    entry_state,
     parse_history_reply,
+    parse_job_reply,
     parse_ws_message,
-    queue_prompt_ids,
+    queue_states,
 )
 from artfarm.comfy.journal import JobEntry, Journal, graph_sha256
 from artfarm.comfy.objectinfo import node_errors_from_reply, node_title, validate_graph
-from artfarm.comfy.records import FetchedImage, RunRecord, ServerInfo, Timings
+from artfarm.comfy.records import FetchedImage, RunRecord, ServerInfo, Submission, Timings
 
 ProgressCallback = Callable[[int, int, str | None], None]
 RETRYABLE = (httpx.TransportError,)
@@ -87,8 +98,10 @@ class ComfyClient:
         retry: RetryPolicy | None = None,
         wait: WaitPolicy | None = None,
         http_timeout: float = 60.0,
+        headers: Mapping[str, str] | None = None,
     ):
         self.base_url = base_url.rstrip("/")
+        self.headers = dict(headers or {})
         self.client_id = client_id or uuid.uuid4().hex
         self.retry = retry or RetryPolicy()
         self.wait_policy = wait or WaitPolicy()
@@ -97,7 +110,9 @@ class ComfyClient:
             base_url=self.base_url,
             timeout=httpx.Timeout(http_timeout, connect=5.0),
             trust_env=False,
+            headers=self.headers,
         )
+        self._caps: Capabilities | None = None
         self._ws: ClientConnection | None = None
         self._ws_failed_at = 0.0
         self._uploaded: dict[str, str] = {}
@@ -128,6 +143,8 @@ class ComfyClient:
                         server=self.base_url,
                     ) from exc
             else:
+                if resp.status_code in (401, 403):
+                    raise self._auth_refused(resp, f"{method} {path}")
                 if resp.status_code < 500:
                     return resp
                 if time.monotonic() + delay > deadline:
@@ -136,6 +153,25 @@ class ComfyClient:
                     )
             time.sleep(delay)
             delay = min(delay * 2, self.retry.max_delay)
+
+    def _auth_refused(self, resp: httpx.Response, what: str) -> AuthRefused:
+        """One line naming the server, what it said and which headers (names only) went out."""
+        said = self._redact(" ".join(resp.text.split())[:160]) or "no reason given"
+        wants = resp.headers.get("WWW-Authenticate")
+        sent = ", ".join(sorted(self.headers)) or "none configured"
+        return AuthRefused(
+            f"{what} refused with HTTP {resp.status_code} ({said}"
+            f"{'; wants ' + self._redact(wants) if wants else ''}); headers sent: {sent}",
+            server=self.base_url,
+        )
+
+    def _redact(self, text: str) -> str:
+        """Our header values never appear in what we say, even if a proxy echoes them."""
+        for value in self.headers.values():
+            for secret in {value, *value.split()}:
+                if len(secret) >= 4:
+                    text = text.replace(secret, "***")
+        return text
 
     def _json(self, resp: httpx.Response, what: str) -> Any:
         if resp.status_code != 200:
@@ -151,13 +187,31 @@ class ComfyClient:
         """GET /system_stats: version, devices, VRAM; ServerUnreachable when nothing listens."""
         body = self._json(self._request("GET", "/system_stats"), "GET /system_stats")
         try:
-            return ServerInfo(
+            info = ServerInfo(
                 url=self.base_url,
                 version=str(body["system"]["comfyui_version"]),
                 devices=list(body.get("devices", [])),
             )
         except (KeyError, TypeError) as exc:
             raise BadServerReply("GET /system_stats lacks system.comfyui_version") from exc
+        if self._caps is None or self._caps.version != info.version:
+            self._caps = self._detect(info.version)
+        return info
+
+    def capabilities(self) -> Capabilities:
+        """The server's API features, from its version (asked once; a restart re-reads it)."""
+        if self._caps is None:
+            self.health()
+        assert self._caps is not None
+        return self._caps
+
+    def _detect(self, version: str) -> Capabilities:
+        caps = capabilities_of(version)
+        if caps.probe_jobs:  # a version our facts do not place: ask for an id nobody has
+            resp = self._request("GET", f"/api/jobs/{uuid.uuid4()}")
+            has = resp.status_code == 404 and _is_json_error(resp)
+            caps = Capabilities(version, has, caps.cancel_endpoint, caps.uuid_prompt_ids)
+        return caps
 
     def queue_remaining(self) -> int:
         body = self._json(self._request("GET", "/prompt", retry=False), "GET /prompt")
@@ -260,36 +314,46 @@ class ComfyClient:
         *,
         prompt_id: str | None = None,
         extra_data: Mapping[str, Any] | None = None,
+        on_new_id: Callable[[str, str], None] | None = None,
     ) -> str:
-        """POST /prompt with our own prompt_id; returns it once the server has queued it.
+        """POST /prompt with our own prompt_id (a canonical UUID); returns the id it was queued under.
 
         A 400, or a 200 whose node_errors is not empty, raises GraphRejected (the partly
-        accepted prompt is withdrawn first). A connection that breaks mid-request is only
-        retried after checking the server does not already hold this prompt_id.
+        accepted prompt is withdrawn first). A request that may have reached the server (a
+        broken connection, a proxy's 5xx) is never repeated under the same id — v0.25+ queues a
+        repeated id twice: once the server is known not to hold it, the retry gets a fresh id,
+        announced through `on_new_id(id, why)` before it is sent. A refused connection reached
+        nobody and is retried as it was.
         """
-        prompt_id = prompt_id or str(uuid.uuid4())
-        body: dict[str, Any] = {
-            "prompt": graph,
-            "client_id": self.client_id,
-            "prompt_id": prompt_id,
-        }
+        prompt_id = prompt_id or new_prompt_id()
+        body: dict[str, Any] = {"prompt": graph, "client_id": self.client_id}
         if extra_data:
             body["extra_data"] = dict(extra_data)
         self._ws_connection()  # listen before queueing, so no event of this prompt is missed
         deadline = time.monotonic() + self.retry.total_seconds
         delay = self.retry.first_delay
+        maybe_sent, failure = False, ""
         while True:
-            try:
-                resp = self.http.post("/prompt", json=body)
-                if resp.status_code < 500:
-                    break
-                failure = f"HTTP {resp.status_code}"
-            except httpx.ConnectError as exc:
-                failure = f"{type(exc).__name__}: {exc}"
-            except httpx.TransportError as exc:
-                failure = f"{type(exc).__name__}: {exc}"
-                if self._prompt_known(prompt_id):
+            if maybe_sent:
+                known = self._known_or_none(prompt_id)
+                if known:
                     return prompt_id
+                if known is False:
+                    prompt_id = new_prompt_id()
+                    if on_new_id is not None:
+                        on_new_id(prompt_id, f"resubmitted: queueing broke ({failure}) and "
+                                             "the server does not hold the last id")  # fmt: skip
+                    maybe_sent = False
+            if not maybe_sent:
+                try:
+                    resp = self.http.post("/prompt", json={**body, "prompt_id": prompt_id})
+                    if resp.status_code < 500:
+                        break
+                    failure, maybe_sent = f"HTTP {resp.status_code}", True
+                except httpx.ConnectError as exc:
+                    failure = f"{type(exc).__name__}: {exc}"
+                except httpx.TransportError as exc:
+                    failure, maybe_sent = f"{type(exc).__name__}: {exc}", True
             if time.monotonic() + delay > deadline:
                 raise ServerUnreachable(
                     f"could not queue the prompt ({failure})",
@@ -300,7 +364,16 @@ class ComfyClient:
             delay = min(delay * 2, self.retry.max_delay)
         return self._accepted(resp, graph, prompt_id)
 
+    def _known_or_none(self, prompt_id: str) -> bool | None:
+        """Does the server hold the prompt? None when it cannot be asked right now."""
+        try:
+            return self.job(prompt_id) is not None
+        except (ServerUnreachable, BadServerReply):
+            return None
+
     def _accepted(self, resp: httpx.Response, graph: dict[str, Any], prompt_id: str) -> str:
+        if resp.status_code in (401, 403):
+            raise self._auth_refused(resp, "POST /prompt")
         try:
             reply = resp.json()
         except ValueError as exc:
@@ -309,7 +382,7 @@ class ComfyClient:
             ) from exc
         if resp.status_code == 200 and isinstance(reply, dict) and "prompt_id" in reply:
             if reply.get("node_errors"):
-                self.interrupt(prompt_id)
+                self.cancel(prompt_id)
                 errors = node_errors_from_reply(None, reply["node_errors"], graph)
                 raise GraphRejected(
                     "", error_type=errors[0].type, node_errors=errors, server=self.base_url
@@ -329,13 +402,29 @@ class ComfyClient:
             server=self.base_url,
         )
 
-    def interrupt(self, prompt_id: str) -> None:
-        """Withdraw a prompt: drop it from the queue, or stop it if it is running."""
+    def cancel(self, prompt_id: str) -> bool:
+        """Withdraw a prompt: stop it if it runs, drop it if it waits; True when one was.
+
+        v0.26+: the atomic cancel endpoint. Older servers: /queue delete while it waits, then
+        /interrupt naming it if it has started meanwhile (/interrupt with a prompt_id stops
+        only that prompt, never someone else's).
+        """
         try:
-            self.http.post("/queue", json={"delete": [prompt_id]})
-            self.http.post("/interrupt", json={"prompt_id": prompt_id})
-        except httpx.TransportError:
-            pass
+            if self.capabilities().cancel_endpoint:
+                resp = self._request("POST", f"/api/jobs/{prompt_id}/cancel", retry=False)
+                body = self._json(resp, "POST /api/jobs/{id}/cancel")
+                return bool(isinstance(body, dict) and body.get("cancelled"))
+            view = self.job(prompt_id)
+            if view is None or not view.waiting:
+                return False
+            if view.state == "pending":
+                self._request("POST", "/queue", json={"delete": [prompt_id]}, retry=False)
+                view = self.job(prompt_id)
+            if view is not None and view.state == "in_progress":
+                self._request("POST", "/interrupt", json={"prompt_id": prompt_id}, retry=False)
+            return True
+        except (ServerUnreachable, BadServerReply):
+            return False
 
     # ------------------------------------------------------------------ waiting
 
@@ -344,15 +433,25 @@ class ComfyClient:
         resp = self._request("GET", f"/history/{prompt_id}", retry=retry)
         return parse_history_reply(prompt_id, self._json(resp, "GET /history/{id}"))
 
-    def _prompt_known(self, prompt_id: str) -> bool:
-        """Is the prompt queued, running or finished on the server?"""
-        try:
-            body = self._json(self._request("GET", "/queue"), "GET /queue")
-        except ServerUnreachable:
-            return False
-        if prompt_id in queue_prompt_ids(body):
-            return True
-        return self.history(prompt_id) is not None
+    def job(self, prompt_id: str) -> JobView | None:
+        """Where the prompt is: pending, in_progress or finished (with its entry); None if unknown.
+
+        The jobs API answers in one request; without it /queue, then /history (in that order,
+        so a prompt finishing in between is still found).
+        """
+        if self.capabilities().jobs_api:
+            resp = self._request("GET", f"/api/jobs/{prompt_id}")
+            if resp.status_code == 404:
+                return None
+            return parse_job_reply(prompt_id, self._json(resp, "GET /api/jobs/{id}"))
+        queue = self._json(self._request("GET", "/queue"), "GET /queue")
+        state = queue_states(queue).get(prompt_id)
+        if state is not None:
+            return JobView(prompt_id, state, None, None)
+        entry = self.history(prompt_id)
+        if entry is None:
+            return None
+        return JobView(prompt_id, entry_state(entry), entry.created_ms, entry)
 
     def wait(
         self,
@@ -361,20 +460,28 @@ class ComfyClient:
         on_progress: ProgressCallback | None = None,
         timeout: float | None = None,
     ) -> HistoryEntry:
-        """Block until the prompt's history entry exists; raise on error/interrupt/loss/timeout.
+        """Block until the prompt has a result; raise on error/interrupt/loss/timeout.
 
         The socket only brings progress and the "look now" signal; a dropped or stalled socket
-        falls back to polling /history/{id}. Ctrl-C interrupts the prompt on the server.
+        falls back to polling. A server that cannot be asked raises ServerUnreachable (the
+        prompt may live on: the journal re-attaches later), never PromptLost. Ctrl-C cancels
+        the prompt on the server.
         """
         policy = self.wait_policy
         deadline = time.monotonic() + (timeout if timeout is not None else policy.timeout)
         interval = policy.poll_interval
         try:
             while True:
-                entry = self.history(prompt_id)
-                if entry is not None:
+                view = self.job(prompt_id)
+                if view is None:
+                    raise PromptLost(
+                        "the server no longer knows this prompt (restarted?)",
+                        server=self.base_url,
+                        prompt_id=prompt_id,
+                    )
+                if view.entry is not None:
                     self._drain(prompt_id, on_progress)
-                    return self._outcome(entry)
+                    return self._outcome(view.entry)
                 if time.monotonic() > deadline:
                     raise TimedOut(
                         f"no result after {timeout or policy.timeout:.0f} s",
@@ -385,18 +492,11 @@ class ComfyClient:
                 outcome = self._listen(prompt_id, on_progress, listen_until)
                 if outcome == "ended":
                     interval = policy.poll_interval
-                    continue
-                if outcome == "no-socket":
+                elif outcome == "no-socket":
                     time.sleep(min(interval, max(0.0, deadline - time.monotonic())))
                     interval = min(interval * 1.5, policy.max_poll_interval)
-                if not self._prompt_known(prompt_id):
-                    raise PromptLost(
-                        "the server no longer knows this prompt (restarted?)",
-                        server=self.base_url,
-                        prompt_id=prompt_id,
-                    )
         except KeyboardInterrupt:
-            self.interrupt(prompt_id)
+            self.cancel(prompt_id)
             raise
 
     def _drain(self, prompt_id: str, on_progress: ProgressCallback | None) -> None:
@@ -413,6 +513,7 @@ class ComfyClient:
         try:
             self._ws = connect(
                 f"{ws_url}/ws?clientId={self.client_id}",
+                additional_headers=self.headers or None,
                 open_timeout=2.0,
                 close_timeout=0.2,
                 proxy=None,
@@ -546,49 +647,74 @@ class ComfyClient:
         sha = graph_sha256(graph)
         key = job_key or sha
         entry, reattached = self._job_entry(key, sha)
-        resubmitted = False
-        queued_at = time.time()
-        while True:
-            if entry.state == "new":
-                queued_at = self._submit_journalled(entry, graph, "first")
-            elif entry.state == "lost":
-                queued_at = self._submit_journalled(entry, graph, "resubmitted: server lost it")
-                resubmitted = True
-            try:
-                done = self.wait(entry.prompt_id or "", on_progress=on_progress, timeout=timeout)
-                break
-            except PromptLost:
-                if resubmitted:
-                    self.journal.mark(entry, "failed", "lost again after resubmission")
+        lost_once = False
+        try:
+            while True:
+                if entry.state == "new":
+                    self._submit_journalled(entry, graph, "first")
+                elif entry.state == "lost":
+                    self._submit_journalled(entry, graph, "resubmitted: the server lost it")
+                try:
+                    done = self.wait(entry.prompt_id or "", on_progress=on_progress,
+                                     timeout=timeout)  # fmt: skip
+                    break
+                except PromptLost:
+                    if lost_once:
+                        self.journal.mark(entry, "failed", "lost again after resubmission")
+                        raise
+                    lost_once = True
+                    self.journal.mark(entry, "lost", f"prompt {entry.prompt_id} lost")
+                except (ExecutionFailed, Interrupted) as exc:
+                    self.journal.mark(entry, "failed", exc.one_line())
                     raise
-                self.journal.mark(entry, "lost", f"prompt {entry.prompt_id} lost")
-            except (ExecutionFailed, Interrupted) as exc:
-                self.journal.mark(entry, "failed", exc.one_line())
-                raise
+        except KeyboardInterrupt:
+            if entry.prompt_id:
+                self.cancel(entry.prompt_id)
+                self.journal.mark(entry, "cancelled", f"cancelled {entry.prompt_id} (Ctrl-C)")
+            raise
         images = self.fetch(done.outputs, dest)
         self.journal.mark(entry, "done")
         after = self.health()
-        started = done.started_ms / 1000 if done.started_ms else None
-        finished = done.finished_ms / 1000 if done.finished_ms else None
         return RunRecord(
             job_key=key,
             prompt_id=done.prompt_id,
             prompt_ids=[a.prompt_id for a in entry.attempts],
+            submissions=[Submission(**asdict(a)) for a in entry.attempts],
             server=before,
             vram_free_before=before.vram_free,
             vram_free_after=after.vram_free,
-            timings=Timings(
-                queued_at=queued_at,
-                started_at=started,
-                finished_at=finished,
-                server_seconds=done.execution_seconds,
-                wall_seconds=time.monotonic() - began,
-            ),
+            timings=self._timings(done, entry, began),
             outputs=images,
             uploads=uploads,
             reattached=reattached,
-            resubmitted=resubmitted or entry.resubmitted,
+            resubmitted=entry.resubmitted,
             cached=done.fully_cached,
+        )
+
+    def _timings(self, done: HistoryEntry, entry: JobEntry, began: float) -> Timings:
+        """queued ≤ started ≤ finished, re-attached or not.
+
+        Queued is the server's create_time where it reports one (same clock as started and
+        finished), else when the journal saw the server accept it — clamped to started, as a
+        remote server's clock may run behind ours.
+        """
+        started = done.started_ms / 1000 if done.started_ms else None
+        finished = done.finished_ms / 1000 if done.finished_ms else None
+        attempt = entry.attempts[-1] if entry.attempts else None
+        if done.created_ms:
+            queued = done.created_ms / 1000
+        elif attempt is not None:
+            queued = attempt.accepted_at or attempt.submitted_at
+        else:
+            queued = time.time()
+        if started is not None:
+            queued = min(queued, started)
+        return Timings(
+            queued_at=queued,
+            started_at=started,
+            finished_at=finished,
+            server_seconds=done.execution_seconds,
+            wall_seconds=time.monotonic() - began,
         )
 
     def _bind_inputs(
@@ -622,24 +748,52 @@ class ComfyClient:
         return uploads
 
     def _job_entry(self, key: str, sha: str) -> tuple[JobEntry, bool]:
-        """The journal entry to continue: re-attach to a known prompt, else start fresh."""
+        """The journal entry to continue: re-attach to a live or succeeded prompt, else fresh.
+
+        A prompt the server does not know is "lost" (sent again under a new id); one that
+        failed or was cancelled starts over. A server that cannot be asked raises: never
+        guess, or a prompt still alive would run twice.
+        """
         entry = self.journal.load(key)
+        fresh = JobEntry(job_key=key, server=self.base_url, graph_sha256=sha)
         if entry is None or entry.server != self.base_url or entry.graph_sha256 != sha:
-            return JobEntry(job_key=key, server=self.base_url, graph_sha256=sha), False
-        if entry.prompt_id and self._prompt_known(entry.prompt_id):
+            return fresh, False
+        if not entry.prompt_id:
+            return fresh, False
+        view = self.job(entry.prompt_id)
+        alive = view is not None and (view.waiting or view.state == "completed")
+        if alive:
             self.journal.mark(entry, "submitted", f"re-attached to {entry.prompt_id}")
             return entry, True
-        if entry.state in ("done", "failed"):
-            return JobEntry(job_key=key, server=self.base_url, graph_sha256=sha), False
-        entry.state = "lost"
-        return entry, False
+        if view is None and entry.state in ("submitting", "submitted", "lost"):
+            self.journal.mark(entry, "lost", f"prompt {entry.prompt_id} unknown to the server")
+            return entry, False
+        return fresh, False
 
-    def _submit_journalled(self, entry: JobEntry, graph: dict[str, Any], reason: str) -> float:
-        prompt_id = str(uuid.uuid4())
+    def _submit_journalled(self, entry: JobEntry, graph: dict[str, Any], reason: str) -> None:
+        """A fresh id, journalled before it is sent; "submitted" once the server queued it."""
+        prompt_id = new_prompt_id()
         self.journal.record_attempt(entry, prompt_id, reason)
-        self.submit(graph, prompt_id=prompt_id)
-        entry.state = "submitted"
-        return time.time()
+        accepted = self.submit(
+            graph,
+            prompt_id=prompt_id,
+            on_new_id=lambda pid, why: self.journal.record_attempt(entry, pid, why),
+        )
+        entry.attempts[-1].accepted_at = time.time()
+        self.journal.mark(entry, "submitted", f"queued {accepted}")
+
+
+def new_prompt_id() -> str:
+    """A canonical lowercase hyphenated UUID: the only client-chosen id v0.25+ accepts."""
+    return str(uuid.uuid4())
+
+
+def _is_json_error(resp: httpx.Response) -> bool:
+    try:
+        body = resp.json()
+    except ValueError:
+        return False
+    return isinstance(body, dict) and "error" in body
 
 
 def node_title_of(node: Any) -> str | None:

@@ -7,6 +7,7 @@ prints it as problems, never as a traceback).
     ArtfarmError
     └── ComfyError                  base: server url, prompt_id, node title
         ├── ServerUnreachable       nothing listens / keeps refusing or failing within the retry time
+        ├── AuthRefused             HTTP 401/403: the server (its proxy) wants other credentials
         ├── BadServerReply          the server answered something that is not ComfyUI's API
         ├── GraphRejected           validation failed (locally or HTTP 400 / node_errors on 200)
         ├── ExecutionFailed         `execution_error`: node, exception type and message
@@ -92,6 +93,13 @@ class ComfyError(ArtfarmError):
 
 class ServerUnreachable(ComfyError):
     fix = "start ComfyUI (or `artfarm sketch-server`) there, or point artfarm at another URL"
+
+
+class AuthRefused(ComfyError):
+    fix = (
+        "set the header under servers: in config/config.yaml (value from an environment "
+        "variable or a file outside the repo), or export the variable it names"
+    )
 
 
 class BadServerReply(ComfyError):

@@ -39,6 +39,7 @@ class HistoryEntry:
     error: dict[str, Any] | None = None
     interrupted: dict[str, Any] | None = None
     graph: dict[str, Any] = field(default_factory=dict)
+    created_ms: int | None = None  # extra_data.create_time: when the server queued it (2025-11+)
 
     @property
     def execution_seconds(self) -> float | None:
@@ -102,6 +103,8 @@ def parse_history_entry(prompt_id: str, entry: Any) -> HistoryEntry:
         state = "interrupted"
     prompt = entry.get("prompt") or []
     graph = prompt[2] if isinstance(prompt, list) and len(prompt) > 2 else {}
+    extra = prompt[3] if isinstance(prompt, list) and len(prompt) > 3 else {}
+    created = extra.get("create_time") if isinstance(extra, dict) else None
     return HistoryEntry(
         prompt_id=prompt_id,
         status=state,
@@ -113,6 +116,7 @@ def parse_history_entry(prompt_id: str, entry: Any) -> HistoryEntry:
         error=error,
         interrupted=interrupted,
         graph=graph if isinstance(graph, dict) else {},
+        created_ms=created if isinstance(created, int) else None,
     )
 
 
@@ -159,13 +163,64 @@ def parse_ws_message(frame: str | bytes) -> WsEvent | None:
     return WsEvent(msg["type"], data if isinstance(data, dict) else {})
 
 
-def queue_prompt_ids(body: Any) -> set[str]:
-    """Prompt ids in GET /queue (running and pending)."""
+def queue_states(body: Any) -> dict[str, str]:
+    """GET /queue → {prompt_id: "in_progress" | "pending"}, in the jobs API's words."""
     if not isinstance(body, dict):
         raise BadServerReply("GET /queue did not return an object")
-    ids: set[str] = set()
-    for key in ("queue_running", "queue_pending"):
+    states: dict[str, str] = {}
+    for key, state in (("queue_pending", "pending"), ("queue_running", "in_progress")):
         for item in body.get(key, []) or []:
             if isinstance(item, list) and len(item) > 1:
-                ids.add(str(item[1]))
-    return ids
+                states[str(item[1])] = state
+    return states
+
+
+def entry_state(entry: HistoryEntry) -> str:
+    """A history entry's outcome in the jobs API's words: completed, failed or cancelled."""
+    if entry.interrupted is not None:
+        return "cancelled"
+    return "completed" if entry.status == "success" else "failed"
+
+
+JOB_WAITING = ("pending", "in_progress")
+JOB_TERMINAL = ("completed", "failed", "cancelled")
+
+
+@dataclass(frozen=True)
+class JobView:
+    """GET /api/jobs/{id} (v0.36): where the job is, and its result once it has one."""
+
+    prompt_id: str
+    state: str  # pending | in_progress | completed | failed | cancelled
+    create_ms: int | None
+    entry: HistoryEntry | None  # set for terminal states
+
+    @property
+    def waiting(self) -> bool:
+        return self.state in JOB_WAITING
+
+
+def parse_job_reply(prompt_id: str, body: Any) -> JobView:
+    """One job of the jobs API; a terminal job becomes the same HistoryEntry /history gives."""
+    if not isinstance(body, dict) or body.get("status") not in JOB_WAITING + JOB_TERMINAL:
+        raise BadServerReply(f"GET /api/jobs/{{id}} is not a job: {str(body)[:120]}")
+    state = str(body["status"])
+    create = body.get("create_time")
+    entry = None
+    if state in JOB_TERMINAL:
+        workflow = body.get("workflow") or {}
+        _require(isinstance(workflow, dict), "job workflow is not an object")
+        as_history = {
+            "prompt": [body.get("priority"), prompt_id, workflow.get("prompt") or {},
+                       workflow.get("extra_data") or {}, []],
+            "outputs": body.get("outputs") or {},
+            "status": body.get("execution_status") or {},
+        }  # fmt: skip
+        entry = parse_history_entry(prompt_id, as_history)
+        if state == "completed":
+            entry.status = "success"  # a null status in history counts as completed there
+        if state == "cancelled" and entry.interrupted is None:
+            entry.interrupted = {}
+        if state == "failed" and entry.error is None:
+            entry.error = body.get("execution_error") or {}
+    return JobView(prompt_id, state, create if isinstance(create, int) else None, entry)

@@ -1,8 +1,9 @@
 """The job journal: which prompt_id a job was given, written BEFORE the prompt is sent.
 
 A killed or crashed run re-reads its job's entry and re-attaches to that prompt instead of
-paying for it again; a prompt the server lost (restart) is re-submitted once, and the entry
-says so. One small JSON file per job key, replaced atomically on every change.
+paying for it again; a prompt the server lost (restart) is re-submitted once under a new id,
+and the entry says so (every id with its reason). States: submitting (id written, request
+maybe sent) → submitted (the server queued it) → done | failed | cancelled, or lost. One small JSON file per job key, replaced atomically on every change.
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ from artfarm.atomic import write_json
 @dataclass
 class Attempt:
     prompt_id: str
-    submitted_at: float
+    submitted_at: float  # client clock, written before the request is sent
     reason: str  # "first" | "resubmitted: <why>"
+    accepted_at: float | None = None  # client clock, once the server queued it
 
 
 @dataclass
@@ -28,7 +30,7 @@ class JobEntry:
     job_key: str
     server: str
     graph_sha256: str
-    state: str = "new"  # submitting | submitted | done | failed
+    state: str = "new"  # submitting | submitted | done | failed | cancelled | lost
     attempts: list[Attempt] = field(default_factory=list)
     events: list[str] = field(default_factory=list)
 

@@ -35,10 +35,26 @@ class FetchedImage(BaseModel):
     type: str = "output"
 
 
-class Timings(BaseModel):
+class Submission(BaseModel):
+    """One id a job was sent under (the journal's attempt), with why."""
+
     model_config = ConfigDict(extra="forbid")
 
-    queued_at: float = Field(description="client clock (epoch s) when the server accepted it")
+    prompt_id: str
+    submitted_at: float = Field(description="client clock (epoch s), before the request")
+    reason: str = Field(description='"first" or "resubmitted: <why>"')
+    accepted_at: float | None = Field(None, description="client clock: the server queued it")
+
+
+class Timings(BaseModel):
+    """queued_at ≤ started_at ≤ finished_at, whether the run re-attached or not."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    queued_at: float = Field(
+        description="epoch s the server queued it: its create_time where it reports one, "
+        "else the client's clock at acceptance, clamped to started_at"
+    )
     started_at: float | None = Field(None, description="server clock: execution_start")
     finished_at: float | None = Field(None, description="server clock: execution end")
     server_seconds: float | None = Field(None, description="finished - started, server side")
@@ -53,6 +69,9 @@ class RunRecord(BaseModel):
     job_key: str
     prompt_id: str
     prompt_ids: list[str] = Field(description="every prompt_id this job was given, in order")
+    submissions: list[Submission] = Field(
+        default_factory=list, description="each id with when and why it was sent"
+    )
     server: ServerInfo
     vram_free_before: int
     vram_free_after: int

@@ -118,7 +118,7 @@ def test_waiting_too_long_raises_timed_out(tmp_path):
         prompt_id = client.submit(job(steps=20))
         with pytest.raises(TimedOut):
             client.wait(prompt_id, timeout=0.3)
-        client.interrupt(prompt_id)
+        client.cancel(prompt_id)
 
 
 def test_interrupting_a_running_prompt_raises_interrupted_naming_the_node(tmp_path):
@@ -131,7 +131,7 @@ def test_interrupting_a_running_prompt_raises_interrupted_naming_the_node(tmp_pa
         def stop_after_first(value, maximum, node):
             steps.append(value)
             if value == 1:
-                client.interrupt(prompt_id)
+                client.cancel(prompt_id)
 
         prompt_id = client.submit(job(steps=50))
         with pytest.raises(Interrupted) as err:

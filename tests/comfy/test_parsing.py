@@ -10,7 +10,7 @@ from artfarm.comfy.history import (
     parse_history_entry,
     parse_history_reply,
     parse_ws_message,
-    queue_prompt_ids,
+    queue_states,
 )
 from artfarm.comfy.objectinfo import node_errors_from_reply, validate_graph
 from artfarm.comfy.records import ServerInfo
@@ -74,7 +74,7 @@ def test_small_endpoints_parse():
     stats = fixture_json("system_stats.json")
     info = ServerInfo(url="x", version=stats["system"]["comfyui_version"], devices=stats["devices"])
     assert info.version == "0.3.64" and info.vram_free == 22250606592
-    assert queue_prompt_ids(fixture_json("queue.json")) == set()
+    assert queue_states(fixture_json("queue.json")) == {}
     assert fixture_json("prompt.json")["exec_info"]["queue_remaining"] == 0
     assert "checkpoints" in fixture_json("models.json")
 
