@@ -58,6 +58,7 @@ from artfarm.comfy.history import (
 from artfarm.comfy.journal import JobEntry, Journal, graph_sha256
 from artfarm.comfy.objectinfo import node_errors_from_reply, node_title, validate_graph
 from artfarm.comfy.records import FetchedImage, RunRecord, ServerInfo, Submission, Timings
+from artfarm.comfy.uploads import upload_name
 
 ProgressCallback = Callable[[int, int, str | None], None]
 RETRYABLE = (httpx.TransportError,)
@@ -242,7 +243,8 @@ class ComfyClient:
     ) -> str:
         """Put an image in the server's input folder; returns the name to give LoadImage.
 
-        The file is named by its content hash, so identical bytes are never sent twice: a
+        The file is named by its content hash (`uploads.upload_name`, the name the compiler
+        already wrote into the graph), so identical bytes are never sent twice: a
         process-wide memo, then a HEAD /view, then the upload. With `mask=True` and an
         `original_ref`, /upload/mask copies this image's alpha onto that original.
         """
@@ -253,7 +255,7 @@ class ComfyClient:
         if use_mask:
             ref = json.dumps(dict(original_ref or {}), sort_keys=True)
             digest = hashlib.sha256(data + ref.encode()).hexdigest()
-        filename = f"{'mask-' if use_mask else ''}{digest[:24]}{ext}"
+        filename = f"{'mask-' if use_mask else ''}{upload_name(digest, ext)}"
         memo_key = f"{self.base_url}|{subfolder}|{filename}"
         if memo_key in self._uploaded:
             return self._uploaded[memo_key]
@@ -425,6 +427,19 @@ class ComfyClient:
             return True
         except (ServerUnreachable, BadServerReply):
             return False
+
+    def free(self, *, unload_models: bool = True, free_memory: bool = True) -> None:
+        """POST /free: unload models and drop the node cache, so the next prompt really runs.
+
+        The server applies it between prompts (ComfyUI: when its worker next wakes).
+        """
+        resp = self._request(
+            "POST", "/free", json={"unload_models": unload_models, "free_memory": free_memory}
+        )
+        if resp.status_code != 200:
+            raise BadServerReply(
+                f"POST /free answered HTTP {resp.status_code}", server=self.base_url
+            )
 
     # ------------------------------------------------------------------ waiting
 

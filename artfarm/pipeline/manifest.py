@@ -41,9 +41,13 @@ class JobRecord(BaseModel):
     stage: str
     request_hash: str
     request: dict[str, Any]
-    graph: dict[str, Any] = Field(description="The exact API graph submitted.")
+    graph: dict[str, Any] = Field(
+        description="The exact API graph POSTed (key order kept); upload names as submitted."
+    )
     inputs: dict[str, dict[str, str]] = Field(
-        default_factory=dict, description="title → {path (inside the book), sha256} uploaded."
+        default_factory=dict,
+        description="title → {path: inputs/sha256/<hash>.png inside the book, sha256, name "
+        "it was uploaded under}: every uploaded file, stored so the job replays.",
     )
     prompts: dict[str, str] = Field(default_factory=dict)
     seeds: dict[str, Any] = Field(default_factory=dict)

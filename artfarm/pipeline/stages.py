@@ -14,6 +14,8 @@ re-attach to its prompt instead of paying for it twice.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import copy
 import sys
 import tempfile
 import time
@@ -26,7 +28,9 @@ from PIL import Image
 
 from artfarm.comfy.client import ComfyClient, RetryPolicy
 from artfarm.documents.book import Book
+from artfarm.documents.review import RefineReview
 from artfarm.documents.settings import Settings, load_settings
+from artfarm.pipeline.input_store import store_input
 from artfarm.pipeline.lease import lease_server
 from artfarm.pipeline.manifest import (
     JobRecord,
@@ -73,31 +77,47 @@ class StageRun:
         print(f"[{self.book.id} {self.page:04d}] {text}", file=self.log, flush=True)
 
 
-def relative(book: Book, path: Path) -> str:
-    try:
-        return path.resolve().relative_to(book.root.resolve()).as_posix()
-    except ValueError:
-        return str(path)
-
-
-def job_record(run: StageRun, job: CompiledJob, record: dict[str, Any] | None, cached: bool):
+def job_record(
+    run: StageRun, job: CompiledJob, record: dict[str, Any] | None, cached: bool
+) -> JobRecord:
+    """The manifest's record of one job: the graph as submitted, every input stored in the book."""
     spec = run.book.load_spec(run.page)
     prompts = compile_prompts(spec, run.book.style_pack, run.book.bible, run.book.templates_dir)
+    uploads = (record or {}).get("uploads") or {}
     return JobRecord(
         stage=job.stage,
         request_hash=job.request_hash,
         request=job.request,
-        graph=job.graph,
-        inputs={
-            title: {"path": relative(run.book, path), "sha256": sha256_file(path)}
-            for title, path in job.inputs.items()
-        },
+        graph=submitted_graph(job.graph, uploads if not cached else {}),
+        inputs={title: store_input(run.book.root, path) for title, path in job.inputs.items()},
         prompts={"positive": prompts.positive, "negative": prompts.negative},
         seeds=job.request.get("seeds", {}),
         models=job.request.get("models", {}),
-        run=record,
+        run=without_local_paths(record),
         from_cache=cached,
     )
+
+
+def without_local_paths(record: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The run record minus where the client downloaded each output (a temporary folder):
+    an output is known by its server name, sha256 and size, and by the file the stage made."""
+    if record is None:
+        return None
+    record = copy.deepcopy(record)
+    for output in record.get("outputs", []):
+        output.pop("path", None)
+    return record
+
+
+def submitted_graph(graph: dict[str, Any], uploads: dict[str, str]) -> dict[str, Any]:
+    """The compiled graph with the names the server gave the uploads (the same, unless the
+    server renamed one): what the client POSTed, in the compiler's key order."""
+    graph = copy.deepcopy(graph)
+    for node in graph.values():
+        title = (node.get("_meta") or {}).get("title")
+        if title in uploads and "image" in node.get("inputs", {}):
+            node["inputs"]["image"] = uploads[title]
+    return graph
 
 
 def execute(run: StageRun, job: CompiledJob) -> tuple[JobRecord, list[Path]]:
@@ -189,8 +209,98 @@ def finish(
     return write_manifest(folder, manifest)
 
 
+def draft_jobs(book: Book, page: int) -> list[CompiledJob]:
+    return [compile_stage(book, page, "draft")]
+
+
+def refine_jobs(book: Book, page: int) -> list[tuple[str, CompiledJob]]:
+    """One refine job per selected draft, with the draft's id."""
+    selected = read_manifest(book.page_dir(page) / "selected")
+    return [
+        (
+            chosen.id,
+            compile_stage(
+                book,
+                page,
+                "refine",
+                image=book.page_dir(page) / "selected" / chosen.file,
+                candidate=chosen.id,
+            ),
+        )
+        for chosen in selected.outputs
+    ]
+
+
+def print_jobs(book: Book, page: int) -> list[CompiledJob]:
+    return [compile_stage(book, page, "upscale", image=book.page_dir(page) / "final" / "final.png")]
+
+
+def final_jobs(
+    book: Book, page: int, masks: Path, produce: Callable[[CompiledJob], Path]
+) -> tuple[list[CompiledJob], Path, RefineReview]:
+    """The inpaint jobs of the picked variant, one per review fix, each on the previous result.
+
+    `produce` gives a job's output image (render it, or find it in the render cache), which is
+    the next job's input; returns the jobs, the last image and the review.
+    """
+    variants = read_manifest(book.page_dir(page) / "refine")
+    review = refine_review_for(book, page, variants)
+    chosen = variants.output(review.final)
+    assert chosen is not None  # refine_review_for checked it
+    current = book.page_dir(page) / "refine" / chosen.file
+    jobs = []
+    for index, fix in enumerate(review.fixes):
+        job = compile_stage(
+            book,
+            page,
+            "inpaint",
+            image=current,
+            fix=fix,
+            fix_index=index,
+            source=review.final,
+            workdir=masks,
+        )
+        jobs.append(job)
+        current = produce(job)
+    return jobs, current, review
+
+
+class NotRendered(Exception):
+    """A job's input is an earlier job's output that is not rendered (or cached) yet."""
+
+
+def planned_jobs(book: Book, page: int, stage: str, cache: RenderCache, masks: Path) -> list:
+    """The jobs `stage` would submit now, compiled exactly as a run compiles them.
+
+    Inpaint fix k works on fix k-1's output: it is taken from the render cache; the jobs
+    compiled up to the first one whose input is not rendered yet are returned.
+    """
+    if stage == "draft":
+        return draft_jobs(book, page)
+    if stage == "refine":
+        return [job for _, job in refine_jobs(book, page)]
+    if stage == "print":
+        return print_jobs(book, page)
+    if stage != "final":
+        raise ArtfarmError.single(
+            "stage", stage, "not a stage with GPU jobs", "use draft, refine, final or print"
+        )
+    compiled: list[CompiledJob] = []
+
+    def produce(job: CompiledJob) -> Path:
+        compiled.append(job)
+        hit = cache.lookup(job.request_hash)
+        if hit is None:
+            raise NotRendered(len(compiled))
+        return hit.files[0]
+
+    with contextlib.suppress(NotRendered):
+        final_jobs(book, page, masks, produce)
+    return compiled
+
+
 def run_draft(run: StageRun) -> Path:
-    job = compile_stage(run.book, run.page, "draft")
+    [job] = draft_jobs(run.book, run.page)
     record, files = execute(run, job)
     folder = run.page_dir / "draft"
     outputs = []
@@ -207,18 +317,15 @@ def run_select(run: StageRun) -> Path:
 
 
 def run_refine(run: StageRun) -> Path:
-    selected = read_manifest(run.page_dir / "selected")
     folder = run.page_dir / "refine"
     outputs, jobs = [], []
-    for chosen in selected.outputs:
-        image = run.page_dir / "selected" / chosen.file
-        job = compile_stage(run.book, run.page, "refine", image=image, candidate=chosen.id)
+    for candidate, job in refine_jobs(run.book, run.page):
         record, files = execute(run, job)
         ids = []
         for k, src in enumerate(files, start=1):
-            dest = folder / f"{chosen.id}-v{k}.png"
+            dest = folder / f"{candidate}-v{k}.png"
             place(src, dest)
-            outputs.append(output_file(dest, dest.stem, source=chosen.id))
+            outputs.append(output_file(dest, dest.stem, source=candidate))
             ids.append(dest.stem)
         record.outputs = ids
         jobs.append(record)
@@ -226,40 +333,27 @@ def run_refine(run: StageRun) -> Path:
 
 
 def run_final(run: StageRun) -> Path:
-    variants = read_manifest(run.page_dir / "refine")
-    review = refine_review_for(run.book, run.page, variants)
     folder = run.page_dir / "final"
-    chosen = variants.output(review.final)
-    assert chosen is not None  # refine_review_for checked it
-    current = run.page_dir / "refine" / chosen.file
-    jobs = []
+    records: list[JobRecord] = []
+
+    def produce(job: CompiledJob) -> Path:
+        record, files = execute(run, job)
+        record.outputs = [f"fix{len(records) + 1:02d}"]
+        records.append(record)
+        return files[0]
+
     with tempfile.TemporaryDirectory(dir=folder.parent) as masks:
-        for index, fix in enumerate(review.fixes):
-            job = compile_stage(
-                run.book,
-                run.page,
-                "inpaint",
-                image=current,
-                fix=fix,
-                fix_index=index,
-                source=review.final,
-                workdir=Path(masks),
-            )
-            record, files = execute(run, job)
-            record.outputs = [f"fix{index + 1:02d}"]
-            jobs.append(record)
-            current = files[0]
+        _, current, review = final_jobs(run.book, run.page, Path(masks), produce)
         dest = folder / "final.png"
         place(current, dest)
     notes = {"final": review.final, "fixes": len(review.fixes), "rationale": review.rationale}
     return finish(
-        run, "final", [output_file(dest, "final", source=review.final)], jobs, folder, notes
+        run, "final", [output_file(dest, "final", source=review.final)], records, folder, notes
     )
 
 
 def run_print(run: StageRun) -> Path:
-    final = run.page_dir / "final" / "final.png"
-    job = compile_stage(run.book, run.page, "upscale", image=final)
+    [job] = print_jobs(run.book, run.page)
     record, files = execute(run, job)
     folder = run.page_dir / "print"
     dest = folder / "print.png"

@@ -8,7 +8,9 @@
 Values come from the spec (prompts, seed, counts), the style pack's tier (sampler settings,
 LoRAs, ControlNet) and the book (model pins, sizes). The request — graph with uploads and
 models replaced by their sha256, ids canonicalised — is the render's identity: its hash names
-the job, the output folder prefix and the cache entry.
+the job, the output folder prefix and the cache entry. Each input image is named in the graph
+by its content (`comfy.uploads.upload_name`), the name the client uploads it under, so the
+compiled graph is the one submitted.
 
 Inpaint is a low-disruption fix on an ordinary checkpoint (workflows/inpaint.json): the image is
 encoded as is, SetLatentNoiseMask limits the sampler (tier denoise, ~0.5–0.7) to the mask grown
@@ -31,6 +33,7 @@ from typing import Any
 
 from PIL import Image
 
+from artfarm.comfy.uploads import upload_name
 from artfarm.documents.book import Book
 from artfarm.documents.renderspec import RenderSpec
 from artfarm.documents.review import InpaintFix
@@ -207,7 +210,7 @@ def _finish(ctx, stage, tmpl: Template, plan: _Plan, graph: Graph, hashes) -> Co
     uploads = {title: sha256_file(path) for title, path in plan.inputs.items()}
     slots = {t: n for t, n in Template(tmpl.name, tmpl.path, graph).slots().items()}
     for title, path in plan.inputs.items():
-        graph[slots[title]]["inputs"]["image"] = f"{uploads[title][:16]}{path.suffix or '.png'}"
+        graph[slots[title]]["inputs"]["image"] = upload_name(uploads[title], path.suffix)
     identity = copy.deepcopy(graph)
     for title in plan.inputs:
         identity[slots[title]]["inputs"]["image"] = f"sha256:{uploads[title]}"
