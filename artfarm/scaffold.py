@@ -13,6 +13,12 @@ from artfarm.documents.renderspec import BOOK_ID_PATTERN
 from artfarm.documents.stylepack import load_style_pack
 from artfarm.problems import ArtfarmError
 
+# Scaffold text that must be replaced before rendering (`artfarm validate` names each one left).
+PLACEHOLDER_SCENE = "describe what happens on this page in one line"
+PLACEHOLDER_DESCRIPTION = "describe the main character in the words every prompt should use"
+PLACEHOLDER_TEXT = "write the story text of this page"
+PLACEHOLDERS = (PLACEHOLDER_SCENE, PLACEHOLDER_DESCRIPTION, PLACEHOLDER_TEXT)
+
 BOOK_FOLDERS = (
     "bible/style_refs",
     "bible/character_refs",
@@ -55,7 +61,7 @@ def new_book(books_dir: Path, book_id: str, style_pack: str, title: str | None =
             {
                 "id": "hero",
                 "name": "Hero",
-                "description": "describe the main character in the words every prompt should use",
+                "description": PLACEHOLDER_DESCRIPTION,
                 "sheets": [],
             }
         ],
@@ -87,7 +93,7 @@ def new_page(book: Book, page: int | None = None) -> Path:
         "book_id": book.id,
         "page": number,
         "intent": "illustration",
-        "scene": "describe what happens on this page in one line",
+        "scene": PLACEHOLDER_SCENE,
         "characters": [{"id": first, "pose": "standing", "emotion": "happy"}] if first else [],
         "camera": {"shot": "wide", "angle": "eye level", "lens": "storybook"},
         "environment": {"time": "morning", "weather": "clear", "location": "meadow"},

@@ -1,7 +1,14 @@
 """`artfarm validate`: check a whole book and report every problem at once.
 
 Each check appends `Problem`s instead of stopping, so one run tells an agent everything to fix:
-book config, bible, style pack, layout, every page spec (and review, if written).
+book config, bible, style pack, model lock, layout (spread parity, text that cannot fit,
+pages without specs and specs without pages), scaffold placeholders left, every page spec,
+and every review.json against the images it judged. Each check calls the code the pipeline
+itself runs (the review gates, the model lock, the layout plan and template), so what
+validate passes the pipeline does not refuse for a document's sake.
+
+Warnings do not fail validation: prompts longer than the text encoder's window (77 CLIP
+tokens for sd15/sdxl; see artfarm.rendering.tokens), naming the words that fall off.
 """
 
 from __future__ import annotations
@@ -17,9 +24,22 @@ from artfarm.documents.reader import load_json_model
 from artfarm.documents.renderspec import RenderSpec
 from artfarm.documents.review import Review
 from artfarm.documents.safepath import PathEscape, resolve_inside
+from artfarm.documents.settings import find_settings_file, load_settings
 from artfarm.documents.stylepack import StylePack
+from artfarm.layout.interior import text_fit_problems
+from artfarm.layout.job import LayoutJob, open_job
+from artfarm.pipeline.manifest import MANIFEST, read_manifest
+from artfarm.pipeline.selection import (
+    AwaitingReview,
+    StaleReview,
+    draft_review_for,
+    refine_review_for,
+)
 from artfarm.problems import ArtfarmError, Problem
+from artfarm.rendering.modelstore import ModelStore, book_pins, lock_path, verified_hashes
 from artfarm.rendering.prompts import compile_prompts, template_environment
+from artfarm.rendering.tokens import TEXT_TOKENS, count_tokens, words_past
+from artfarm.scaffold import PLACEHOLDERS
 
 T = TypeVar("T")
 
@@ -56,6 +76,7 @@ def check_image(root: Path, relative: str, file: str, field: str) -> list[Proble
 
 
 def validate_book(path: str | Path) -> list[Problem]:
+    """Every problem the pipeline would refuse the book for (warnings: `book_warnings`)."""
     problems: list[Problem] = []
     book = collect(problems, lambda: Book.open(path))
     if book is None:
@@ -73,10 +94,15 @@ def validate_book(path: str | Path) -> list[Problem]:
     bible = collect(problems, lambda: book.bible)
     if bible is not None:
         for i, entry in enumerate(bible.characters):
+            problems += placeholder_left(
+                entry.description, str(book.characters_path), f"characters[{i}].description"
+            )
             for j, sheet in enumerate(entry.sheets):
                 problems += check_image(
                     book.root, sheet, str(book.characters_path), f"characters[{i}].sheets[{j}]"
                 )
+    if config is not None:
+        problems += check_models(book)
     pack = collect(problems, lambda: book.style_pack) if config is not None else None
     if pack is not None:
         problems += check_style_pack(book, pack)
@@ -117,31 +143,73 @@ def check_style_pack(book: Book, pack: StylePack) -> list[Problem]:
     return problems
 
 
+def placeholder_left(text: str, file: str, field: str) -> list[Problem]:
+    """Scaffold text still in place: the pipeline would render (or print) the instruction."""
+    if text.strip() not in PLACEHOLDERS:
+        return []
+    return [Problem(file, field, f"still the scaffold's placeholder {text.strip()!r}", "write it")]
+
+
+def check_models(book: Book) -> list[Problem]:
+    """Every pinned model present in the store and locked with its current hash."""
+    problems: list[Problem] = []
+    settings = collect(problems, lambda: load_settings(find_settings_file(book.root)))
+    if settings is None:
+        return problems
+    if not lock_path(book).is_file():
+        return [
+            Problem(
+                str(lock_path(book)),
+                "",
+                "the book's models are not locked (no models.lock.json)",
+                f"run `artfarm models lock --book {book.root}`",
+            )
+        ]
+    store = ModelStore(settings.models_path)
+    collect(problems, lambda: verified_hashes(book, store, list(book_pins(book).values())))
+    return problems
+
+
 def check_layout(book: Book) -> list[Problem]:
+    """The layout plan and template the layout rules use: parity, fit, pages ↔ specs."""
     if not book.layout_path.is_file():
         return [
             Problem(
                 str(book.layout_path), "", "layout/book.yaml is missing", "create it (see README)"
             )
         ]
-    try:
-        from artfarm.layout.spec import load_layout_spec
-    except ImportError:  # the layout package is optional until it exists
-        return []
     problems: list[Problem] = []
-    layout = collect(problems, lambda: load_layout_spec(book.layout_path))
-    if layout is not None:
-        specs = set(book.page_numbers())
-        problems += [
-            Problem(
-                str(book.layout_path),
-                f"pages[{i}].page",
-                f"page {entry.page} has no pages/{entry.page:04d}/renderspec.json",
-                "add the page's spec (`artfarm new-page`) or fix the number",
-            )
-            for i, entry in enumerate(layout.pages)
-            if entry.page not in specs
-        ]
+    job = collect(problems, lambda: open_job(book.root))
+    if job is None:
+        return problems
+    problems += layout_pages_match_specs(book, job)
+    for i, entry in enumerate(job.spec.pages):
+        problems += placeholder_left(entry.text, job.spec_file, f"pages[{i}].text")
+    return problems + text_fit_problems(job)
+
+
+def layout_pages_match_specs(book: Book, job: LayoutJob) -> list[Problem]:
+    specs = set(book.page_numbers())
+    listed = {entry.page for entry in job.spec.pages}
+    problems = [
+        Problem(
+            job.spec_file,
+            f"pages[{i}].page",
+            f"page {entry.page} has no pages/{entry.page:04d}/renderspec.json",
+            "add the page's spec (`artfarm new-page`) or fix the number",
+        )
+        for i, entry in enumerate(job.spec.pages)
+        if entry.page not in specs
+    ]
+    problems += [
+        Problem(
+            str(book.spec_path(page)),
+            "page",
+            f"page {page} has a spec but no entry in layout/book.yaml (it would never be printed)",
+            f"add `- page: {page}` with its text to pages in {job.spec_file}, or remove the page",
+        )
+        for page in sorted(specs - listed)
+    ]
     return problems
 
 
@@ -170,6 +238,7 @@ def check_page(book: Book, page: int, pack: StylePack | None) -> list[Problem]:
     if spec is None:
         return problems
     problems += check_spec_against_book(book, spec, file)
+    problems += placeholder_left(spec.scene, file, "scene")
     for i, ref in enumerate(spec.refs.style):
         problems += check_image(book.root, ref, file, f"refs.style[{i}]")
     for cid, refs in spec.refs.characters.items():
@@ -235,4 +304,59 @@ def check_review(book: Book, page: int) -> list[Problem]:
                 f"set book_id {book.id!r} and page {page}",
             )
         )
+    if review is not None:
+        problems += gate_problems(book, page)
     return problems
+
+
+def gate_problems(book: Book, page: int) -> list[Problem]:
+    """What the review gates would refuse: unknown ids, missing reasons, masks, stale hashes.
+
+    A section not written yet is no problem (the page simply waits); a stale one is.
+    """
+    problems: list[Problem] = []
+    gates = (("draft", draft_review_for), ("refine", refine_review_for))
+    for folder, gate in gates:
+        stage_dir = book.page_dir(page) / folder
+        if not (stage_dir / MANIFEST).is_file():
+            continue
+        try:
+            gate(book, page, read_manifest(stage_dir))
+        except StaleReview as err:
+            problems += err.problems
+        except AwaitingReview:
+            continue
+        except ArtfarmError as err:
+            problems += err.problems
+    return problems
+
+
+def book_warnings(path: str | Path) -> list[Problem]:
+    """What the pipeline accepts but an agent should fix: prompts past the CLIP window."""
+    try:
+        book = Book.open(path)
+        pack, bible = book.style_pack, book.bible
+    except ArtfarmError:
+        return []
+    warnings = []
+    for page in book.page_numbers():
+        file = str(book.spec_path(page))
+        try:
+            prompts = compile_prompts(book.load_spec(page), pack, bible, book.templates_dir)
+        except ArtfarmError:
+            continue  # validate_book reports it
+        for name, text in (("positive", prompts.positive), ("negative", prompts.negative)):
+            counted = count_tokens(text)
+            if not counted.fits:
+                warnings.append(
+                    Problem(
+                        file,
+                        f"prompt.{name}",
+                        f"page {page}: the {name} prompt is ~{counted.tokens} CLIP tokens; "
+                        f"past the encoder's first window ({TEXT_TOKENS} + 2, sd15/sdxl) fall: "
+                        f"{words_past(counted.overflow)}",
+                        "put what matters first (scene, then characters), shorten descriptions, "
+                        "or see `artfarm prompt` for the whole text",
+                    )
+                )
+    return warnings

@@ -122,4 +122,17 @@ def make_project(root: Path, book_id: str = "tiny_01") -> Path:
     for page, characters in PAGES.items():
         write_spec(book, page, spec_for(book_id, page, characters))
     write_yaml(book / "layout" / "book.yaml", layout_for(PAGES))
+    lock_placeholder_models(root, book)
     return root
+
+
+def lock_placeholder_models(root: Path, book: Path) -> None:
+    """The project's own settings and model store, with the book's pins locked (as validate
+    and the pipeline require); placeholder bytes are deterministic, so any store agrees."""
+    from artfarm.documents.book import Book
+    from artfarm.rendering.modelstore import ModelStore, lock_book, write_placeholders
+
+    write_yaml(root / "config" / "config.yaml", {"models_dir": "models", "runtime_dir": "runtime"})
+    store = ModelStore(root / "models")
+    write_placeholders(Book(book), store)
+    lock_book(Book(book), store)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.bookmaker import make_project
+from tests.bookmaker import lock_placeholder_models, make_project
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -29,4 +29,5 @@ def sample_book(tmp_path: Path) -> Path:
     root = tmp_path / "sample"
     shutil.copytree(REPO / "style_packs", root / "style_packs")
     shutil.copytree(REPO / "books" / "gingerbear_01", root / "books" / "gingerbear_01")
+    lock_placeholder_models(root, root / "books" / "gingerbear_01")  # as `make demo` does
     return root / "books" / "gingerbear_01"

@@ -9,17 +9,21 @@ from pathlib import Path
 
 from artfarm.documents.book import Book
 from artfarm.documents.schemas import document_models, json_schema
-from artfarm.problems import ArtfarmError, problems_as_json
+from artfarm.problems import ArtfarmError
 from artfarm.rendering.contenthash import page_content_hash
 from artfarm.rendering.prompts import compile_prompts, template_context
 from artfarm.scaffold import new_book, new_page
-from artfarm.validate import validate_book
+from artfarm.validate import book_warnings, validate_book
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("validate", help="check every document of a book; report all problems")
     p.add_argument("book", help="book folder, e.g. books/gingerbear_01")
-    p.add_argument("--json", action="store_true", help="NDJSON records {file, field, problem, fix}")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="NDJSON records {file, field, problem, fix, severity}, then one summary record",
+    )
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("prompt", help="print the compiled prompts of a page (before any GPU time)")
@@ -47,15 +51,28 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
+    """Problems fail (exit 1); warnings are printed but pass. --json ends with a summary."""
     problems = validate_book(args.book)
+    warnings = book_warnings(args.book)
     if args.json:
-        if problems:
-            print(problems_as_json(problems))
+        for severity, found in (("error", problems), ("warning", warnings)):
+            for p in found:
+                print(json.dumps({**p.record(), "severity": severity}, ensure_ascii=False))
+        summary = {
+            "summary": True,
+            "book": args.book,
+            "ok": not problems,
+            "problems": len(problems),
+            "warnings": len(warnings),
+        }
+        print(json.dumps(summary))
     else:
         for problem in problems:
             print(f"error: {problem.line()}", file=sys.stderr)
+        for warning in warnings:
+            print(f"warning: {warning.line()}", file=sys.stderr)
         if not problems:
-            print(f"ok: {args.book} is valid")
+            print(f"ok: {args.book} is valid ({len(warnings)} warning(s))")
         else:
             print(f"{len(problems)} problem(s) in {args.book}", file=sys.stderr)
     return 1 if problems else 0

@@ -28,10 +28,11 @@ from artfarm.layout.preflight import (
     Report,
     page_count_findings,
     pdf_findings,
+    scratch_pdf,
     text_findings,
 )
 from artfarm.layout.render import compile_template
-from artfarm.problems import ArtfarmError
+from artfarm.problems import ArtfarmError, Problem
 
 
 @dataclass(frozen=True)
@@ -250,3 +251,23 @@ def resolution_facts(arts: dict[int, PageArt]) -> dict[str, Any]:
         return {}
     ppi, page = min(rated)
     return {"worst_ppi": round(ppi, 1), "worst_ppi_page": page}
+
+
+def text_fit_problems(job: LayoutJob) -> list[Problem]:
+    """Text that cannot fit even at fonts.min_size, found before any art exists.
+
+    The art never changes the room a text has, so the interior is compiled with empty art
+    boxes (the proof's placeholders) by the same template the print build uses; `artfarm
+    validate` reports what the layout rule would refuse later.
+    """
+    arts = {p.story.page: PageArt(None, art_box(job, p)) for p in job.plan.story_pages() if p.story}
+    data = interior_data(job, arts, PROOF, bleed=True)
+    problems = [f.as_problem() for f in text_findings(job)]
+    with scratch_pdf(job.out("layout")) as tmp:
+        try:
+            compile_template(
+                "interior.typ", data, job.fonts, job.spec_file, job.field_of, output=tmp
+            )
+        except ArtfarmError as err:
+            problems += err.problems
+    return problems

@@ -35,6 +35,10 @@ class AwaitingReview(ArtfarmError):
     """Not a failure of the job: the page waits for the agent's review (none, or a stale one)."""
 
 
+class StaleReview(AwaitingReview):
+    """The review judged images that have changed since: it waits for a new one."""
+
+
 def awaiting(book: Book, page: int, stage: str) -> ArtfarmError:
     folder = "draft" if stage == "draft" else "refine"
     sheet = book.page_dir(page) / folder / "contact_sheet.png"
@@ -58,7 +62,7 @@ def draft_review_for(book: Book, page: int, drafts: StageManifest) -> DraftRevie
     file = str(book.review_path(page))
     if review.draft.drafts_sha256 != drafts.images_sha256:
         sheet = book.page_dir(page) / "draft" / "contact_sheet.png"
-        raise AwaitingReview(
+        raise StaleReview(
             stale_problem(file, "draft", review.draft.drafts_sha256, drafts.images_sha256, sheet)
         )
     problems = draft_problems(review.draft, drafts, file)
@@ -74,7 +78,7 @@ def refine_review_for(book: Book, page: int, variants: StageManifest) -> RefineR
     file = str(book.review_path(page))
     if review.refine.variants_sha256 != variants.images_sha256:
         sheet = book.page_dir(page) / "refine" / "contact_sheet.png"
-        raise AwaitingReview(
+        raise StaleReview(
             stale_problem(
                 file, "refine", review.refine.variants_sha256, variants.images_sha256, sheet
             )

@@ -1,6 +1,7 @@
 """From a page's documents to the exact ComfyUI graph to submit, and its identity.
 
 prompts      spec + style pack + bible → positive and negative prompt (sandboxed Jinja)
+tokens       approximate CLIP token count: what falls past the text encoder's window
 workflow     workflow templates (workflows/*.json) and the graph edits the compiler makes
 compiler     one stage of one page → graph, uploads, request and request hash
 masks        inpaint masks drawn from a review's boxes, polygons or mask images

@@ -32,7 +32,7 @@ def test_renderspec_schema_documents_its_fields(capsys: pytest.CaptureFixture[st
     assert "description" in schema["properties"]["scene"]
 
 
-def test_new_book_and_new_page_scaffold_a_valid_book(
+def test_new_book_and_new_page_scaffold_a_book_whose_placeholders_validate_names(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     shutil.copytree(REPO / "style_packs", tmp_path / "style_packs")
@@ -42,7 +42,13 @@ def test_new_book_and_new_page_scaffold_a_valid_book(
     assert main(["new-page", str(books / "fresh_01"), "5"]) == 0
     book = books / "fresh_01"
     assert sorted(p.name for p in (book / "pages").iterdir()) == ["0001", "0005"]
-    assert validate_book(book) == []
+    found = {(Path(p.file).name, p.field) for p in validate_book(book)}
+    assert found == {
+        ("characters.yaml", "characters[0].description"),
+        ("renderspec.json", "scene"),  # pages 1 and 5
+        ("renderspec.json", "page"),  # not in layout/book.yaml yet
+        ("models.lock.json", ""),
+    }
     assert main(["new-page", str(book), "5"]) == 1
     assert "already has a spec" in capsys.readouterr().err
 

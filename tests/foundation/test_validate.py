@@ -9,10 +9,14 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from artfarm.cli import main
-from artfarm.validate import validate_book
+from artfarm.documents.book import Book
+from artfarm.scaffold import PLACEHOLDER_DESCRIPTION, PLACEHOLDER_SCENE, PLACEHOLDER_TEXT
+from artfarm.validate import book_warnings, validate_book
 from tests.bookmaker import edit_spec
+from tests.pipeline.fakes import fake_stage
 
 
 def spec_path(book: Path, page: int) -> Path:
@@ -139,9 +143,17 @@ def test_json_output_is_one_record_per_problem(
 ) -> None:
     edit_spec(tiny_book, 1, seed=-1, bogus=True)
     assert main(["validate", str(tiny_book), "--json"]) == 1
-    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    assert {r["field"] for r in records} == {"seed", "bogus"}
-    assert all(set(r) == {"file", "field", "problem", "fix"} for r in records)
+    *records, summary = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    errors = [r for r in records if r["severity"] == "error"]
+    assert {r["field"] for r in errors} == {"seed", "bogus"}
+    assert all(set(r) == {"file", "field", "problem", "fix", "severity"} for r in records)
+    assert summary == {
+        "summary": True,
+        "book": str(tiny_book),
+        "ok": False,
+        "problems": 2,
+        "warnings": len(records) - 2,
+    }
 
 
 def test_bible_problems_are_reported(tiny_book: Path) -> None:
@@ -182,3 +194,149 @@ def test_layout_pages_must_have_a_spec(tiny_book: Path) -> None:
     [problem] = validate_book(tiny_book)
     assert problem.field == "pages[3].page"
     assert "0007/renderspec.json" in problem.problem
+
+
+# ---------------------------------------------------------------- what the pipeline would refuse
+
+
+def test_scaffold_placeholders_left_are_named(tiny_book: Path) -> None:
+    edit_spec(tiny_book, 2, scene=PLACEHOLDER_SCENE)
+    bible = tiny_book / "bible" / "characters.yaml"
+    data = yaml.safe_load(bible.read_text())
+    data["characters"][1]["description"] = PLACEHOLDER_DESCRIPTION
+    bible.write_text(yaml.safe_dump(data))
+    layout = tiny_book / "layout" / "book.yaml"
+    layout.write_text(layout.read_text().replace("Words for page 3.", PLACEHOLDER_TEXT))
+    assert fields(tiny_book) == {
+        ("renderspec.json", "scene"),
+        ("characters.yaml", "characters[1].description"),
+        ("book.yaml", "pages[2].text"),
+    }
+
+
+def test_a_spec_without_a_layout_page_is_a_problem(tiny_book: Path) -> None:
+    layout = tiny_book / "layout" / "book.yaml"
+    data = yaml.safe_load(layout.read_text())
+    data["pages"] = data["pages"][:2]
+    layout.write_text(yaml.safe_dump(data))
+    [problem] = validate_book(tiny_book)
+    assert problem.file.endswith("0003/renderspec.json")
+    assert "no entry in layout/book.yaml" in problem.problem and "- page: 3" in problem.fix
+
+
+def test_models_not_locked_is_a_problem(tiny_book: Path) -> None:
+    (tiny_book / "models.lock.json").unlink()
+    [problem] = validate_book(tiny_book)
+    assert problem.file.endswith("models.lock.json")
+    assert "artfarm models lock --book" in problem.fix
+
+
+def test_a_stale_model_lock_is_a_problem(tiny_book: Path) -> None:
+    model = tiny_book.parent.parent / "models" / "checkpoints" / "sketch_final_v1.safetensors"
+    model.write_bytes(b"another model under the pinned name")
+    [problem] = validate_book(tiny_book)
+    assert problem.field == "checkpoints/sketch_final_v1.safetensors"
+    assert "--repin" in problem.fix
+
+
+def review_data(draft_sha: str, **draft: object) -> dict[str, object]:
+    judged = {
+        "drafts_sha256": draft_sha,
+        "rationale": "clear staging",
+        "reviewer": "test",
+        "reviewed_at": "2026-01-01T00:00:00Z",
+    }
+    return {"book_id": "tiny_01", "page": 1, "draft": {**judged, **draft}}
+
+
+def write_review(book: Path, data: dict[str, object]) -> None:
+    (book / "pages" / "0001" / "review.json").write_text(json.dumps(data))
+
+
+def test_review_problems_the_gates_raise_are_reported(tiny_book: Path) -> None:
+    book = Book(tiny_book)
+    drafts = fake_stage(book, 1, "draft", ["c01", "c02", "c03"])
+    write_review(tiny_book, review_data(drafts.images_sha256, selected=["c07"], rejected={}))
+    found = {(p.field, p.problem) for p in validate_book(tiny_book)}
+    assert ("draft.selected[0]", "c07 is not a draft of this page") in found
+    assert ("draft.rejected", "no reason given for rejecting c01, c02, c03") in found
+
+
+def test_a_stale_review_is_reported(tiny_book: Path) -> None:
+    book = Book(tiny_book)
+    drafts = fake_stage(book, 1, "draft", ["c01", "c02"])
+    write_review(
+        tiny_book, review_data(drafts.images_sha256, selected=["c01"], rejected={"c02": "dull"})
+    )
+    assert validate_book(tiny_book) == []
+    fake_stage(book, 1, "draft", ["c01", "c02", "c03"])  # re-rendered after the review
+    [problem] = validate_book(tiny_book)
+    assert problem.field == "draft.drafts_sha256" and "stale" in problem.problem
+
+
+def test_a_mask_outside_the_image_is_reported(tiny_book: Path) -> None:
+    book = Book(tiny_book)
+    drafts = fake_stage(book, 1, "draft", ["c01"])
+    fake_stage(book, 1, "selected", ["c01"])
+    variants = fake_stage(book, 1, "refine", ["c01-v1"], size=(64, 80))
+    data = review_data(drafts.images_sha256, selected=["c01"])
+    data["refine"] = {
+        "variants_sha256": variants.images_sha256,
+        "final": "c01-v1",
+        "fixes": [
+            {
+                "mask": {"kind": "box", "x": 60, "y": 10, "width": 40, "height": 10},
+                "prompt": "a paw with four toes",
+            }
+        ],
+        "rationale": "best light",
+        "reviewer": "test",
+        "reviewed_at": "2026-01-01T00:00:00Z",
+    }
+    write_review(tiny_book, data)
+    [problem] = validate_book(tiny_book)
+    assert problem.field == "refine.fixes[0].mask"
+
+
+def test_a_spread_on_a_right_hand_page_is_reported(tiny_book: Path) -> None:
+    layout = tiny_book / "layout" / "book.yaml"
+    data = yaml.safe_load(layout.read_text())
+    data["pages"][1]["spread"] = True  # title (1), page 1 (2), page 2 would start on 3
+    layout.write_text(yaml.safe_dump(data))
+    [problem] = validate_book(tiny_book)
+    assert problem.field == "pages[1].spread" and "left-hand" in problem.fix
+
+
+def test_text_that_cannot_fit_is_reported_without_any_art(tiny_book: Path) -> None:
+    layout = tiny_book / "layout" / "book.yaml"
+    long_text = " ".join(["The fox ran all the way round the meadow and back again."] * 30)
+    data = yaml.safe_load(layout.read_text())
+    data["pages"][1]["text"] = long_text
+    data["fonts"] = {"size": 40, "min_size": 40}
+    layout.write_text(yaml.safe_dump(data))
+    assert not list(tiny_book.glob("pages/*/print"))
+    [problem] = validate_book(tiny_book)
+    assert problem.field == "pages[1].text" and "does not fit" in problem.problem
+
+
+def test_a_prompt_past_the_clip_window_is_a_warning_naming_the_words(tiny_book: Path) -> None:
+    edit_spec(tiny_book, 1, scene="the bear waves hello")
+    assert not any("waves hello" in w.problem for w in book_warnings(tiny_book))
+    edit_spec(tiny_book, 1, scene="the bear waves hello " * 18 + "the bear waves goodbye")
+    [warning] = [
+        w
+        for w in book_warnings(tiny_book)
+        if w.file.endswith("0001/renderspec.json") and w.field == "prompt.positive"
+    ]  # the scene opens the prompt: its 76th token is the first to fall
+    assert "fall: goodbye" in warning.problem
+    assert validate_book(tiny_book) == []  # a warning does not fail validation
+
+
+def test_json_ends_with_a_summary_record_when_all_is_well(
+    tiny_book: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["validate", str(tiny_book), "--json"]) == 0
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert records[-1]["summary"] is True and records[-1]["ok"] is True
+    assert records[-1]["problems"] == 0
+    assert all(r["severity"] == "warning" for r in records[:-1])
