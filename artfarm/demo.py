@@ -28,7 +28,7 @@ FINAL_STATES = {"awaiting-final-pick", "stale-final-review"}
 
 def ensure_server(settings: Settings) -> bool:
     """Use the configured server if one answers; else start the sketch server (True: we did)."""
-    url = settings.servers[0]
+    url = settings.server_urls[0]
     if service.system_stats(url, timeout=1.0) is not None:
         print(f"demo: using the server already answering at {url}", file=sys.stderr)
         return False

@@ -107,6 +107,12 @@ def cmd_status(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(info))
         return 0 if info["up"] else 1
+    if info.get("auth_problem"):
+        print(f"error: {info['auth_problem']}", file=sys.stderr)
+    if info.get("auth_refused"):
+        sent = ", ".join(info["auth"]) or "no headers configured"
+        print(f"{info['url']}: refused with HTTP {info['auth_refused']} ({sent})", file=sys.stderr)
+        return 1
     if not info["up"]:
         print(f"{info['url']}: not answering", file=sys.stderr)
         return 1
@@ -116,6 +122,9 @@ def cmd_status(args: argparse.Namespace) -> int:
         total, free = dev.get("vram_total") or 0, dev.get("vram_free") or 0
         print(f"  {dev.get('name')}: VRAM {free / 2**30:.1f} / {total / 2**30:.1f} GiB free")
     print(f"  queue: {info.get('queue_remaining', '?')}")
+    for server in info.get("servers", []):
+        auth = ", ".join(server["auth"]) if server["auth"] else "none"
+        print(f"  configured: {server['url']} — headers: {auth}")
     return 0
 
 

@@ -27,6 +27,7 @@ from typing import Any
 import httpx
 
 from artfarm.atomic import write_json
+from artfarm.comfy.credentials import auth_summary, request_headers
 from artfarm.documents.settings import Settings
 from artfarm.problems import ArtfarmError
 from artfarm.rendering.modelstore import ModelStore
@@ -246,9 +247,11 @@ def stop(settings: Settings, timeout: float = 15.0) -> dict[str, Any] | None:
     return record
 
 
-def system_stats(url: str, timeout: float = 5.0) -> dict[str, Any] | None:
+def system_stats(
+    url: str, timeout: float = 5.0, headers: dict[str, str] | None = None
+) -> dict[str, Any] | None:
     try:
-        resp = httpx.get(f"{url}/system_stats", timeout=timeout)
+        resp = httpx.get(f"{url}/system_stats", timeout=timeout, headers=headers)
     except httpx.HTTPError:
         return None
     if resp.status_code != 200:
@@ -263,14 +266,28 @@ def status(settings: Settings, url: str | None = None) -> dict[str, Any]:
     """Version, devices, VRAM and queue length of the server (ours if running, else the first)."""
     record = read_pid(settings)
     ours = record if record and alive(record) else None
-    url = url or (ours["url"] if ours else settings.servers[0])
-    stats = system_stats(url)
+    url = url or (ours["url"] if ours else settings.server_urls[0])
+    headers, auth_problem = {}, None
+    try:
+        headers = request_headers(settings, url)
+    except ArtfarmError as err:
+        auth_problem = err.problems[0].line()
+    stats = system_stats(url, headers=headers)
+    refused = None
+    if stats is None:
+        with contextlib.suppress(httpx.HTTPError):
+            code = httpx.get(f"{url}/system_stats", timeout=5.0, headers=headers).status_code
+            refused = code if code in (401, 403) else None
     result: dict[str, Any] = {
         "url": url,
         "up": stats is not None,
         "started_by_artfarm": ours is not None,
         "kind": ours["kind"] if ours else None,
         "pid": ours["pid"] if ours else None,
+        "auth": auth_summary(settings, url),
+        "auth_problem": auth_problem,
+        "auth_refused": refused,
+        "servers": [{"url": u, "auth": auth_summary(settings, u)} for u in settings.server_urls],
     }
     if stats is None:
         return result
@@ -281,7 +298,7 @@ def status(settings: Settings, url: str | None = None) -> dict[str, Any]:
         for d in stats.get("devices", [])
     ]
     with contextlib.suppress(httpx.HTTPError, ValueError, KeyError):
-        body = httpx.get(f"{url}/prompt", timeout=5.0).json()
+        body = httpx.get(f"{url}/prompt", timeout=5.0, headers=headers).json()
         result["queue_remaining"] = body["exec_info"]["queue_remaining"]
     return result
 

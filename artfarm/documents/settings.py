@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, PrivateAttr
+from pydantic import Field, PrivateAttr, model_validator
 
 from artfarm.documents.reader import load_yaml_model, parse_model
 from artfarm.documents.renderspec import Strict
@@ -42,8 +42,41 @@ class ClientSettings(Strict):
     )
 
 
+class HeaderSecret(Strict):
+    """A header value kept out of the repository: read when a job starts, never written down."""
+
+    env: str | None = Field(default=None, description="Environment variable holding the value.")
+    file: str | None = Field(
+        default=None,
+        description="File outside the project holding the value (its first line; ~ expands).",
+    )
+    prefix: str = Field(default="", description='Put before the value, e.g. "Bearer ".')
+
+    @model_validator(mode="after")
+    def _one_source(self) -> HeaderSecret:
+        if (self.env is None) == (self.file is None):
+            raise ValueError("give exactly one of env (a variable) or file (a path)")
+        return self
+
+
+class ServerEntry(Strict):
+    """A server behind an authenticating proxy: its URL and the headers the proxy wants."""
+
+    url: str
+    headers: dict[str, str | HeaderSecret] = Field(
+        default_factory=dict,
+        description="Sent on every HTTP request and the WebSocket handshake. A plain string "
+        "only for a value that is no secret (e.g. CF-Access-Client-Id); secrets as "
+        "{env: NAME} or {file: path}, with an optional prefix.",
+    )
+
+
 class Settings(Strict):
-    servers: list[str] = Field(default_factory=lambda: ["http://127.0.0.1:8188"], min_length=1)
+    servers: list[str | ServerEntry] = Field(
+        default_factory=lambda: ["http://127.0.0.1:8188"],
+        min_length=1,
+        description="ComfyUI servers: a URL, or {url, headers} for one behind a proxy.",
+    )
     models_dir: str = "models"
     runtime_dir: str = "runtime"
     comfyui: ComfyInstall = Field(default_factory=ComfyInstall)
@@ -57,6 +90,19 @@ class Settings(Strict):
     def root(self) -> Path:
         return self._root
 
+    @property
+    def server_urls(self) -> list[str]:
+        """Every server's URL (no trailing slash), in the order listed."""
+        return [entry_of(s).url for s in self.servers]
+
+    def server_entry(self, url: str) -> tuple[int, ServerEntry]:
+        """The listed server with this URL and its index; a URL not listed has no headers."""
+        for index, server in enumerate(self.servers):
+            entry = entry_of(server)
+            if entry.url == url.rstrip("/"):
+                return index, entry
+        return -1, ServerEntry(url=url.rstrip("/"))
+
     def path(self, value: str) -> Path:
         p = Path(value)
         return p if p.is_absolute() else self._root / p
@@ -68,6 +114,12 @@ class Settings(Strict):
     @property
     def runtime_path(self) -> Path:
         return self.path(self.runtime_dir)
+
+
+def entry_of(server: str | ServerEntry) -> ServerEntry:
+    if isinstance(server, str):
+        return ServerEntry(url=server.rstrip("/"))
+    return ServerEntry(url=server.url.rstrip("/"), headers=server.headers)
 
 
 def settings_problems(data: object, file: str) -> list[Problem]:

@@ -27,6 +27,7 @@ from typing import Any, TextIO
 from PIL import Image
 
 from artfarm.comfy.client import ComfyClient, RetryPolicy
+from artfarm.comfy.credentials import request_headers
 from artfarm.documents.book import Book
 from artfarm.documents.review import RefineReview
 from artfarm.documents.settings import Settings, load_settings
@@ -127,14 +128,16 @@ def execute(run: StageRun, job: CompiledJob) -> tuple[JobRecord, list[Path]]:
         run.say(f"{job.stage}: {job.request_hash[:12]} restored from the render cache (no GPU)")
         return job_record(run, job, hit.record.get("run"), True), hit.files
     leases = run.settings.runtime_path / "leases"
-    with lease_server(run.settings.servers, leases) as url:
+    with lease_server(run.settings.server_urls, leases) as url:
         run.say(f"{job.stage}: {job.request_hash[:12]} on {url}")
         journal = run.settings.runtime_path / "journal"
         scratch = run.settings.runtime_path / "tmp"
         scratch.mkdir(parents=True, exist_ok=True)
         retry = RetryPolicy(total_seconds=run.settings.client.retry_seconds)
         with (
-            ComfyClient(url, journal_dir=journal, retry=retry) as client,
+            ComfyClient(
+                url, journal_dir=journal, retry=retry, headers=request_headers(run.settings, url)
+            ) as client,
             tempfile.TemporaryDirectory(dir=scratch) as tmp,
         ):
             record = client.run(

@@ -35,7 +35,9 @@ class Project:
     def prints(self) -> list[str]:
         return [f"{BOOK}/pages/{p:04d}/print/print.png" for p in self.book.page_numbers()]
 
-    def snakemake(self, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    def snakemake(
+        self, *args: str, timeout: float = 300, env: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
         command = [
             sys.executable,
             "-m",
@@ -46,7 +48,11 @@ class Project:
             str(self.root),
             *args,
         ]
-        env = {**os.environ, "ARTFARM_CONFIG": str(self.root / "config" / "config.yaml")}
+        env = {
+            **os.environ,
+            **(env or {}),
+            "ARTFARM_CONFIG": str(self.root / "config" / "config.yaml"),
+        }
         return subprocess.run(
             command, capture_output=True, text=True, timeout=timeout, cwd=self.root, env=env
         )
