@@ -77,8 +77,11 @@ def cmd_replay(args: argparse.Namespace) -> int:
     from artfarm.pipeline.replay import replay_manifest
 
     manifest = load_json_model(StageManifest, args.manifest, "manifest")
-    server = args.server or load_settings().servers[0]
-    result = replay_manifest(args.manifest, manifest, server)
+    from artfarm.comfy.credentials import request_headers
+
+    settings = load_settings()
+    server = args.server or settings.server_urls[0]
+    result = replay_manifest(args.manifest, manifest, server, request_headers(settings, server))
     if args.json:
         print(result.as_json())
     else:

@@ -73,7 +73,9 @@ def recorded_outputs(manifest: StageManifest, job: JobRecord) -> list[str]:
     return [o.sha256 for o in manifest.outputs if o.id in job.outputs]
 
 
-def replay_manifest(path: Path, manifest: StageManifest, server: str) -> Replay:
+def replay_manifest(
+    path: Path, manifest: StageManifest, server: str, headers: dict[str, str] | None = None
+) -> Replay:
     """Replay every job of `manifest` on `server` (see module doc); a difference is a line of
     the result, not an error."""
     root = book_root_of(path)
@@ -85,14 +87,20 @@ def replay_manifest(path: Path, manifest: StageManifest, server: str) -> Replay:
             "replay the manifest of a draft, refine, final (with fixes) or print stage",
         )
     jobs = [
-        replay_job(path, root, manifest, index, job, server)
+        replay_job(path, root, manifest, index, job, server, headers)
         for index, job in enumerate(manifest.jobs, start=1)
     ]
     return Replay(str(path), jobs)
 
 
 def replay_job(
-    path: Path, root: Path, manifest: StageManifest, index: int, job: JobRecord, url: str
+    path: Path,
+    root: Path,
+    manifest: StageManifest,
+    index: int,
+    job: JobRecord,
+    url: str,
+    headers: dict[str, str] | None = None,
 ) -> JobReplay:
     result = JobReplay(index, job.stage, url, expected=recorded_outputs(manifest, job))
     label = f"{path}: job {index} ({job.stage})"
@@ -100,7 +108,7 @@ def replay_job(
         title: stored_input(root, record, f"{path}: jobs[{index - 1}].inputs.{title}")
         for title, record in job.inputs.items()
     }
-    with ComfyClient(url) as client, tempfile.TemporaryDirectory() as tmp:
+    with ComfyClient(url, headers=headers) as client, tempfile.TemporaryDirectory() as tmp:
         record = None
         for attempt in range(TRIES):
             client.free()
