@@ -1,7 +1,14 @@
-"""`artfarm new-book` and `artfarm new-page`: start documents that already validate."""
+"""`artfarm new-book` and `artfarm new-page`: a complete skeleton with nothing to guess.
+
+new-book writes every document a book needs (config, bible, layout/book.yaml with an entry
+per page, a spec per page), commented where a choice is to be made. The words only the
+author can write are left as the `PLACEHOLDERS` below, and `artfarm validate` names each one
+still there. new-page adds a spec and the page's entry in layout/book.yaml.
+"""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -31,7 +38,36 @@ BOOK_FOLDERS = (
 )
 
 
-def new_book(books_dir: Path, book_id: str, style_pack: str, title: str | None = None) -> Book:
+LAYOUT_HEAD = """\
+# How the book is set: trim, bleed, fonts, and the story text of every page.
+# Every key with its description and a full example: `artfarm schema layout`.
+# Lengths are inches, or strings with a unit ("3mm", "0.125in").
+title: {title}
+# author: Your Name
+trim: 8.5x8.5          # 8.5x8.5 | 8x10 | 8.5x11 | 8x8 | 10x8 | {{width: 210mm, height: 210mm}}
+bleed: 0.125           # art beyond the trim on every outer edge
+# dedication: For everyone who reads this.
+# cover: {{art: 1, back_text: A line about the book.}}
+#
+# Story pages in reading order; each page's art comes from pages/NNNN/.
+# `artfarm new-page` adds an entry here. A spread (spread: true) spans two facing pages
+# and must start on a left-hand page.
+pages:
+"""
+LAYOUT_ENTRY = """\
+  - page: {page}
+    text: {text}
+    placement: bottom  # top | bottom | left | right | over (where the text sits)
+"""
+
+
+def new_book(
+    books_dir: Path,
+    book_id: str,
+    style_pack: str,
+    title: str | None = None,
+    pages: int = 1,
+) -> Book:
     if not re.fullmatch(BOOK_ID_PATTERN, book_id):
         raise ArtfarmError.single(
             book_id, "book_id", "book ids use a-z, 0-9 and _ only", "choose e.g. 'my_book_01'"
@@ -68,9 +104,12 @@ def new_book(books_dir: Path, book_id: str, style_pack: str, title: str | None =
         "forbidden": [],
     }
     write_text(root / "bible" / "characters.yaml", yaml.safe_dump(bible, sort_keys=False))
-    layout = {"title": config["title"], "pages": []}
-    write_text(root / "layout" / "book.yaml", yaml.safe_dump(layout, sort_keys=False))
-    return Book(root)
+    head = LAYOUT_HEAD.format(title=json.dumps(config["title"], ensure_ascii=False))
+    write_text(root / "layout" / "book.yaml", head)
+    book = Book(root)
+    for number in range(1, pages + 1):
+        new_page(book, number)
+    return book
 
 
 def next_page_number(book: Book) -> int:
@@ -102,5 +141,30 @@ def new_page(book: Book, page: int | None = None) -> Path:
         "refs": {"style": [], "characters": {}},
         "seed": 1000 + number,
     }
+    add_layout_entry(book, number)
     write_json(path, spec)
     return path
+
+
+def add_layout_entry(book: Book, page: int) -> None:
+    """Append the page's entry to layout/book.yaml, keeping its comments; `pages` must be last."""
+    path = book.layout_path
+    text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    data = yaml.safe_load(text) if text.strip() else {}
+    if not isinstance(data, dict):
+        data = {}
+    listed = data.get("pages") or []
+    if any(isinstance(e, dict) and e.get("page") == page for e in listed):
+        return
+    if data and list(data)[-1] != "pages":
+        raise ArtfarmError.single(
+            str(path),
+            "pages",
+            f"cannot add page {page}: `pages:` is not the last key of the file",
+            f"add `- page: {page}` with its text to pages by hand (or move pages: to the end)",
+        )
+    text = re.sub(r"(?m)^pages:\s*\[\s*\]\s*$", "pages:", text)
+    if "pages" not in data:
+        text = text.rstrip("\n") + "\npages:\n" if text.strip() else "pages:\n"
+    entry = LAYOUT_ENTRY.format(page=page, text=PLACEHOLDER_TEXT)
+    write_text(path, text.rstrip("\n") + "\n" + entry)

@@ -147,7 +147,14 @@ def placeholder_left(text: str, file: str, field: str) -> list[Problem]:
     """Scaffold text still in place: the pipeline would render (or print) the instruction."""
     if text.strip() not in PLACEHOLDERS:
         return []
-    return [Problem(file, field, f"still the scaffold's placeholder {text.strip()!r}", "write it")]
+    return [
+        Problem(
+            file,
+            field,
+            f"still the scaffold's placeholder {text.strip()!r}",
+            "replace it with your own words",
+        )
+    ]
 
 
 def check_models(book: Book) -> list[Problem]:

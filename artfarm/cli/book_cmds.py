@@ -37,14 +37,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("document", choices=sorted(document_models()))
     p.set_defaults(func=cmd_schema)
 
-    p = sub.add_parser("new-book", help="scaffold books/<id>/")
+    p = sub.add_parser("new-book", help="scaffold books/<id>/: config, bible, layout, pages")
     p.add_argument("book_id")
     p.add_argument("--books", default="books", help="folder holding the books (default: books)")
     p.add_argument("--style-pack", default="watercolor_whimsy_v1")
     p.add_argument("--title")
+    p.add_argument(
+        "--pages", type=int, default=1, help="story pages to scaffold (spec + layout entry)"
+    )
     p.set_defaults(func=cmd_new_book)
 
-    p = sub.add_parser("new-page", help="scaffold pages/NNNN/renderspec.json")
+    p = sub.add_parser(
+        "new-page", help="scaffold pages/NNNN/renderspec.json and its entry in layout/book.yaml"
+    )
     p.add_argument("book")
     p.add_argument("page", nargs="?", type=int, help="page number (default: the next one)")
     p.set_defaults(func=cmd_new_page)
@@ -127,7 +132,9 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def cmd_new_book(args: argparse.Namespace) -> int:
-    book = new_book(Path(args.books), args.book_id, args.style_pack, args.title)
+    if not 0 <= args.pages <= 9999:
+        raise ArtfarmError.single(str(args.pages), "--pages", "pages are 0..9999", "fix it")
+    book = new_book(Path(args.books), args.book_id, args.style_pack, args.title, args.pages)
     print(book.root)
     return 0
 

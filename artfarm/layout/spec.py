@@ -4,29 +4,8 @@ It is the only input of the layout step besides the art, so every choice a print
 reader cares about is here and nowhere else. Lengths are inches when given as a number, or
 a string with a unit (`"0.125in"`, `"3mm"`, `"9pt"`). Unknown keys are errors.
 
-Example (every key but `title` has a default)::
-
-    title: The Gingerbear
-    author: Ada Writer
-    trim: 8.5x8.5            # or 8x10, 8.5x11, 8x8, 10x8, or {width: 210mm, height: 210mm}
-    bleed: 0.125             # inches beyond the trim on every outer edge
-    safe_margin: 0.5         # text stays this far inside the trim ...
-    gutter: 0.25             # ... plus this much more at the binding edge
-    paper: white             # white | cream | color (sets the spine caliper)
-    fonts: {family: Atkinson Hyperlegible, size: 22, min_size: 14, color: "#1b1b1b"}
-    dedication: For everyone who shares their snacks.
-    order: [title, dedication, story, end]
-    pages:
-      - page: 1              # art comes from pages/0001/
-        text: Bear woke up hungry.
-        placement: bottom    # top | bottom | left | right | over
-        style: panel         # panel (box behind the text) | outline | plain
-      - page: 2
-        text: Across the creek they went!
-        spread: true         # art spans two facing pages
-    cover:
-      art: 1                 # a story page number, or a path inside the book
-      back_text: A warm story about sharing.
+`LAYOUT_EXAMPLE` below is a complete example (every key but `title` has a default); it is
+also the example in `artfarm schema layout`.
 
 Art the layout reads (made by the render pipeline): `pages/NNNN/print/print.png` for
 `layout/pages.pdf`; for `layout/proof.pdf` the best that exists (print, final, a selected
@@ -39,12 +18,36 @@ import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, WithJsonSchema
+import yaml
+from pydantic import BeforeValidator, ConfigDict, Field, WithJsonSchema
 
 from artfarm.documents.reader import parse_model, read_yaml
 from artfarm.documents.renderspec import Strict
 from artfarm.problems import ArtfarmError, Problem
 
+LAYOUT_EXAMPLE = """\
+title: The Gingerbear
+author: Ada Writer
+trim: 8.5x8.5            # or 8x10, 8.5x11, 8x8, 10x8, or {width: 210mm, height: 210mm}
+bleed: 0.125             # inches beyond the trim on every outer edge
+safe_margin: 0.5         # text stays this far inside the trim ...
+gutter: 0.25             # ... plus this much more at the binding edge
+paper: white             # white | cream | color (sets the spine caliper)
+fonts: {family: Atkinson Hyperlegible, size: 22, min_size: 14, color: "#1b1b1b"}
+dedication: For everyone who shares their snacks.
+order: [title, dedication, story, end]
+pages:
+  - page: 1              # art comes from pages/0001/
+    text: Bear woke up hungry.
+    placement: bottom    # top | bottom | left | right | over
+    style: panel         # panel (box behind the text) | outline | plain
+  - page: 2
+    text: Across the creek they went!
+    spread: true         # art spans two facing pages (starts on a left-hand page)
+cover:
+  art: 1                 # a story page number, or a path inside the book
+  back_text: A warm story about sharing.
+"""
 DEFAULT_FONT = "Atkinson Hyperlegible"
 POINTS_PER = {"in": 72.0, "mm": 72.0 / 25.4, "cm": 72.0 / 2.54, "pt": 1.0}
 TRIM_PRESETS: dict[str, tuple[float, float]] = {
@@ -212,11 +215,23 @@ class Printer(Strict):
 
 
 class LayoutSpec(Strict):
-    """Everything the layout step needs besides the art. See the module docstring for an example."""
+    """Everything the layout step needs besides the art (books/<id>/layout/book.yaml).
+
+    Lengths are inches when a number, or a string with a unit ('0.125in', '3mm', '9pt').
+    Unknown keys are errors. `examples` holds a complete book.yaml.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [yaml.safe_load(LAYOUT_EXAMPLE)]}
+    )
 
     title: str = Field(min_length=1, max_length=200, description="Book title (title page, cover).")
-    subtitle: str | None = Field(default=None, max_length=200)
-    author: str | None = Field(default=None, max_length=200)
+    subtitle: str | None = Field(
+        default=None, max_length=200, description="Under the title on the title page."
+    )
+    author: str | None = Field(
+        default=None, max_length=200, description="Author line (title page, cover, spine)."
+    )
     language: str = Field(
         default="en", pattern=r"^[a-z]{2,3}$", description="ISO 639 code, for line breaking."
     )
@@ -237,8 +252,12 @@ class LayoutSpec(Strict):
     paper: Literal["white", "cream", "color"] = Field(
         default="white", description="Paper stock; sets the spine caliper per page."
     )
-    fonts: Fonts = Field(default_factory=Fonts)
-    dedication: str | None = Field(default=None, max_length=500)
+    fonts: Fonts = Field(
+        default_factory=Fonts, description="Family, sizes and colour of the story text."
+    )
+    dedication: str | None = Field(
+        default=None, max_length=500, description="Text of the dedication page (none → no page)."
+    )
     end_text: str = Field(default="The End", max_length=200, description="Text of the end page.")
     order: list[PageKind] = Field(
         default_factory=lambda: ["title", "dedication", "story", "end"],
@@ -248,8 +267,12 @@ class LayoutSpec(Strict):
     pages: list[StoryPage] = Field(
         default_factory=list, description="Story pages in reading order."
     )
-    cover: Cover = Field(default_factory=Cover)
-    printer: Printer = Field(default_factory=Printer)
+    cover: Cover = Field(
+        default_factory=Cover, description="Front art and text, back blurb, spine, colour."
+    )
+    printer: Printer = Field(
+        default_factory=Printer, description="What the print shop accepts (preflight)."
+    )
 
     def story(self, page: int) -> StoryPage:
         return next(p for p in self.pages if p.page == page)

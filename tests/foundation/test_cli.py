@@ -7,9 +7,11 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
 from artfarm.cli import main
 from artfarm.documents.safepath import PathEscape, resolve_inside
+from artfarm.layout.spec import LayoutSpec
 from artfarm.validate import validate_book
 
 REPO = Path(__file__).resolve().parents[2]
@@ -37,7 +39,7 @@ def test_new_book_and_new_page_scaffold_a_book_whose_placeholders_validate_names
 ) -> None:
     shutil.copytree(REPO / "style_packs", tmp_path / "style_packs")
     books = tmp_path / "books"
-    assert main(["new-book", "fresh_01", "--books", str(books)]) == 0
+    assert main(["new-book", "fresh_01", "--books", str(books), "--pages", "0"]) == 0
     assert main(["new-page", str(books / "fresh_01")]) == 0
     assert main(["new-page", str(books / "fresh_01"), "5"]) == 0
     book = books / "fresh_01"
@@ -46,11 +48,53 @@ def test_new_book_and_new_page_scaffold_a_book_whose_placeholders_validate_names
     assert found == {
         ("characters.yaml", "characters[0].description"),
         ("renderspec.json", "scene"),  # pages 1 and 5
-        ("renderspec.json", "page"),  # not in layout/book.yaml yet
+        ("book.yaml", "pages[0].text"),
+        ("book.yaml", "pages[1].text"),
         ("models.lock.json", ""),
     }
     assert main(["new-page", str(book), "5"]) == 1
     assert "already has a spec" in capsys.readouterr().err
+
+
+def test_new_book_writes_a_commented_layout_with_an_entry_per_page(tmp_path: Path) -> None:
+    shutil.copytree(REPO / "style_packs", tmp_path / "style_packs")
+    books = tmp_path / "books"
+    assert main(["new-book", "four_01", "--books", str(books), "--pages", "4"]) == 0
+    layout = (books / "four_01" / "layout" / "book.yaml").read_text()
+    assert "artfarm schema layout" in layout and "# author:" in layout
+    entries = yaml.safe_load(layout)["pages"]
+    assert [e["page"] for e in entries] == [1, 2, 3, 4]
+    assert sorted(p.name for p in (books / "four_01" / "pages").iterdir()) == [
+        "0001",
+        "0002",
+        "0003",
+        "0004",
+    ]
+    assert main(["new-page", str(books / "four_01")]) == 0
+    again = (books / "four_01" / "layout" / "book.yaml").read_text()
+    assert again.startswith(layout)  # comments kept, the entry appended
+    assert [e["page"] for e in yaml.safe_load(again)["pages"]] == [1, 2, 3, 4, 5]
+
+
+def test_new_page_refuses_a_layout_whose_pages_are_not_last(tiny_book: Path) -> None:
+    layout = tiny_book / "layout" / "book.yaml"
+    layout.write_text(layout.read_text() + "bleed: 0.125\n")
+    assert main(["new-page", str(tiny_book)]) == 1
+    assert not (tiny_book / "pages" / "0004").exists()
+
+
+def test_schema_layout_carries_descriptions_and_a_valid_example(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["schema", "layout"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    assert all("description" in v for v in schema["properties"].values())
+    for definition in schema["$defs"].values():
+        assert all("description" in v for v in definition.get("properties", {}).values())
+    [example] = schema["examples"]
+    spec = LayoutSpec.model_validate(example)
+    assert spec.pages[1].spread
+    assert "docstring" not in json.dumps(schema)
 
 
 def test_new_book_refuses_unsafe_ids(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
