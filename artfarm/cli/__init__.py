@@ -13,9 +13,25 @@ from collections.abc import Sequence
 
 from artfarm.problems import ArtfarmError, problems_as_json
 
-from . import book_cmds, layout_cmds, pipeline_cmds, provenance_cmds, service_cmds, sketch_cmds
+from . import (
+    board_cmds,
+    book_cmds,
+    layout_cmds,
+    pipeline_cmds,
+    provenance_cmds,
+    service_cmds,
+    sketch_cmds,
+)
 
-AREAS = (book_cmds, sketch_cmds, service_cmds, layout_cmds, pipeline_cmds, provenance_cmds)
+AREAS = (
+    book_cmds,
+    sketch_cmds,
+    service_cmds,
+    layout_cmds,
+    pipeline_cmds,
+    provenance_cmds,
+    board_cmds,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,201 @@
+"""The board in a real headless Chromium: review by clicking and by keyboard, draw a fix, build.
+
+The acceptance of issue 13: open a rendered book, review a page by clicking, draw a box, save;
+the review passes the pipeline's gate (real Snakemake goes on); a conflicting save is refused
+and nothing is lost; a request without the token is refused.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from artfarm.documents.book import Book
+from artfarm.documents.review import BoxMask
+from artfarm.pipeline.manifest import read_manifest
+from artfarm.pipeline.reviewing import load_review
+from artfarm.sketch.testing import running_sketch_server
+from tests.board.conftest import screenshot
+from tests.pipeline.fakes import fake_stage
+from tests.pipeline.project import BOOK, make_pipeline_project
+
+pytestmark = pytest.mark.slow
+
+BUILD_MS = 600_000
+
+
+@pytest.fixture(scope="module")
+def sketch(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
+    root = tmp_path_factory.mktemp("server")
+    with running_sketch_server(root, models_dir=root / "models") as running:
+        yield running
+
+
+def expect():
+    from playwright.sync_api import expect
+
+    return expect
+
+
+def build_from_the_board(tab, base: str) -> None:
+    """Click "Build the book" and wait until that build ends (it stops at the next review)."""
+    tab.goto(base + "/")
+    tab.click("#start-build")
+    expect()(tab.locator("#build-state")).to_have_text(re.compile("last build"), timeout=BUILD_MS)
+    tab.reload()
+
+
+def test_a_person_reviews_the_book_in_the_browser(
+    tmp_path: Path, sketch, board_for, context, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = make_pipeline_project(tmp_path / "project", sketch)
+    monkeypatch.setenv("ARTFARM_CONFIG", str(project.root / "config" / "config.yaml"))
+    book = project.book
+    board = board_for(book, project.root)
+    tab = context.new_page()
+    tab.goto(board.url)
+    expect()(tab).to_have_url(board.base + "/")  # the token left the address bar
+
+    build_from_the_board(tab, board.base)
+    for page in (1, 2, 3):
+        expect()(tab.locator(f'[data-state-of="{page}"]')).to_have_text("waiting for draft review")
+
+    # page 1 by clicking
+    tab.click('a.tile[data-page="1"]')
+    expect()(tab.locator("h1")).to_contain_text("Page 1")
+    expect()(tab.locator(".prompt").first).to_contain_text("Bramble")
+    tab.click('#draft-form figure[data-id="c02"] button.select')
+    tab.fill("#draft-form input.rest", "weaker staging")
+    tab.fill("#draft-form textarea.rationale", "clear focal point")
+    tab.click("#draft-form button.save")
+    expect()(tab.locator("#message")).to_have_text("Saved the draft review.")
+    review = load_review(book, 1)
+    assert review is not None and review.draft is not None
+    assert review.draft.selected == ["c02"] and review.draft.rejected == {"c01": "weaker staging"}
+    assert review.draft.reviewer == "editor" and not review.draft.automatic
+
+    # page 2 with the keyboard only: next waiting page, select the first, reject the rest
+    tab.keyboard.press("n")
+    expect()(tab).to_have_url(board.base + "/page/2")
+    tab.keyboard.press("1")
+    tab.keyboard.press("s")
+    tab.keyboard.press("2")
+    tab.keyboard.press("x")
+    tab.keyboard.type("the fox is cut off")
+    tab.keyboard.press("Escape")
+    tab.keyboard.press("r")
+    tab.keyboard.type("the fox reads best")
+    tab.keyboard.press("Control+Enter")
+    expect()(tab.locator("#message")).to_have_text("Saved the draft review.")
+    review = load_review(book, 2)
+    assert review is not None and review.draft is not None
+    assert review.draft.selected == ["c01"]
+    assert review.draft.rejected == {"c02": "the fox is cut off"}
+
+    # page 3 by the agent, then the board's build renders the variants
+    assert project.artfarm("review", BOOK, "3", "draft", "--auto").returncode == 0
+    build_from_the_board(tab, board.base)
+    for page in (1, 2, 3):
+        expect()(tab.locator(f'[data-state-of="{page}"]')).to_have_text(
+            "waiting for the final pick"
+        )
+    screenshot(tab, "board-book.png")
+
+    # page 1: pick the final variant and draw a box with its prompt
+    tab.click('a.tile[data-page="1"]')
+    [variant] = read_manifest(book.page_dir(1) / "refine").outputs
+    tab.click(f'#refine-form figure[data-id="{variant.id}"] button.select')
+    tab.locator("#fix-canvas").scroll_into_view_if_needed()
+    canvas = tab.locator("#fix-canvas").bounding_box()
+    assert canvas is not None
+    tab.mouse.move(canvas["x"] + canvas["width"] * 0.25, canvas["y"] + canvas["height"] * 0.5)
+    tab.mouse.down()
+    tab.mouse.move(
+        canvas["x"] + canvas["width"] * 0.75, canvas["y"] + canvas["height"] * 0.75, steps=8
+    )
+    tab.mouse.up()
+    tab.fill(".fix-prompt", "a paw with four toes")
+    tab.fill("#refine-form textarea.rationale", "best light")
+    screenshot(tab, "board-page.png")
+    tab.click("#refine-form button.save")
+    expect()(tab.locator("#message")).to_have_text("Saved the final pick.")
+    review = load_review(book, 1)
+    assert review is not None and review.refine is not None
+    assert review.refine.final == variant.id
+    [fix] = review.refine.fixes
+    assert isinstance(fix.mask, BoxMask) and fix.prompt == "a paw with four toes"
+    box = fix.mask
+    assert abs(box.x - variant.width * 0.25) <= 2 and abs(box.y - variant.height * 0.5) <= 2
+    assert (
+        abs(box.width - variant.width * 0.5) <= 2 and abs(box.height - variant.height * 0.25) <= 2
+    )
+
+    # the pipeline's gate takes the board's reviews: real Snakemake goes on to print
+    for page in ("2", "3"):
+        assert project.artfarm("review", BOOK, page, "refine", "--auto").returncode == 0
+    done = project.snakemake(*project.prints())
+    assert done.returncode == 0, done.stderr
+    final = read_manifest(book.page_dir(1) / "final")
+    assert "inpaint" in {job.stage for job in final.jobs}
+    tab.goto(board.base + "/")
+    for page in (1, 2, 3):
+        expect()(tab.locator(f'[data-state-of="{page}"]')).to_have_text("done")
+
+
+@pytest.fixture
+def reviewed_book(tiny_book: Path) -> Book:
+    book = Book(tiny_book)
+    fake_stage(book, 1, "draft", ["c01", "c02", "c03"])
+    return book
+
+
+def test_a_second_tab_saving_over_a_newer_review_gets_a_conflict_and_loses_nothing(
+    reviewed_book: Book, board_for, context
+) -> None:
+    book = reviewed_book
+    board = board_for(book, book.root.parent.parent)
+    first, second = context.new_page(), context.new_page()
+    first.goto(board.url)
+    for tab in (first, second):
+        tab.goto(board.base + "/page/1")
+    for tab, chosen in ((first, "c01"), (second, "c02")):
+        tab.click(f'#draft-form figure[data-id="{chosen}"] button.select')
+        tab.fill("#draft-form input.rest", f"not as good as {chosen}")
+        tab.fill("#draft-form textarea.rationale", f"{chosen} reads best")
+    first.click("#draft-form button.save")
+    expect()(first.locator("#message")).to_have_text("Saved the draft review.")
+    saved = book.review_path(1).read_bytes()
+    second.click("#draft-form button.save")
+    expect()(second.locator("#message")).to_contain_text("saved elsewhere")
+    assert book.review_path(1).read_bytes() == saved
+    expect()(second.locator("#draft-form textarea.rationale")).to_have_value("c02 reads best")
+    second.click("#replace")
+    expect()(second.locator("#message")).to_have_text("Saved the draft review.")
+    review = load_review(book, 1)
+    assert review is not None and review.draft is not None and review.draft.selected == ["c02"]
+    history = book.review_path(1).with_name("review.history.jsonl").read_text()
+    assert json.loads(json.loads(history)["text"])["draft"]["selected"] == ["c01"]
+    second.reload()
+    expect()(second.locator("pre.history")).to_contain_text("c01 reads best")
+
+
+def test_without_the_token_the_browser_gets_nothing(
+    reviewed_book: Book, board_for, context
+) -> None:
+    board = board_for(reviewed_book, reviewed_book.root.parent.parent)
+    tab = context.new_page()
+    answer = tab.goto(board.base + "/page/1")
+    assert answer is not None and answer.status == 403
+    expect()(tab.locator("body")).to_contain_text("token")
+    tab.goto(board.url)  # now with the cookie, but a change still needs the token itself
+    status = tab.evaluate(
+        """async () => (await fetch('/api/page/1/draft', {method: 'POST',
+            headers: {'Content-Type': 'application/json'},
+            body: JSON.stringify({etag: 'none', selected: ['c01'], rationale: 'forged'})})).status"""
+    )
+    assert status == 403
+    assert not reviewed_book.review_path(1).exists()
