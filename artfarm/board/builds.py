@@ -17,7 +17,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from artfarm.pipeline.selection import WAITING
+
 TAIL_LINES = 40
+
+
+def outcome(started: bool, code: int | None) -> str:
+    """How the last build went, in the board's words."""
+    if not started:
+        return "no build started from this board"
+    if code is None:
+        return "building…"
+    if code == 0:
+        return "last build finished: every page is printed"
+    if code == WAITING:
+        return "last build stopped at the reviews: pages wait for you"
+    return f"last build failed (exit {code}): see its log"
 
 
 class BuildBusy(Exception):
@@ -82,6 +97,7 @@ class BuildRunner:
             self._close_log()
         return {
             "running": process is not None and code is None,
+            "outcome": outcome(process is not None, code),
             "started": self._started or None,
             "returncode": code,
             "command": " ".join(self.argv()[2:]),

@@ -20,6 +20,7 @@ from artfarm.layout.art import find_art
 from artfarm.layout.plan import plan_interior
 from artfarm.layout.spec import load_layout_spec
 from artfarm.pipeline.manifest import MANIFEST, StageManifest, read_manifest
+from artfarm.pipeline.selection import WAIT_MARK
 from artfarm.pipeline.todo import Todo, page_todo
 from artfarm.problems import ArtfarmError
 from artfarm.rendering.prompts import compile_prompts
@@ -27,7 +28,7 @@ from artfarm.rendering.prompts import compile_prompts
 NO_REVIEW = "none"
 STAGE_LOGS = ("draft", "select", "refine", "final", "print")
 STEP = re.compile(r"step (\d+)/(\d+)")
-FINISHED = re.compile(r"(: wrote |^error: )")
+FINISHED = re.compile(rf"(: wrote |^error: |^{re.escape(WAIT_MARK)})")
 
 LABELS = {
     "awaiting-draft-review": ("draft-review", "waiting for draft review"),
@@ -88,7 +89,7 @@ def review_etag(book: Book, page: int) -> str:
 
 
 def log_progress(book: Book, page: int) -> list[Progress]:
-    """Stage logs whose last line is neither "wrote …" nor an error: jobs under way."""
+    """Stage logs whose last line is not "wrote …", an error or a wait: jobs under way."""
     folder = book.page_dir(page) / "logs"
     found = []
     for stage in STAGE_LOGS:

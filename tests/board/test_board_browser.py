@@ -45,7 +45,9 @@ def build_from_the_board(tab, base: str) -> None:
     """Click "Build the book" and wait until that build ends (it stops at the next review)."""
     tab.goto(base + "/")
     tab.click("#start-build")
-    expect()(tab.locator("#build-state")).to_have_text(re.compile("last build"), timeout=BUILD_MS)
+    expect()(tab.locator("#build-state")).to_have_text(
+        re.compile("last build stopped at the reviews"), timeout=BUILD_MS
+    )
     tab.reload()
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -12,6 +11,7 @@ import pytest
 
 from artfarm.board.auth import HEADER
 from artfarm.documents.book import Book
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -32,13 +32,6 @@ def stand_in_pipeline(folder: Path) -> Path:
     return snakefile
 
 
-def wait_for(condition, timeout: float = 120.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out waiting"
-        time.sleep(0.1)
-
-
 def test_one_build_at_a_time_started_and_watched_from_the_board(
     tiny_book: Path, board_for, tmp_path: Path
 ) -> None:
@@ -54,7 +47,7 @@ def test_one_build_at_a_time_started_and_watched_from_the_board(
     second = http.post("/api/build", headers=token)
     assert second.status_code == 409 and "already running" in second.json()["error"]
     (root / "release").write_text("")
-    wait_for(lambda: not http.get("/api/status").json()["build"]["running"])
+    wait_until(lambda: not http.get("/api/status").json()["build"]["running"], "the build to end")
     build = http.get("/api/status").json()["build"]
     assert build["returncode"] == 0, build["tail"]
     assert any("building tiny_01" in line for line in build["tail"])
@@ -71,12 +64,12 @@ def test_a_build_while_another_snakemake_works_there_stops_at_once(
     agent = subprocess.Popen(command, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         locks = root / ".snakemake" / "locks"
-        wait_for(lambda: locks.is_dir() and any(locks.iterdir()))
+        wait_until(lambda: locks.is_dir() and any(locks.iterdir()), "the other Snakemake's lock")
         server = board_for(Book(tiny_book), root, snakefile)
         http = httpx.Client(base_url=server.base, follow_redirects=True, timeout=30)
         http.get(server.url)
         assert http.post("/api/build", headers={HEADER: server.board.token}).status_code == 200
-        wait_for(lambda: not server.board.builds.running)
+        wait_until(lambda: not server.board.builds.running, "the refused build to end")
         build = http.get("/api/status").json()["build"]
         assert build["returncode"] != 0
         assert any("cannot be locked" in line for line in build["tail"]), build["tail"]

@@ -40,10 +40,7 @@ function showStatus(status) {
   const build = status.build;
   const state = $("#build-state");
   if (state) {
-    state.textContent = build.running ? "building…"
-      : build.returncode === null ? "no build started from this board"
-      : build.returncode === 0 ? "last build finished"
-      : `last build stopped (exit ${build.returncode})`;
+    state.textContent = build.outcome;
     $("#start-build").disabled = build.running;
     const log = $("#build-log");
     log.hidden = build.tail.length === 0;
