@@ -27,21 +27,34 @@ FINAL_STATES = {"awaiting-final-pick", "stale-final-review"}
 
 
 def ensure_server(settings: Settings) -> bool:
-    """Use the configured server if one answers; else start the sketch server (True: we did)."""
+    """This checkout's running server, else a sketch server of our own (True: we started it).
+
+    A server some other checkout or program runs on the configured port is never used: ours
+    then listens on a free port, and the pipeline uses it in place of the configured URL
+    (`service.servers_in_use`).
+    """
     url = settings.server_urls[0]
-    if service.system_stats(url, timeout=1.0) is not None:
-        print(f"demo: using the server already answering at {url}", file=sys.stderr)
+    record = service.read_pid(settings)
+    if record and service.alive(record):
+        print(
+            f"demo: using this checkout's {record['kind']} server at {record['url']}",
+            file=sys.stderr,
+        )
         return False
-    launch = service.sketch_launch(settings, "127.0.0.1", settings.sketch.port)
-    if launch.url != url:
+    if service.url_for("127.0.0.1", settings.sketch.port) != url:
         raise ArtfarmError.single(
             "config/config.yaml",
             "servers",
-            f"nothing answers at {url}, and the sketch server would listen on {launch.url}",
-            "start your ComfyUI, or set sketch.port to match servers[0]",
+            f"servers[0] is {url}, but the sketch server is configured for port "
+            f"{settings.sketch.port}",
+            "set sketch.port to match servers[0], or start your ComfyUI with "
+            "`artfarm comfyui start` first",
         )
-    record = service.start(settings, launch)
-    print(f"demo: started the sketch server on {url} (pid {record['pid']})", file=sys.stderr)
+    record = service.start_sketch(settings, "127.0.0.1", settings.sketch.port, 60.0)
+    where = record["url"]
+    if record["stands_for"] != where:
+        where += f", in place of {url} (taken by a server this checkout did not start)"
+    print(f"demo: started the sketch server on {where} (pid {record['pid']})", file=sys.stderr)
     return True
 
 

@@ -78,15 +78,20 @@ def cmd_start(args: argparse.Namespace) -> int:
 
     settings = load_settings()
     service.check_listen(args.listen, args.allow_remote)
+    timeout = args.timeout or (30.0 if args.sketch else 180.0)
     if args.sketch:
         port = args.port or settings.sketch.port
-        launch = service.sketch_launch(settings, args.listen, port)
+        record = service.start_sketch(settings, args.listen, port, timeout)
     else:
         port = args.port or settings.comfyui.port
         launch = service.comfyui_launch(settings, args.listen, port)
-    timeout = args.timeout or (30.0 if args.sketch else 180.0)
-    record = service.start(settings, launch, timeout)
+        record = service.start(settings, launch, timeout)
     print(f"{record['kind']} server up on {record['url']} (pid {record['pid']})")
+    if record["stands_for"] != record["url"]:
+        print(
+            f"{record['stands_for']} was taken by a server this checkout did not start; this "
+            f"checkout's pipeline uses {record['url']} in its place until `artfarm comfyui stop`"
+        )
     return 0
 
 
@@ -116,8 +121,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     if not info["up"]:
         print(f"{info['url']}: not answering", file=sys.stderr)
         return 1
-    who = f"{info['kind']}, pid {info['pid']}" if info["started_by_artfarm"] else "external"
-    print(f"{info['url']}: ComfyUI {info.get('version')} ({who})")
+    print(f"{info['url']}: ComfyUI {info.get('version')} ({info['whose']})")
     for dev in info.get("devices", []):
         total, free = dev.get("vram_total") or 0, dev.get("vram_free") or 0
         print(f"  {dev.get('name')}: VRAM {free / 2**30:.1f} / {total / 2**30:.1f} GiB free")

@@ -1,12 +1,17 @@
 """ComfyUI (or the sketch server) as a background service on this machine.
 
-    runtime/comfyui.pid            JSON: pid, kind (comfyui|sketch), url, argv
+    runtime/comfyui.pid            JSON: pid, kind (comfyui|sketch), url, stands_for, argv
     runtime/comfyui.log            the server's stdout + stderr
     runtime/extra_model_paths.yaml points ComfyUI at the model store
     runtime/comfyui/{input,output,temp}/   ComfyUI's folders (sketch: runtime/sketch/)
 
 Both kinds start the same way and answer the same API, so the rest of artfarm does not care
-which one runs. ComfyUI has no authentication: a non-loopback address is refused unless the
+which one runs. A sketch server only ever uses a port of its own: when the configured one is
+taken (another checkout's server, anything else) it listens on a free port instead, and the
+pid file says which configured URL it `stands_for`; `servers_in_use` gives the pipeline that
+URL in its place. A server this checkout did not start is never used in its stead.
+
+ComfyUI has no authentication: a non-loopback address is refused unless the
 user forces it (and then belongs behind an authenticating proxy).
 """
 
@@ -17,6 +22,7 @@ import ipaddress
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -166,7 +172,57 @@ def alive(record: dict[str, Any]) -> bool:
 # ------------------------------------------------------------------------------- verbs
 
 
-def start(settings: Settings, launch: Launch, timeout: float = 60.0) -> dict[str, Any]:
+def port_free(host: str, port: int) -> bool:
+    """Nothing listens on host:port (we could bind it now)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port(host: str) -> int:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
+
+
+def start_sketch(settings: Settings, host: str, port: int, timeout: float) -> dict[str, Any]:
+    """The sketch server on `port`, or on a free port when `port` is taken by anything else."""
+    chosen = port if port_free(host, port) else free_port(host)
+    launch = sketch_launch(settings, host, chosen)
+    return start(settings, launch, timeout, stands_for=url_for(host, port))
+
+
+def servers_in_use(settings: Settings) -> list[str]:
+    """The configured server URLs, with the one our running server stands for replaced by its own."""
+    record = read_pid(settings)
+    if not record or not alive(record):
+        return settings.server_urls
+    stands_for = record.get("stands_for")
+    return [record["url"] if url == stands_for else url for url in settings.server_urls]
+
+
+def whose(settings: Settings, url: str, stats: dict[str, Any] | None) -> str:
+    """Who runs the server answering at `url`: this checkout, another checkout, or someone else."""
+    record = read_pid(settings)
+    if record and alive(record) and record["url"] == url:
+        return f"this checkout's {record['kind']} server (pid {record['pid']})"
+    if stats is None:
+        return "nobody answers"
+    argv = [str(a) for a in stats.get("system", {}).get("argv", [])]
+    if "sketch-server" in argv:
+        root = argv[argv.index("--root") + 1] if "--root" in argv[:-1] else "unknown folder"
+        return f"a sketch server this checkout did not start (root {root}): not used by it"
+    return "a server this checkout did not start (external ComfyUI?)"
+
+
+def start(
+    settings: Settings, launch: Launch, timeout: float = 60.0, stands_for: str | None = None
+) -> dict[str, Any]:
     """Start the server in the background and wait until GET /system_stats answers."""
     running = read_pid(settings)
     if running and alive(running):
@@ -194,7 +250,13 @@ def start(settings: Settings, launch: Launch, timeout: float = 60.0) -> dict[str
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    record = {"pid": proc.pid, "kind": launch.kind, "url": launch.url, "argv": launch.argv}
+    record = {
+        "pid": proc.pid,
+        "kind": launch.kind,
+        "url": launch.url,
+        "stands_for": stands_for or launch.url,
+        "argv": launch.argv,
+    }
     write_json(pid_path(settings), record)
     _wait_until_up(settings, proc, launch.url, log, timeout)
     return record
@@ -266,7 +328,7 @@ def status(settings: Settings, url: str | None = None) -> dict[str, Any]:
     """Version, devices, VRAM and queue length of the server (ours if running, else the first)."""
     record = read_pid(settings)
     ours = record if record and alive(record) else None
-    url = url or (ours["url"] if ours else settings.server_urls[0])
+    url = url or (ours["url"] if ours else servers_in_use(settings)[0])
     headers, auth_problem = {}, None
     try:
         headers = request_headers(settings, url)
@@ -281,7 +343,8 @@ def status(settings: Settings, url: str | None = None) -> dict[str, Any]:
     result: dict[str, Any] = {
         "url": url,
         "up": stats is not None,
-        "started_by_artfarm": ours is not None,
+        "started_by_artfarm": ours is not None and ours["url"] == url,
+        "whose": whose(settings, url, stats),
         "kind": ours["kind"] if ours else None,
         "pid": ours["pid"] if ours else None,
         "auth": auth_summary(settings, url),

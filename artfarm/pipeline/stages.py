@@ -28,6 +28,7 @@ from PIL import Image
 
 from artfarm.comfy.client import ComfyClient, RetryPolicy
 from artfarm.comfy.credentials import request_headers
+from artfarm.comfy.service import servers_in_use
 from artfarm.documents.book import Book
 from artfarm.documents.review import RefineReview
 from artfarm.documents.settings import Settings, load_settings
@@ -128,7 +129,7 @@ def execute(run: StageRun, job: CompiledJob) -> tuple[JobRecord, list[Path]]:
         run.say(f"{job.stage}: {job.request_hash[:12]} restored from the render cache (no GPU)")
         return job_record(run, job, hit.record.get("run"), True), hit.files
     leases = run.settings.runtime_path / "leases"
-    with lease_server(run.settings.server_urls, leases) as url:
+    with lease_server(servers_in_use(run.settings), leases) as url:
         run.say(f"{job.stage}: {job.request_hash[:12]} on {url}")
         journal = run.settings.runtime_path / "journal"
         scratch = run.settings.runtime_path / "tmp"

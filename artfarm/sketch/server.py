@@ -582,7 +582,7 @@ class SketchServer:
                 "os": os.name, "ram_total": ram_total, "ram_free": ram_free,
                 "comfyui_version": self.version, "required_frontend_version": "none",
                 "python_version": platform.python_version(), "pytorch_version": "none (artfarm sketch server)",
-                "embedded_python": False, "argv": ["artfarm", "sketch-server", "--api", self.api],
+                "embedded_python": False, "argv": ["artfarm", "sketch-server", "--api", self.api, "--root", str(self.root)],
             },
             "devices": [{
                 "name": "artfarm sketch (no GPU)", "type": "cpu", "index": None,
