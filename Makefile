@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint clean
+.PHONY: setup demo test lint clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -12,7 +12,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+setup: $(STAMP)
+
 demo: $(STAMP)
+	$(BIN)/artfarm models placeholders books/gingerbear_01
 	$(BIN)/artfarm validate books/gingerbear_01
 	$(BIN)/artfarm demo books/gingerbear_01
 
