@@ -3,7 +3,12 @@
     runtime/comfyui.pid            JSON: pid, kind (comfyui|sketch), url, stands_for, argv
     runtime/comfyui.log            the server's stdout + stderr
     runtime/extra_model_paths.yaml points ComfyUI at the model store
-    runtime/comfyui/{input,output,temp}/   ComfyUI's folders (sketch: runtime/sketch/)
+    runtime/comfyui/{input,output,temp,user}/  ComfyUI's folders, made before it starts
+                                   (sketch: runtime/sketch/)
+
+The device (`comfyui.device`: cuda, cpu, mps, directml, xpu) and VRAM mode give flags ComfyUI
+accepts together: --cpu sits in one mutually exclusive group with every VRAM flag, so a cpu
+start has none. A start that fails names the log's last error line and its fix.
 
 Both kinds start the same way and answer the same API, so the rest of artfarm does not care
 which one runs. A sketch server only ever uses a port of its own: when the configured one is
@@ -34,7 +39,8 @@ import httpx
 
 from artfarm.atomic import write_json
 from artfarm.comfy.credentials import auth_summary, request_headers
-from artfarm.documents.settings import Settings
+from artfarm.comfy.start_failure import cause_and_fix
+from artfarm.documents.settings import ComfyInstall, Settings
 from artfarm.problems import ArtfarmError
 from artfarm.rendering.modelstore import ModelStore
 
@@ -42,6 +48,7 @@ PID_FILE = "comfyui.pid"
 LOG_FILE = "comfyui.log"
 PATHS_FILE = "extra_model_paths.yaml"
 UNIT_TEMPLATE = Path(__file__).resolve().parents[2] / "config" / "comfyui.service"
+DATA_FOLDERS = ("input", "output", "temp", "user")
 
 
 @dataclass(frozen=True)
@@ -52,6 +59,7 @@ class Launch:
     argv: list[str]
     cwd: Path
     url: str
+    folders: tuple[Path, ...] = ()  # must exist before it starts (ComfyUI checks some)
 
 
 def is_loopback(host: str) -> bool:
@@ -100,7 +108,20 @@ def comfyui_launch(settings: Settings, host: str, port: int) -> Launch:
     python = settings.path(settings.comfyui.python) if settings.comfyui.python else sys.executable
     data = settings.runtime_path / "comfyui"
     argv = [str(python), str(folder / "main.py"), *comfyui_flags(settings, host, port, data)]
-    return Launch("comfyui", argv, folder, url_for(host, port))
+    folders = tuple(data / name for name in DATA_FOLDERS)
+    return Launch("comfyui", argv, folder, url_for(host, port), folders)
+
+
+def device_flags(comfy: ComfyInstall) -> list[str]:
+    """Device and VRAM flags ComfyUI accepts together (settings refuse cpu with a VRAM mode)."""
+    if comfy.device == "cpu":
+        return ["--cpu"]
+    flags = [f"--{comfy.vram or 'highvram'}"]
+    if comfy.device == "cuda" and comfy.device_id is not None:
+        flags += ["--cuda-device", str(comfy.device_id)]
+    if comfy.device == "directml":
+        flags += ["--directml", *([str(comfy.device_id)] if comfy.device_id is not None else [])]
+    return flags
 
 
 def comfyui_flags(settings: Settings, host: str, port: int, data: Path) -> list[str]:
@@ -109,7 +130,7 @@ def comfyui_flags(settings: Settings, host: str, port: int, data: Path) -> list[
         host,
         "--port",
         str(port),
-        f"--{settings.comfyui.vram}",
+        *device_flags(settings.comfyui),
         "--disable-auto-launch",
         "--preview-method",
         "none",
@@ -119,6 +140,10 @@ def comfyui_flags(settings: Settings, host: str, port: int, data: Path) -> list[
         str(data / "input"),
         "--temp-directory",
         str(data / "temp"),
+        "--user-directory",
+        str(data / "user"),
+        "--database-url",  # default: a file in the install's own user/, which may not exist
+        f"sqlite:///{data / 'user' / 'comfyui.db'}",
         "--extra-model-paths-config",
         str(settings.runtime_path / PATHS_FILE),
     ]
@@ -240,7 +265,11 @@ def start(
             "stop it, or start on another port with --port",
         )
     write_model_paths(settings)
+    for folder in launch.folders:
+        folder.mkdir(parents=True, exist_ok=True)
     log = settings.runtime_path / LOG_FILE
+    log.parent.mkdir(parents=True, exist_ok=True)
+    offset = log.stat().st_size if log.is_file() else 0
     with open(log, "ab") as out:
         proc = subprocess.Popen(
             launch.argv,
@@ -258,35 +287,30 @@ def start(
         "argv": launch.argv,
     }
     write_json(pid_path(settings), record)
-    _wait_until_up(settings, proc, launch.url, log, timeout)
+    _wait_until_up(settings, proc, launch.url, (log, offset), timeout)
     return record
 
 
-def _wait_until_up(settings, proc: subprocess.Popen, url: str, log: Path, timeout: float):
+def _wait_until_up(settings, proc: subprocess.Popen, url: str, log: tuple[Path, int], timeout):
+    """Until GET /system_stats answers; a process that exits names the cause from its log."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             pid_path(settings).unlink(missing_ok=True)
+            cause, fix = cause_and_fix(*log)
             raise ArtfarmError.single(
-                str(log), "", f"the server exited with code {proc.returncode}", _tail(log)
+                str(log[0]), "", f"the server exited with code {proc.returncode}: {cause}", fix
             )
         if system_stats(url, timeout=1.0) is not None:
             return
         time.sleep(0.2)
+    cause, _ = cause_and_fix(*log)
     raise ArtfarmError.single(
         url,
         "",
-        f"the server did not answer GET /system_stats within {timeout:.0f} s (still starting?)",
-        f"check {log}, then `artfarm comfyui status` or `artfarm comfyui stop`",
+        f"the server did not answer GET /system_stats within {timeout:.0f} s ({cause})",
+        f"still starting? `artfarm comfyui status`, or `artfarm comfyui stop` (log: {log[0]})",
     )
-
-
-def _tail(log: Path, lines: int = 5) -> str:
-    try:
-        text = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()
-    except FileNotFoundError:
-        return "see the log"
-    return "read the log; last lines: " + " | ".join(text[-lines:])
 
 
 def stop(settings: Settings, timeout: float = 15.0) -> dict[str, Any] | None:
@@ -369,6 +393,9 @@ def status(settings: Settings, url: str | None = None) -> dict[str, Any]:
 def render_unit(settings: Settings, host: str, port: int) -> str:
     """config/comfyui.service with this machine's paths and the recommended flags filled in."""
     launch = comfyui_launch(settings, host, port)
+    write_model_paths(settings)
+    for folder in launch.folders:  # the unit starts ComfyUI later: its folders must exist
+        folder.mkdir(parents=True, exist_ok=True)
     text = UNIT_TEMPLATE.read_text(encoding="utf-8")
     replacements = {
         "@WORKDIR@": str(launch.cwd),

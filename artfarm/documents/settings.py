@@ -25,7 +25,33 @@ class ComfyInstall(Strict):
     install: str | None = Field(default=None, description="ComfyUI folder holding main.py.")
     python: str | None = Field(default=None, description="Python of that install (default: ours).")
     port: int = Field(default=8188, ge=1, le=65535)
-    vram: Literal["highvram", "normalvram", "lowvram", "gpu-only"] = "highvram"
+    device: Literal["cuda", "cpu", "mps", "directml", "xpu"] = Field(
+        default="cuda",
+        description="What ComfyUI computes on: cuda (NVIDIA, also ROCm builds), cpu (slow, no "
+        "GPU needed), mps (Apple), directml (Windows), xpu (Intel).",
+    )
+    device_id: int | None = Field(
+        default=None, ge=0, description="Which GPU (cuda: --cuda-device, directml: its index)."
+    )
+    vram: Literal["highvram", "normalvram", "lowvram", "novram", "gpu-only"] | None = Field(
+        default=None,
+        description="VRAM mode; default highvram on a GPU. Not with device cpu: ComfyUI "
+        "refuses --cpu beside any VRAM flag.",
+    )
+
+    @model_validator(mode="after")
+    def _device_flags_comfyui_accepts(self) -> ComfyInstall:
+        """ComfyUI puts --cpu and every VRAM flag in one mutually exclusive argparse group."""
+        if self.device == "cpu" and self.vram is not None:
+            raise ValueError(
+                f"device cpu with vram {self.vram}: ComfyUI refuses --cpu beside --{self.vram}; "
+                "remove comfyui.vram (or pick a GPU device)"
+            )
+        if self.device_id is not None and self.device not in ("cuda", "directml"):
+            raise ValueError(
+                f"device_id picks a cuda or directml GPU, not {self.device}; remove it"
+            )
+        return self
 
 
 class SketchSettings(Strict):
