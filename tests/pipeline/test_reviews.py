@@ -11,7 +11,7 @@ from artfarm.cli import main
 from artfarm.demo import review_waiting_pages
 from artfarm.documents.book import Book
 from artfarm.pipeline.reviewing import load_review
-from artfarm.pipeline.selection import AwaitingReview, select_drafts
+from artfarm.pipeline.selection import AwaitingReview, refine_review_for, select_drafts
 from artfarm.pipeline.todo import book_todo
 from artfarm.problems import ArtfarmError
 from tests.pipeline.fakes import fake_stage, paint
@@ -157,6 +157,23 @@ def test_a_review_of_changed_drafts_is_stale_and_nothing_is_deleted(book: Book) 
     assert "stale" in str(caught.value)
     assert book.review_path(1).read_bytes() == before
     assert [t.state for t in book_todo(book) if t.page == 1] == ["stale-draft-review"]
+
+
+def test_a_final_pick_of_changed_variants_is_stale_and_the_gate_waits(book: Book) -> None:
+    keep_first_draft(book)
+    variants = fake_stage(book, 1, "refine", ["c01-v1", "c01-v2"], size=(128, 160))
+    pick = ["1", "refine", "--final", "c01-v1", "--reject-rest", "stiff", "--rationale", "light"]
+    assert review(book, *pick) == 0
+    assert refine_review_for(book, 1, variants).final == "c01-v1"  # the fresh pick passes
+    before = book.review_path(1).read_bytes()
+    changed = fake_stage(book, 1, "refine", ["c01-v1", "c01-v3"], size=(128, 160))
+    with pytest.raises(AwaitingReview) as caught:
+        refine_review_for(book, 1, changed)
+    [problem] = caught.value.problems
+    assert problem.field == "refine.variants_sha256" and "is stale" in problem.problem
+    assert "refine/contact_sheet.png" in problem.fix
+    assert book.review_path(1).read_bytes() == before
+    assert [t.state for t in book_todo(book) if t.page == 1] == ["stale-final-review"]
 
 
 def test_selection_copies_the_chosen_drafts(book: Book) -> None:

@@ -144,6 +144,29 @@ def test_editing_one_scene_rerenders_that_page_only_and_its_review_goes_stale(
     assert json.loads((project.page(2) / "review.json").read_text())["draft"]
 
 
+def test_a_stale_final_review_is_refused_naming_the_page_and_its_review_is_kept(
+    project: Project,
+) -> None:
+    """The refine variants change after the final pick: no final or print from that pick."""
+    edit_spec(project, 1, refine_variants=2)
+    assert project.planned_jobs()["refine"] == ["0001"]
+    review = (project.page(1) / "review.json").read_bytes()
+    printed = (project.page(1) / "print" / "print.png").read_bytes()
+    before = project.submissions()
+    done = project.snakemake(*project.prints())
+    assert done.returncode == WAITING, done.stderr  # a stale review waits, it is no crash
+    assert project.submissions() == before + 1  # the new refine burst; no inpaint, no upscale
+    assert "page 0001: stale-final-review: the final review is stale" in done.stderr
+    assert "the refine review is stale" in (project.page(1) / "logs" / "final.log").read_text()
+    assert not (project.page(1) / "final" / "manifest.json").exists()  # no final from it
+    assert (project.page(1) / "review.json").read_bytes() == review
+    assert (project.page(1) / "print" / "print.png").read_bytes() == printed
+    todo = [
+        json.loads(line) for line in project.artfarm("next", BOOK, "--json").stdout.splitlines()
+    ]
+    assert [t["state"] for t in todo] == ["stale-final-review"]
+
+
 def test_swapping_the_final_model_rerenders_refine_and_later_but_no_draft(
     project: Project,
 ) -> None:

@@ -1,0 +1,333 @@
+"""Mutation score of the modules that guard the README's promises (a standing measure, not CI).
+
+Each mutant is one small change to one module — a comparison flipped, `and`/`or` swapped, a
+`not` dropped, a constant nudged, a return value replaced by None, a call statement removed —
+run against the fast tests that cover that module. A mutant the tests fail on is killed; one
+they pass is a survivor: a behaviour no test pins down (or an equivalent change, to be
+explained). Prints the score per module and every survivor.
+
+Mutants run in a scratch copy of the repo (never in your work tree), one at a time, one module
+after another: `python bench/mutation.py [module ...] [--json out.json]`. A small AST mutator
+rather than mutmut: it needs no config, mutates only the named functions of a module (the
+re-attach parts of the client), and runs subprocesses (CLI, scripts) against the mutant too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+COPY = [
+    "artfarm",
+    "tests",
+    "scripts",
+    "rules",
+    "Snakefile",
+    "config",
+    "profiles",
+    "workflows",
+    "style_packs",
+    "books",
+    "pyproject.toml",
+    "README.md",
+    "environment.yml",
+    "Makefile",
+    "bench",
+    ".ci",
+]
+
+# module → (fast tests that cover it, functions to mutate or None for all)
+TARGETS: dict[str, tuple[list[str], list[str] | None]] = {
+    "artfarm/pipeline/selection.py": (["tests/pipeline/test_reviews.py"], None),
+    "artfarm/pipeline/reviewing.py": (
+        ["tests/pipeline/test_reviews.py", "tests/foundation/test_validate.py"],
+        None,
+    ),
+    "artfarm/rendering/contenthash.py": (
+        [
+            "tests/foundation/test_prompts.py",
+            "tests/workflows/test_request_hash.py",
+            "tests/foundation/test_sample_book.py",
+        ],
+        None,
+    ),
+    "artfarm/pipeline/dagparams.py": (["tests/pipeline/test_dagparams.py"], None),
+    "artfarm/pipeline/render_cache.py": (["tests/pipeline/test_cache_lease_sheet.py"], None),
+    "artfarm/comfy/journal.py": (
+        ["tests/comfy/test_journal.py", "tests/comfy/test_faults.py"],
+        None,
+    ),
+    "artfarm/comfy/client.py": (
+        ["tests/comfy/test_journal.py", "tests/comfy/test_faults.py"],
+        ["run", "_job_entry", "_submit_journalled", "_prompt_known"],
+    ),
+    "artfarm/documents/safepath.py": (
+        [
+            "tests/foundation/test_cli.py",
+            "tests/foundation/test_validate.py",
+            "tests/workflows/test_masks.py",
+            "tests/documents",
+        ],
+        None,
+    ),
+    "artfarm/documents/reader.py": (
+        ["tests/foundation/test_validate.py", "tests/layout/test_spec.py", "tests/documents"],
+        None,
+    ),
+    "artfarm/layout/preflight.py": (
+        ["tests/layout/test_outputs.py", "tests/layout/test_errors.py"],
+        None,
+    ),
+}
+
+FLIP = {
+    ast.Eq: ast.NotEq,
+    ast.NotEq: ast.Eq,
+    ast.Lt: ast.GtE,
+    ast.GtE: ast.Lt,
+    ast.Gt: ast.LtE,
+    ast.LtE: ast.Gt,
+    ast.In: ast.NotIn,
+    ast.NotIn: ast.In,
+    ast.Is: ast.IsNot,
+    ast.IsNot: ast.Is,
+}
+BOUNDARY = {ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE, ast.GtE: ast.Gt}
+# No `/` -> `*`: here `/` mostly joins paths, and a TypeError is no test's merit.
+ARITH = {
+    ast.Add: ast.Sub,
+    ast.Sub: ast.Add,
+    ast.Mult: ast.Div,
+    ast.FloorDiv: ast.Mult,
+    ast.Mod: ast.FloorDiv,
+}
+
+
+@dataclass(frozen=True)
+class Mutant:
+    index: int  # which mutable site, in walk order
+    variant: int  # which change of that site
+    line: int
+    what: str
+
+
+def docstring_ids(tree: ast.AST) -> set[int]:
+    """ids of docstring nodes: changing them changes no behaviour."""
+    found = set()
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        first = body[0] if isinstance(body, list) and body else None
+        value = first.value if isinstance(first, ast.Expr) else None
+        if isinstance(value, ast.Constant) and isinstance(value.value, str):
+            found.add(id(first))
+    return found
+
+
+def in_scope(tree: ast.Module, functions: list[str] | None) -> list[ast.AST]:
+    if functions is None:
+        return [tree]
+    return [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name in functions
+    ]
+
+
+def changes(node: ast.AST, skip: set[int]) -> list[tuple[str, object]]:
+    """The mutations of one node: (description, replacement or marker)."""
+    out: list[tuple[str, object]] = []
+    if isinstance(node, ast.Compare) and len(node.ops) == 1:
+        op = type(node.ops[0])
+        if op in FLIP:
+            out.append((f"{op.__name__} -> {FLIP[op].__name__}", ("op", FLIP[op])))
+        if op in BOUNDARY:
+            out.append((f"{op.__name__} -> {BOUNDARY[op].__name__}", ("op", BOUNDARY[op])))
+    elif isinstance(node, ast.BoolOp):
+        other = ast.Or if isinstance(node.op, ast.And) else ast.And
+        out.append((f"{type(node.op).__name__} -> {other.__name__}", ("boolop", other)))
+    elif isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+        out.append(("drop not", ("unnot", None)))
+    elif isinstance(node, ast.BinOp) and type(node.op) in ARITH:
+        new = ARITH[type(node.op)]
+        out.append((f"{type(node.op).__name__} -> {new.__name__}", ("binop", new)))
+    elif isinstance(node, ast.Constant) and type(node.value) in (int, float, bool):
+        value = node.value
+        new = (not value) if isinstance(value, bool) else value + 1
+        out.append((f"{value!r} -> {new!r}", ("const", new)))
+    elif isinstance(node, ast.Return) and node.value is not None:
+        if not (isinstance(node.value, ast.Constant) and node.value.value is None):
+            out.append(("return None", ("return", None)))
+    elif isinstance(node, ast.Expr) and id(node) not in skip and isinstance(node.value, ast.Call):
+        out.append(("drop call", ("drop", None)))
+    elif isinstance(node, ast.If) and not isinstance(
+        node.test, ast.Compare | ast.BoolOp | ast.UnaryOp
+    ):
+        out.append(("if -> if not", ("negate", None)))  # compare/and/or/not are mutated above
+    return out
+
+
+def sites(tree: ast.Module, functions: list[str] | None) -> Iterator[tuple[ast.AST, str, object]]:
+    skip = docstring_ids(tree)
+    seen: set[int] = set()
+    for scope in in_scope(tree, functions):
+        for node in ast.walk(scope):
+            if id(node) in seen:
+                continue
+            seen.add(id(node))
+            for what, how in changes(node, skip):
+                yield node, what, how
+
+
+def apply(node: ast.AST, how: tuple[str, object]) -> None:
+    """Change `node` in place."""
+    kind, value = how
+    if kind == "op":
+        node.ops = [value()]  # type: ignore[attr-defined, operator]
+    elif kind in ("boolop", "binop"):
+        node.op = value()  # type: ignore[attr-defined, operator]
+    elif kind == "const":
+        node.value = value  # type: ignore[attr-defined]
+    elif kind in ("return", "drop"):
+        node.value = ast.Constant(None)  # type: ignore[attr-defined]
+    elif kind == "negate":
+        node.test = ast.UnaryOp(ast.Not(), node.test)  # type: ignore[attr-defined]
+    elif kind == "unnot":  # `not x` -> `bool(x)`, rewriting the node where it stands
+        operand = node.operand  # type: ignore[attr-defined]
+        node.__class__ = ast.Call
+        node.func, node.args, node.keywords = ast.Name("bool", ast.Load()), [operand], []  # type: ignore[attr-defined]
+
+
+def mutants(source: str, functions: list[str] | None) -> list[Mutant]:
+    tree = ast.parse(source)
+    found = []
+    for n, (node, what, _how) in enumerate(sites(tree, functions)):
+        found.append(Mutant(n, 0, getattr(node, "lineno", 0), what))
+    return found
+
+
+def mutated_source(source: str, functions: list[str] | None, mutant: Mutant) -> str:
+    tree = ast.parse(source)
+    for n, (node, _what, how) in enumerate(sites(tree, functions)):
+        if n == mutant.index:
+            apply(node, how)  # type: ignore[arg-type]
+            break
+    return ast.unparse(ast.fix_missing_locations(tree))
+
+
+def scratch_copy(dest: Path) -> Path:
+    for name in COPY:
+        src = REPO / name
+        if src.is_dir():
+            shutil.copytree(
+                src,
+                dest / name,
+                ignore=shutil.ignore_patterns("__pycache__", ".snakemake", "runtime", "exports"),
+            )
+        elif src.exists():
+            shutil.copy2(src, dest / name)
+    return dest
+
+
+def run_tests(root: Path, tests: list[str], timeout: float) -> str:
+    """'killed', 'survived' or 'timeout' (a mutant that hangs counts as killed)."""
+    env = {**os.environ, "PYTHONPATH": str(root), "PYTHONDONTWRITEBYTECODE": "1"}
+    present = [t for t in tests if (root / t).exists()]
+    if not present:
+        raise SystemExit(f"none of {tests} exists: no tests to run the mutants against")
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-x",
+        "-q",
+        "-m",
+        "not slow",
+        "-p",
+        "no:cacheprovider",
+        *present,
+    ]
+    try:
+        done = subprocess.run(command, cwd=root, env=env, capture_output=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return "timeout"
+    return "survived" if done.returncode == 0 else "killed"
+
+
+def score_module(root: Path, module: str) -> dict[str, object]:
+    tests, functions = TARGETS[module]
+    path = root / module
+    original = path.read_text(encoding="utf-8")
+    started = time.monotonic()
+    baseline = run_tests(root, tests, timeout=1800)
+    took = time.monotonic() - started
+    if baseline != "survived":
+        raise SystemExit(f"{module}: its tests fail without any mutant; fix them first")
+    found = mutants(original, functions)
+    survivors, killed = [], 0
+    try:
+        for mutant in found:
+            path.write_text(mutated_source(original, functions, mutant), encoding="utf-8")
+            verdict = run_tests(root, tests, timeout=3 * took + 30)
+            if verdict == "survived":
+                survivors.append(f"{module}:{mutant.line}: {mutant.what}")
+            else:
+                killed += 1
+    finally:
+        path.write_text(original, encoding="utf-8")
+    total = len(found)
+    return {
+        "module": module,
+        "mutants": total,
+        "killed": killed,
+        "score": round(100 * killed / total, 1) if total else 100.0,
+        "survivors": survivors,
+        "seconds": round(time.monotonic() - started),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("modules", nargs="*", help="modules to mutate (default: all targets)")
+    parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--list", action="store_true", help="count mutants, run nothing")
+    args = parser.parse_args(argv)
+    modules = args.modules or list(TARGETS)
+    unknown = [m for m in modules if m not in TARGETS]
+    if unknown:
+        parser.error(f"not a target: {', '.join(unknown)} (known: {', '.join(TARGETS)})")
+    if args.list:
+        for module in modules:
+            source = (REPO / module).read_text(encoding="utf-8")
+            print(f"{module}: {len(mutants(source, TARGETS[module][1]))} mutants")
+        return 0
+    results = []
+    with tempfile.TemporaryDirectory(prefix="artfarm-mutation-") as scratch:
+        root = scratch_copy(Path(scratch))
+        for module in modules:
+            result = score_module(root, module)
+            results.append(result)
+            print(
+                f"{module}: {result['killed']}/{result['mutants']} killed = "
+                f"{result['score']} % ({result['seconds']} s)",
+                flush=True,
+            )
+            for survivor in result["survivors"]:  # type: ignore[attr-defined]
+                print(f"  survived  {survivor}", flush=True)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

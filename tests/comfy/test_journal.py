@@ -1,0 +1,108 @@
+"""The job journal and re-attach: a prompt_id is written down before it is sent, and a rerun of
+the same job continues that prompt instead of paying for it again — only when it is the same
+job (key, server, graph) and the server still knows the prompt."""
+
+from __future__ import annotations
+
+from artfarm.comfy.journal import JobEntry, Journal, graph_sha256
+from artfarm.sketch.testing import running_sketch_server, txt2img_graph
+
+from .conftest import CKPT, SKETCH_MODELS, quick_client
+
+
+def graph(seed: int = 3) -> dict:
+    return txt2img_graph("(Pip:1.1) in the snow", ckpt=CKPT, steps=2, seed=seed, prefix="j/job")
+
+
+def test_an_attempt_is_on_disk_before_its_prompt_is_sent(tmp_path) -> None:
+    journal = Journal(tmp_path)
+    entry = JobEntry(job_key="page-1-draft", server="http://s", graph_sha256="g")
+    journal.record_attempt(entry, "p-1", "first")
+    again = Journal(tmp_path).load("page-1-draft")  # as a new process reads it
+    assert again == entry
+    assert again.prompt_id == "p-1" and again.state == "submitting" and not again.resubmitted
+    assert again.events == ["first: p-1"]
+    journal.record_attempt(entry, "p-2", "resubmitted: lost")
+    journal.mark(entry, "done", "finished")
+    again = Journal(tmp_path).load("page-1-draft")
+    assert again.prompt_id == "p-2" and again.resubmitted and again.state == "done"
+    assert again.events == ["first: p-1", "resubmitted: lost: p-2", "finished"]
+    journal.mark(entry, "failed")
+    assert Journal(tmp_path).load("page-1-draft").events == again.events  # no empty event
+
+
+def test_job_keys_get_their_own_files_and_a_broken_file_is_no_entry(tmp_path) -> None:
+    journal = Journal(tmp_path)
+    for key in ("a", "b"):
+        journal.save(JobEntry(job_key=key, server="http://s", graph_sha256=key))
+    assert len(list(tmp_path.glob("*.json"))) == 2
+    assert journal.load("b").graph_sha256 == "b" and journal.load("c") is None
+    for path in tmp_path.glob("*.json"):
+        path.write_text("{half")
+    assert journal.load("a") is None
+
+
+def test_an_in_memory_journal_keeps_entries_for_its_own_life_only(tmp_path) -> None:
+    journal = Journal(None)
+    entry = JobEntry(job_key="k", server="http://s", graph_sha256="g")
+    journal.record_attempt(entry, "p-1", "first")
+    assert journal.load("k") is entry
+    assert Journal(None).load("k") is None
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_graph_hash_ignores_key_order_and_sees_any_value() -> None:
+    assert graph_sha256({"a": 1, "b": [1, 2]}) == graph_sha256({"b": [1, 2], "a": 1})
+    assert graph_sha256({"a": 1}) != graph_sha256({"a": 2})
+
+
+def test_a_rerun_reattaches_only_to_the_same_graph_on_the_same_server(tmp_path) -> None:
+    with running_sketch_server(tmp_path, models=SKETCH_MODELS) as server:
+        with quick_client(server.url, tmp_path) as client:
+            first = client.run(graph(), {}, tmp_path / "out", job_key="page-2-draft")
+            again = client.run(graph(), {}, tmp_path / "out2", job_key="page-2-draft")
+            assert not first.reattached and again.reattached
+            assert again.prompt_id == first.prompt_id
+            assert len(server.stats.prompts_accepted) == 1
+            other = client.run(graph(seed=4), {}, tmp_path / "out3", job_key="page-2-draft")
+            assert not other.reattached and other.prompt_id != first.prompt_id
+            assert len(server.stats.prompts_accepted) == 2
+        entry = Journal(tmp_path / "journal").load("page-2-draft")
+        assert entry.state == "done" and entry.prompt_id == other.prompt_id
+        assert entry.graph_sha256 != graph_sha256(graph())  # the new job replaced the old entry
+        entry.server = "http://127.0.0.1:1"  # the same job, journalled for another server
+        Journal(tmp_path / "journal").save(entry)
+        with quick_client(server.url, tmp_path) as client:
+            elsewhere = client.run(graph(seed=4), {}, tmp_path / "out4", job_key="page-2-draft")
+        assert not elsewhere.reattached and len(server.stats.prompts_accepted) == 3
+
+
+def test_a_journalled_prompt_the_server_never_saw_is_submitted_as_lost(tmp_path) -> None:
+    with running_sketch_server(tmp_path, models=SKETCH_MODELS) as server:
+        journal = Journal(tmp_path / "journal")
+        with quick_client(server.url, tmp_path) as client:
+            sha = graph_sha256(graph())
+            entry = JobEntry(job_key="k", server=client.base_url, graph_sha256=sha)
+            journal.record_attempt(entry, "00000000-0000-4000-8000-000000000000", "first")
+            record = client.run(graph(), {}, tmp_path / "out", job_key="k")
+        assert not record.reattached and record.resubmitted
+        assert server.stats.prompts_accepted == [record.prompt_id]
+        assert [a.reason.split(":")[0] for a in journal.load("k").attempts] == [
+            "first",
+            "resubmitted",
+        ]
+
+
+def test_a_finished_or_failed_entry_whose_prompt_is_gone_starts_fresh(tmp_path) -> None:
+    with running_sketch_server(tmp_path, models=SKETCH_MODELS) as server:
+        journal = Journal(tmp_path / "journal")
+        with quick_client(server.url, tmp_path) as client:
+            sha = graph_sha256(graph())
+            for state in ("done", "failed"):
+                entry = JobEntry(job_key=state, server=client.base_url, graph_sha256=sha)
+                journal.record_attempt(entry, "11111111-1111-4111-8111-111111111111", "first")
+                journal.mark(entry, state)
+                record = client.run(graph(), {}, tmp_path / state, job_key=state)
+                assert not record.reattached and not record.resubmitted
+                assert [a.reason for a in journal.load(state).attempts] == ["first"]
+        assert len(server.stats.prompts_accepted) == 2

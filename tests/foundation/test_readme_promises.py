@@ -1,0 +1,306 @@
+"""README.md's promises and the tests that prove them, kept in step.
+
+Every sentence of the README's prose (code blocks and the folder maps aside) must contain one
+of the fragments below: a PROMISE, mapped to the tests that prove it, or a NOT_A_PROMISE, with
+the reason it needs no test. Edit a README sentence and this test names it until the map says
+which test proves the new words; rename or delete a test and this test names the promise it
+leaves unproven.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+TESTS = REPO / "tests"
+
+SNAKE = "pipeline/test_snakemake_runs.py::"
+REVIEWS = "pipeline/test_reviews.py::"
+SHEET = "pipeline/test_contact_sheet.py::"
+CACHE = "pipeline/test_cache_lease_sheet.py::"
+FAULTS = "comfy/test_faults.py::"
+STORE = "models/test_model_store.py::"
+SERVICE = "models/test_service.py::"
+VALIDATE = "foundation/test_validate.py::"
+PROMPTS = "foundation/test_prompts.py::"
+HASH = "workflows/test_request_hash.py::"
+SLOTS = "workflows/test_template_slots.py::"
+LAYOUT_OUT = "layout/test_outputs.py::"
+INTERIOR = "layout/test_interior.py::"
+PACKAGING = "foundation/test_packaging.py::"
+SAMPLE_PDF = "pipeline/test_sample_book_to_pdf.py::"
+
+PROMISES: dict[str, list[str]] = {
+    # Two commands
+    "Both work on a fresh machine with only Python 3.11+ and `make`": [
+        PACKAGING + "test_ci_runs_exactly_the_readme_test_command",
+        PACKAGING + "test_environment_yml_holds_the_same_dependencies_as_pyproject",
+    ],
+    "`make demo` starts artfarm's **sketch server**": [
+        SAMPLE_PDF + "test_the_sample_book_goes_from_specs_to_a_print_ready_pdf",
+        REVIEWS + "test_auto_review_is_marked_automatic",
+        REVIEWS + "test_the_demo_reviewer_never_replaces_an_agents_review",
+        SERVICE + "test_the_sketch_server_starts_answers_status_and_stops",
+    ],
+    # A book folder
+    "Every `manifest.json` is the provenance of its stage": [
+        SNAKE + "test_after_both_reviews_every_page_reaches_print",
+    ],
+    "A stage can be re-run from its manifest alone": [
+        SNAKE + "test_a_stage_reruns_from_its_manifest_alone_to_identical_bytes",
+    ],
+    # The agent's loop
+    "On a fresh book, `snakemake …/pages.pdf` renders every draft and contact sheet": [
+        SNAKE + "test_a_fresh_book_renders_drafts_and_stops_with_a_review_summary",
+        REVIEWS + "test_next_lists_what_waits_for_the_agent",
+    ],
+    "A stop at the review gates is a wait, not a crash": [
+        SNAKE + "test_a_fresh_book_renders_drafts_and_stops_with_a_review_summary",
+        SNAKE + "test_an_invalid_spec_fails_its_job_with_one_clear_line",
+        SAMPLE_PDF + "test_the_sample_book_goes_from_specs_to_a_print_ready_pdf",
+    ],
+    "A stale review waits too.": [
+        SNAKE + "test_editing_one_scene_rerenders_that_page_only_and_its_review_goes_stale",
+        SNAKE + "test_a_stale_final_review_is_refused_naming_the_page_and_its_review_is_kept",
+    ],
+    "Contact sheets show the candidates with big ids": [
+        SHEET + "test_contact_sheet_shows_every_candidate_once_with_its_big_id",
+        SHEET + "test_contact_sheet_shows_the_scene_line_on_top",
+        SHEET + "test_contact_sheet_shows_each_characters_reference_sheet_and_name",
+        SHEET + "test_contact_sheet_fits_a_vision_model_with_tiles_big_enough_to_judge",
+    ],
+    "A review records the hash of the images it judged.": [
+        REVIEWS + "test_a_draft_review_records_what_it_judged",
+    ],
+    "the review is **stale**: the pipeline refuses to go on from it": [
+        REVIEWS + "test_a_review_of_changed_drafts_is_stale_and_nothing_is_deleted",
+        REVIEWS + "test_a_final_pick_of_changed_variants_is_stale_and_the_gate_waits",
+        SNAKE + "test_editing_one_scene_rerenders_that_page_only_and_its_review_goes_stale",
+        SNAKE + "test_a_stale_final_review_is_refused_naming_the_page_and_its_review_is_kept",
+    ],
+    "`artfarm review` checks ids, a reason for every rejected image, and masks": [
+        REVIEWS + "test_selecting_a_candidate_that_does_not_exist",
+        REVIEWS + "test_every_rejection_needs_a_reason",
+        REVIEWS + "test_refine_review_checks_masks_inside_the_image",
+        REVIEWS + "test_image_masks_must_match_the_variant_size",
+        "workflows/test_masks.py::test_an_image_mask_outside_the_book_is_refused",
+        VALIDATE + "test_a_hand_written_review_is_validated_too",
+        SNAKE + "test_an_invalid_hand_written_review_stops_its_page_with_one_clear_line",
+    ],
+    "A replaced review is kept in `review.history.jsonl`.": [
+        REVIEWS + "test_replacing_a_review_keeps_the_old_one_in_history",
+    ],
+    "Characters are always described from the bible": [
+        PROMPTS + "test_characters_are_described_from_the_bible",
+        VALIDATE + "test_unknown_constraint_names_the_known_ones",
+    ],
+    "Errors are one line each — file, field, problem, fix": [
+        VALIDATE + "test_every_problem_is_listed_at_once_and_exit_code_is_1",
+        VALIDATE + "test_console_script_shows_no_traceback_for_user_errors",
+        SNAKE + "test_an_invalid_spec_fails_its_job_with_one_clear_line",
+        SNAKE + "test_a_broken_config_names_the_field",
+    ],
+    # What re-renders, and why
+    "`snakemake -n books/<id>/layout/pages.pdf` lists what would run": [
+        SNAKE + "test_editing_one_scene_rerenders_that_page_only_and_its_review_goes_stale",
+    ],
+    "Render rules carry the compiler's **request hash** as a param": [
+        "pipeline/test_dagparams.py::test_a_draft_request_names_its_sources_and_changes_only_with_that_page",
+        "pipeline/test_dagparams.py::test_the_final_recipe_follows_the_pick_and_its_fixes",
+        "pipeline/test_dagparams.py::test_the_print_request_waits_for_the_final_art_and_follows_its_bytes",
+        PROMPTS + "test_reference_image_bytes_enter_the_hash",
+        PROMPTS + "test_style_pack_files_enter_every_hash",
+        HASH + "test_swapping_the_final_model_changes_refine_inpaint_and_upscale_only",
+        HASH + "test_later_stages_use_derived_seeds_that_are_recorded",
+    ],
+    "nothing changed, or files only touched, copied or checked out again": [
+        SNAKE + "test_a_rerun_with_nothing_changed_plans_no_job",
+        SNAKE + "test_touching_every_file_runs_no_gpu_job",
+        SNAKE + "test_a_plain_copy_of_the_book_renders_nothing_new",
+    ],
+    "one page's spec edited: that page's stages only": [
+        SNAKE + "test_editing_one_scene_rerenders_that_page_only_and_its_review_goes_stale",
+    ],
+    "the final-tier model swapped (and re-pinned)": [
+        SNAKE + "test_swapping_the_final_model_rerenders_refine_and_later_but_no_draft",
+    ],
+    "the refine section added to a review: that page's final and print only": [
+        SNAKE + "test_adding_the_final_pick_rerenders_no_draft_or_refine",
+        SNAKE + "test_changing_the_draft_selection_rerenders_that_pages_refine_and_later",
+    ],
+    "a spec reverted to an earlier version: images come back from the **render cache**": [
+        SNAKE + "test_reverting_a_spec_restores_images_from_the_cache",
+        CACHE + "test_cache_returns_what_was_stored_as_hard_links",
+    ],
+    "`artfarm cache info`, `artfarm cache prune --max-gb 50`.": [
+        CACHE + "test_cache_commands_report_and_prune",
+        CACHE + "test_cache_prune_max_gb_on_the_command_line_keeps_the_most_recently_used",
+    ],
+    "Each render job leases a server slot": [
+        CACHE + "test_leases_give_each_job_its_own_slot_and_wait_when_full",
+        CACHE + "test_a_released_lease_is_taken_by_the_waiting_job",
+        SNAKE + "test_several_servers_share_the_render_jobs",
+    ],
+    "A job killed mid-way re-attaches to its prompt on the next run": [
+        SNAKE + "test_a_killed_run_reattaches_and_pays_for_no_prompt_twice",
+        FAULTS
+        + "test_a_killed_client_rerun_reattaches_to_its_queued_prompt_without_submitting_again",
+    ],
+    "After killing Snakemake itself, run `snakemake --unlock` once": [
+        SNAKE + "test_a_killed_run_reattaches_and_pays_for_no_prompt_twice",
+    ],
+    "`snakemake --report report.html …` gives an HTML report": [
+        SNAKE + "test_the_report_shows_the_page_images",
+    ],
+    # Pointing it at a real ComfyUI
+    "`artfarm comfyui paths` writes the `extra_model_paths.yaml` for it.": [
+        STORE + "test_extra_model_paths_points_comfyui_at_every_standard_folder",
+    ],
+    "`artfarm models lock --book books/<id>` (streamed sha256, cached by size and mtime)": [
+        STORE + "test_locking_a_book_records_the_sha256_of_each_pin",
+        STORE + "test_a_second_hash_run_reads_the_cache_not_the_file",
+        STORE + "test_a_changed_file_of_the_same_size_is_hashed_again",
+        SERVICE + "test_models_placeholders_then_lock_via_the_cli",
+    ],
+    "A pinned file whose hash changed is refused until you re-pin deliberately": [
+        STORE
+        + "test_compiling_with_a_model_whose_hash_left_the_lock_is_refused_with_the_repin_command",
+        STORE + "test_locking_again_after_a_swap_needs_repin",
+        SNAKE + "test_swapping_the_final_model_rerenders_refine_and_later_but_no_draft",
+    ],
+    "Run ComfyUI: set `comfyui.install`": [
+        SERVICE + "test_comfyui_gets_the_recommended_flags",
+        SERVICE + "test_starting_comfyui_without_an_install_says_how_to_fix_it",
+    ],
+    "`artfarm comfyui unit` prints a systemd unit": [
+        SERVICE + "test_the_systemd_unit_is_filled_with_the_same_command",
+    ],
+    "a non-loopback `--listen` is refused unless you pass `--allow-remote`": [
+        SERVICE + "test_a_non_loopback_listen_address_is_refused_without_allow_remote",
+    ],
+    "List the server(s) under `servers:`": [
+        SNAKE + "test_several_servers_share_the_render_jobs",
+    ],
+    "A job retries a server that refuses connections or answers 5xx": [
+        FAULTS + "test_refused_connections_are_retried_for_a_bounded_time",
+        FAULTS + "test_answers_of_500_are_retried_until_the_server_recovers",
+        SNAKE + "test_a_server_that_is_down_is_named_in_the_error",
+        PACKAGING + "test_the_shipped_config_is_valid_and_sets_the_client_retry_budget",
+    ],
+    "The client is the same for ComfyUI and the sketch server": [
+        "comfy/test_contract.py::test_run_executes_a_model_free_graph_and_fetches_the_doubled_image",
+        "comfy/test_bad_input.py::test_sketch_server_answers_bad_graphs_exactly_like_comfyui",
+        SERVICE + "test_the_sketch_server_starts_answers_status_and_stops",
+    ],
+    "The default workflows use core nodes only.": [
+        SLOTS + "test_default_templates_use_only_core_nodes_of_the_recorded_server",
+    ],
+    "A graph needing a node the server lacks is refused before submitting": [
+        SLOTS + "test_a_node_the_server_lacks_names_its_custom_node_pack",
+    ],
+    # Layout
+    "`layout/book.yaml` (schema: `artfarm schema layout`) sets trim": [
+        "layout/test_spec.py::test_trim_presets_and_custom_sizes_with_units",
+        "layout/test_spec.py::test_a_minimal_spec_gets_print_defaults_and_the_shipped_font",
+        INTERIOR + "test_fonts_are_embedded_and_are_the_chosen_family",
+    ],
+    "`artfarm layout books/<id> [pages|cover|proof|web]` and `artfarm preflight books/<id>`": [
+        INTERIOR + "test_pages_are_trim_plus_outer_bleed_and_carry_the_trim_box",
+        LAYOUT_OUT + "test_preflight_separates_warnings_from_errors_and_writes_a_report",
+        LAYOUT_OUT + "test_the_cover_wrap_is_two_trims_plus_spine_plus_bleed",
+        LAYOUT_OUT + "test_the_proof_uses_the_best_art_and_a_scene_placeholder_and_is_stamped",
+        LAYOUT_OUT + "test_the_web_export_is_small_with_a_png_per_page",
+        "layout/test_errors.py::test_art_below_300_ppi_says_how_many_pixels_are_needed",
+        SAMPLE_PDF + "test_the_sample_book_goes_from_specs_to_a_print_ready_pdf",
+    ],
+    # Development
+    "`make test` runs `ruff check .` and `pytest`": [
+        PACKAGING + "test_ci_runs_exactly_the_readme_test_command",
+    ],
+    "Set `ARTFARM_COMFYUI_URL` to run the client's contract suite against a real ComfyUI.": [
+        "comfy/test_contract.py::test_health_reports_version_devices_and_vram",
+    ],
+    "Every sentence of this README is mapped to the tests that prove it": [
+        "foundation/test_readme_promises.py::test_every_readme_sentence_is_a_mapped_promise_or_says_why_not",
+        "foundation/test_readme_promises.py::test_every_mapped_fragment_is_still_in_the_readme",
+        "foundation/test_readme_promises.py::test_every_promise_names_tests_that_exist",
+    ],
+    "change a promise and the suite names it": [
+        "foundation/test_readme_promises.py::test_every_mapped_fragment_is_still_in_the_readme",
+    ],
+    "Tests wait on conditions (`tests/waiting.py`), never on the clock.": [
+        PACKAGING + "test_no_test_sleeps_or_asserts_on_elapsed_time",
+    ],
+}
+
+NOT_A_PROMISE: dict[str, str] = {
+    "A local, agent-driven pipeline that turns": "the summary; each part is promised below",
+    "An LLM agent (or a person) writes one `renderspec.json` per page": "the summary, as above",
+    "About two minutes on two cores.": "a measurement; tests never time the machine",
+    '`.venv/bin/pytest -m "not slow"` is the quick test loop': "a measurement and a how-to",
+    "Two pages of the sample book as the demo lays them out": "a caption for two images",
+    "Pin them in the book's `book_config.yaml` and record their hashes": "a how-to step",
+    "Models: put them in the store": "a how-to step; the paths command is the promise",
+    '`.venv/bin/pytest -m "not slow"` for the quick loop.': "a how-to",
+    "Benchmarks: `.venv/bin/python bench/<name>.py`.": "a how-to; benchmarks print figures",
+    "`.venv/bin/python bench/mutation.py` prints the mutation score": "a measure, run by hand",
+}
+
+NUMBERED_STEP = re.compile(r"^\d+\.$")
+
+
+def readme_sentences() -> list[str]:
+    """The README's prose, one sentence (or list item) at a time, whitespace collapsed."""
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    text = re.sub(r"```.*?```", "", text, flags=re.S)
+    text = re.sub(r"<p>.*?</p>", "", text, flags=re.S)
+    sentences = []
+    for block in re.split(r"\n\s*\n|\n(?=- |\d\. )", text):
+        if block.lstrip().startswith("#"):
+            block = "\n".join(line for line in block.splitlines() if not line.startswith("#"))
+        prose = " ".join(block.split()).removeprefix("- ")
+        for sentence in re.split(r"(?<=[.!?])\s+(?=[A-Z`\-0-9])", prose):
+            if sentence and not NUMBERED_STEP.match(sentence):
+                sentences.append(sentence)
+    return sentences
+
+
+def all_test_ids() -> set[str]:
+    """Every test function in tests/, as `area/test_file.py::test_name`."""
+    found = set()
+    for path in TESTS.rglob("test_*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in tree.body:
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name.startswith(
+                "test_"
+            ):
+                found.add(f"{path.relative_to(TESTS).as_posix()}::{node.name}")
+    return found
+
+
+def test_every_readme_sentence_is_a_mapped_promise_or_says_why_not() -> None:
+    fragments = [*PROMISES, *NOT_A_PROMISE]
+    unmapped = [s for s in readme_sentences() if not any(f in s for f in fragments)]
+    assert not unmapped, (
+        "README sentences with no test; add each to PROMISES (with the tests that prove it) "
+        "or NOT_A_PROMISE (with why) in tests/foundation/test_readme_promises.py:\n"
+        + "\n".join(unmapped)
+    )
+
+
+def test_every_mapped_fragment_is_still_in_the_readme() -> None:
+    sentences = readme_sentences()
+    stale = [f for f in [*PROMISES, *NOT_A_PROMISE] if not any(f in s for s in sentences)]
+    assert not stale, "the README no longer says these; update or drop them:\n" + "\n".join(stale)
+
+
+def test_every_promise_names_tests_that_exist() -> None:
+    known = all_test_ids()
+    missing = {
+        promise: [t for t in tests if t not in known]
+        for promise, tests in PROMISES.items()
+        if not tests or any(t not in known for t in tests)
+    }
+    assert not missing, f"promises whose tests are gone (renamed or deleted?): {missing}"

@@ -1,0 +1,136 @@
+"""The render rules' params, computed as Snakemake computes them while it builds the DAG: each
+is the content hash of what its job depends on, names its sources, waits as `pending` for
+what is not there yet, and never raises (a broken spec gives an `invalid:` value)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from PIL import Image
+
+from artfarm.cli import main
+from artfarm.documents.book import Book
+from artfarm.pipeline import dagparams
+from artfarm.pipeline.selection import select_drafts
+from artfarm.rendering.modelstore import ModelStore, lock_book, write_placeholders
+from tests.bookmaker import edit_spec, make_project
+from tests.pipeline.fakes import fake_stage
+from tests.pipeline.project import BOOK, write_config
+
+PENDING = dagparams.PENDING
+SOURCES = ["renderspec.json", "style_pack", "templates", "bible", "refs", "models", "inputs"]
+
+
+@pytest.fixture
+def book(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Book:
+    root = make_project(tmp_path / "project")
+    write_config(root, "http://127.0.0.1:1", root / "models")
+    book = Book(root / BOOK)
+    store = ModelStore(root / "models")
+    write_placeholders(book, store)
+    lock_book(book, store)
+    monkeypatch.chdir(root)
+    monkeypatch.setenv("ARTFARM_CONFIG", str(root / "config" / "config.yaml"))
+    return book
+
+
+def param(compute, page: int) -> str:
+    """The value Snakemake would get for `books/tiny_01/pages/<page>`: a fresh process's."""
+    dagparams.open_book.cache_clear()
+    return compute(SimpleNamespace(book="tiny_01", page=f"{page:04d}"))
+
+
+def parts(value: str) -> dict[str, str]:
+    return dict(part.split(":", 1) for part in value.split())
+
+
+def review(book: Book, *args: str) -> None:
+    assert main(["review", str(book.root), *args]) == 0
+
+
+def test_a_draft_request_names_its_sources_and_changes_only_with_that_page(book: Book) -> None:
+    first = param(dagparams.draft_request, 1)
+    assert list(parts(first)) == [*SOURCES, "request"]
+    assert param(dagparams.draft_request, 1) == first  # the same bytes, the same value
+    other = param(dagparams.draft_request, 2)
+    edit_spec(book.root, 1, scene="the bear naps under an oak")
+    edited = param(dagparams.draft_request, 1)
+    changed = {k for k, v in parts(edited).items() if parts(first)[k] != v}
+    assert changed == {"renderspec.json", "request"}
+    assert param(dagparams.draft_request, 2) == other
+
+
+def test_a_broken_spec_gives_an_invalid_value_instead_of_raising(book: Book) -> None:
+    edit_spec(book.root, 1, seed=-3)
+    broken = param(dagparams.draft_request, 1)
+    assert broken.startswith("invalid:") and len(broken) == len("invalid:") + 16
+    edit_spec(book.root, 1, seed=-4)
+    assert param(dagparams.draft_request, 1) not in (broken, PENDING)
+
+
+def test_the_draft_selection_follows_the_review(book: Book) -> None:
+    fake_stage(book, 1, "draft", ["c01", "c02"])
+    assert param(dagparams.draft_selection, 1) == PENDING
+    review(book, "1", "draft", "--select", "c01", "--reject-rest", "weaker", "--rationale", "fine")
+    chosen = param(dagparams.draft_selection, 1)
+    assert chosen != PENDING
+    review(book, "1", "draft", "--select", "c01", "--reject-rest", "weaker", "--rationale", "fine!")
+    assert param(dagparams.draft_selection, 1) == chosen  # the words changed, not the choice
+    review(book, "1", "draft", "--select", "c02", "--reject-rest", "weaker", "--rationale", "fine")
+    assert param(dagparams.draft_selection, 1) != chosen
+
+
+def select(book: Book, *ids: str) -> None:
+    args = [a for cid in ids for a in ("--select", cid)]
+    review(book, "1", "draft", *args, "--reject-rest", "weaker", "--rationale", "good staging")
+    select_drafts(book, 1, "p")
+
+
+def test_the_refine_request_waits_for_the_selection_and_covers_each_selected_draft(
+    book: Book,
+) -> None:
+    fake_stage(book, 1, "draft", ["c01", "c02", "c03"])
+    assert param(dagparams.refine_request, 1) == PENDING
+    select(book, "c01")
+    one = param(dagparams.refine_request, 1)
+    assert list(parts(one)) == [*SOURCES, "request"]
+    select(book, "c01", "c03")
+    two = param(dagparams.refine_request, 1).split(" | ")
+    assert len(two) == 2 and two[0] == one and two[1] != one
+
+
+def refine_pick(book: Book, final: str, *fix: str) -> None:
+    review(book, "1", "refine", "--final", final, "--reject-rest", "stiff", "--rationale",
+           "best light", *fix)  # fmt: skip
+
+
+def test_the_final_recipe_follows_the_pick_and_its_fixes(book: Book) -> None:
+    fake_stage(book, 1, "draft", ["c01", "c02"])
+    select(book, "c01")
+    fake_stage(book, 1, "refine", ["c01-v1", "c01-v2"], size=(128, 160))
+    assert param(dagparams.final_recipe, 1) == PENDING
+    refine_pick(book, "c01-v1")
+    plain = param(dagparams.final_recipe, 1)
+    refine_pick(book, "c01-v2")
+    assert param(dagparams.final_recipe, 1) not in (plain, PENDING)
+    refine_pick(book, "c01-v2", "--fix-box", "8", "8", "40", "40", "a paw with four toes")
+    fixed = param(dagparams.final_recipe, 1)
+    refine_pick(book, "c01-v2", "--fix-box", "8", "8", "40", "40", "a paw with five toes")
+    assert param(dagparams.final_recipe, 1) not in (fixed, plain)
+    (book.page_dir(1) / "refine" / "manifest.json").unlink()  # the fix is hashed without it
+    assert param(dagparams.final_recipe, 1) not in (fixed, PENDING)
+
+
+def test_the_print_request_waits_for_the_final_art_and_follows_its_bytes(book: Book) -> None:
+    assert param(dagparams.print_request, 1) == PENDING
+    final = book.page_dir(1) / "final" / "final.png"
+    final.parent.mkdir(parents=True)
+    Image.new("RGB", (128, 160), (200, 120, 40)).save(final)
+    first = param(dagparams.print_request, 1)
+    assert list(parts(first)) == [*SOURCES, "request"]
+    Image.new("RGB", (128, 160), (40, 120, 200)).save(final)
+    second = param(dagparams.print_request, 1)
+    changed = {k for k, v in parts(second).items() if parts(first)[k] != v}
+    assert changed == {"inputs", "request"}
