@@ -49,3 +49,31 @@ def test_a_wrong_secret_is_refused_without_repeating_it(guarded, tmp_path):
     line = str(err.value)
     assert "HTTP 403" in line and "headers sent: Authorization" in line
     assert "wrong-token-123" not in line and "\n" not in line
+
+
+def test_comfyui_status_lists_each_servers_headers_and_their_sources_never_values(
+    guarded, tmp_path, monkeypatch, capsys
+):
+    from artfarm.cli import main
+
+    config = tmp_path / "config" / "config.yaml"
+    config.parent.mkdir()
+    config.write_text(
+        f"servers:\n"
+        f"  - url: {guarded.url}\n"
+        f"    headers:\n"
+        f"      Authorization: {{env: AF_STATUS_TOKEN, prefix: 'Bearer '}}\n"
+        f"  - http://127.0.0.1:9\n"
+        f"runtime_dir: runtime\n"
+    )
+    monkeypatch.setenv("ARTFARM_CONFIG", str(config))
+    monkeypatch.setenv("AF_STATUS_TOKEN", SECRET)
+    assert main(["comfyui", "status"]) == 0
+    out = capsys.readouterr().out
+    assert f"configured: {guarded.url} — headers: Authorization from $AF_STATUS_TOKEN" in out
+    assert "configured: http://127.0.0.1:9 — headers: none" in out
+    assert SECRET not in out
+    monkeypatch.delenv("AF_STATUS_TOKEN")
+    assert main(["comfyui", "status"]) == 1
+    said = capsys.readouterr()
+    assert "AF_STATUS_TOKEN" in said.err and SECRET not in said.out + said.err

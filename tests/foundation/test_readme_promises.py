@@ -96,6 +96,23 @@ PROMISES: dict[str, list[str]] = {
         PROMPTS + "test_characters_are_described_from_the_bible",
         VALIDATE + "test_unknown_constraint_names_the_known_ones",
     ],
+    "`artfarm validate` runs the pipeline's own checks before any GPU time": [
+        VALIDATE + "test_scaffold_placeholders_left_are_named",
+        VALIDATE + "test_a_spec_without_a_layout_page_is_a_problem",
+        VALIDATE + "test_layout_pages_must_have_a_spec",
+        VALIDATE + "test_models_not_locked_is_a_problem",
+        VALIDATE + "test_a_stale_model_lock_is_a_problem",
+        VALIDATE + "test_a_hand_written_review_is_validated_too",
+        VALIDATE + "test_a_spread_on_a_right_hand_page_is_reported",
+        VALIDATE + "test_text_that_cannot_fit_is_reported_without_any_art",
+    ],
+    "Warnings (exit 0) name the words of a prompt past CLIP's 77-token window": [
+        VALIDATE + "test_a_prompt_past_the_clip_window_is_a_warning_naming_the_words",
+    ],
+    "`--json` prints NDJSON records with a `severity`": [
+        VALIDATE + "test_json_output_is_one_record_per_problem",
+        VALIDATE + "test_json_ends_with_a_summary_record_when_all_is_well",
+    ],
     "Errors are one line each — file, field, problem, fix": [
         VALIDATE + "test_every_problem_is_listed_at_once_and_exit_code_is_1",
         VALIDATE + "test_console_script_shows_no_traceback_for_user_errors",
@@ -194,6 +211,43 @@ PROMISES: dict[str, list[str]] = {
         "comfy/test_bad_input.py::test_sketch_server_answers_bad_graphs_exactly_like_comfyui",
         SERVICE + "test_the_sketch_server_starts_answers_status_and_stops",
     ],
+    "A server behind an authenticating proxy (Basic, Bearer, `X-API-Key`": [
+        "comfy/test_credentials.py::test_secrets_come_from_the_environment_with_a_prefix",
+        "comfy/test_credentials.py::test_a_secret_file_must_live_outside_the_project",
+        "comfy/test_credentials.py::test_a_header_source_needs_exactly_one_of_env_or_file",
+        "pipeline/test_auth_pipeline.py::test_with_the_header_configured_the_render_succeeds_and_the_secret_is_written_nowhere",
+    ],
+    "The headers go on every HTTP request and the WebSocket handshake": [
+        "comfy/test_auth.py::test_with_the_header_a_job_runs_and_its_progress_comes_over_the_websocket",
+        "comfy/test_auth.py::test_without_the_header_one_line_names_the_server_and_what_it_wants",
+        "comfy/test_auth.py::test_a_wrong_secret_is_refused_without_repeating_it",
+        "comfy/test_credentials.py::test_an_unset_variable_is_one_line_naming_the_server_header_and_variable",
+        "pipeline/test_auth_pipeline.py::test_with_the_header_configured_the_render_succeeds_and_the_secret_is_written_nowhere",
+        "pipeline/test_auth_pipeline.py::test_without_the_variable_one_line_names_the_server_header_and_variable",
+    ],
+    "`artfarm comfyui status` lists each server's headers": [
+        "comfy/test_auth.py::test_comfyui_status_lists_each_servers_headers_and_their_sources_never_values",
+    ],
+    "The client reads each server's `comfyui_version` once and speaks its API": [
+        "comfy/test_parsing_v036.py::test_capabilities_follow_the_version",
+        "comfy/test_parsing_v036.py::test_a_completed_job_reads_like_its_history_entry_with_temp_outputs_kept_by_type",
+        "sketch/test_sketch_api_versions.py::test_v036_cancel_drops_a_pending_job_stops_a_running_one_and_is_a_no_op_after",
+        FAULTS + "test_interrupting_a_running_prompt_raises_interrupted_naming_the_node",
+    ],
+    "Ctrl-C in a render cancels its prompt on the server": [
+        FAULTS + "test_ctrl_c_in_a_render_cancels_its_running_prompt_on_the_server",
+    ],
+    "A prompt the server lost is sent again once under a new UUID": [
+        FAULTS
+        + "test_server_dying_mid_job_and_coming_back_gives_one_result_and_a_journalled_resubmission",
+        FAULTS + "test_a_prompt_lost_twice_raises_prompt_lost",
+        "comfy/test_journal.py::test_a_journalled_prompt_the_server_never_saw_is_submitted_as_lost",
+    ],
+    "The sketch server speaks v0.36 by default": [
+        "sketch/test_sketch_api_versions.py::test_v036_reports_its_version_and_refuses_a_prompt_id_that_is_not_a_canonical_uuid",
+        "sketch/test_sketch_api_versions.py::test_v0364_mode_has_no_jobs_api_no_uuid_check_and_no_create_time",
+        "sketch/test_sketch_api_versions.py::test_a_required_header_guards_http_and_the_websocket_handshake",
+    ],
     "The default workflows use core nodes only.": [
         SLOTS + "test_default_templates_use_only_core_nodes_of_the_recorded_server",
     ],
@@ -201,7 +255,9 @@ PROMISES: dict[str, list[str]] = {
         SLOTS + "test_a_node_the_server_lacks_names_its_custom_node_pack",
     ],
     # Layout
-    "`layout/book.yaml` (schema: `artfarm schema layout`) sets trim": [
+    "`layout/book.yaml` (schema with every key's description and a full example": [
+        "foundation/test_cli.py::test_schema_layout_carries_descriptions_and_a_valid_example",
+        "foundation/test_cli.py::test_new_book_writes_a_commented_layout_with_an_entry_per_page",
         "layout/test_spec.py::test_trim_presets_and_custom_sizes_with_units",
         "layout/test_spec.py::test_a_minimal_spec_gets_print_defaults_and_the_shipped_font",
         INTERIOR + "test_fonts_are_embedded_and_are_the_chosen_family",
