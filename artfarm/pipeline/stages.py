@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import copy
+import signal
 import sys
 import tempfile
 import time
@@ -400,6 +401,10 @@ def run_stage(
     return path
 
 
+def _interrupted(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="stage.py", description=__doc__.splitlines()[0])
     parser.add_argument("stage", choices=sorted(STAGES))
@@ -409,9 +414,13 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--log", help="append progress here (errors also go to stderr)")
     args = parser.parse_args(argv)
     log = open(args.log, "a", encoding="utf-8") if args.log else sys.stderr  # noqa: SIM115
+    signal.signal(signal.SIGTERM, _interrupted)  # Snakemake stopping: cancel like Ctrl-C
     try:
         run_stage(args.stage, args.book, args.page, params=args.params, log=log)
         return 0
+    except KeyboardInterrupt:  # the client has cancelled its prompt on the server
+        print(f"cancelled: {args.stage} of page {args.page} (its prompt too)", file=log)
+        return 130
     except AwaitingReview as err:  # the run summary says what waits; the log says why
         for problem in err.problems:
             print(f"{WAIT_MARK}{problem.line()}", file=log)

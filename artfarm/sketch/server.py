@@ -24,6 +24,7 @@ import threading
 import time
 import urllib.parse
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -59,6 +60,7 @@ class Stats:
 
     prompts_accepted: list[str] = field(default_factory=list)
     crashes: int = 0
+    routes: Counter[str] = field(default_factory=Counter)  # "GET /api/jobs/{job_id}" → count
 
 
 def is_loopback(host: str) -> bool:
@@ -316,6 +318,9 @@ class SketchServer:
 
     @web.middleware
     async def _fault_middleware(self, request: web.Request, handler):
+        resource = request.match_info.route.resource
+        route = resource.canonical if resource is not None else request.path
+        self.stats.routes[f"{request.method} {route}"] += 1
         if self.faults.http_500_next > 0 and not request.path.endswith("/ws"):
             self.faults.http_500_next -= 1
             return web.Response(status=500, text="500 Internal Server Error (injected fault)")

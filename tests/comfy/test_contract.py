@@ -17,7 +17,7 @@ from artfarm.comfy.errors import ExecutionFailed, GraphRejected, ServerUnreachab
 from artfarm.comfy.servers import pick_server
 from artfarm.sketch.testing import empty_scale_graph, load_scale_graph, txt2img_graph
 
-from .conftest import quick_client
+from .conftest import MET, quick_client
 
 
 def png_bytes(size=(24, 16), color=(200, 30, 30)) -> bytes:
@@ -35,6 +35,16 @@ def free_port() -> int:
 def test_health_reports_version_devices_and_vram(client):
     info = client.health()
     assert info.version and info.devices and info.vram_free > 0
+
+
+def test_the_api_generation_read_from_the_version_is_the_one_the_server_speaks(client):
+    caps = client.capabilities()
+    missing = client.http.get(f"/api/jobs/{uuid.uuid4()}")
+    assert (missing.status_code == 404 and "error" in missing.text) == caps.jobs_api
+    if caps.uuid_prompt_ids:
+        bad = client.http.post("/prompt", json={"prompt": empty_scale_graph(), "prompt_id": "x1"})
+        assert bad.status_code == 400 and bad.json()["error"]["type"] == "invalid_prompt_id"
+    MET[client.base_url] = f"comfyui_version {caps.version} — {caps.api}"
 
 
 def test_health_of_a_port_nobody_listens_on_says_the_server_is_unreachable(tmp_path):

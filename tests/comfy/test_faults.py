@@ -178,24 +178,105 @@ def wait_for_journal(tmp_path):
     return wait_until(journalled, "the child to journal its prompt")
 
 
+API_MODES = ["0.36", "0.3.64"]
+# how each API generation is asked "where is my prompt?"; the other one must stay unused
+LOOKUP = {"0.36": "GET /api/jobs/{job_id}", "0.3.64": "GET /queue"}
+
+
+def assert_consistent(record):
+    timings = record.timings
+    assert timings.queued_at <= timings.started_at <= timings.finished_at
+
+
 @pytest.mark.slow
-def test_a_killed_client_rerun_reattaches_to_its_queued_prompt_without_submitting_again(tmp_path):
-    with running_sketch_server(tmp_path, models=SKETCH_MODELS, step_seconds=0.1) as server:
+@pytest.mark.parametrize("api", API_MODES)
+def test_a_killed_client_rerun_reattaches_to_its_running_prompt_without_submitting_again(
+    tmp_path, api
+):
+    with running_sketch_server(tmp_path, models=SKETCH_MODELS, step_seconds=0.1, api=api) as server:
         child = start_child(server.url, tmp_path, steps=15)
         try:
             entry = wait_for_journal(tmp_path)
             wait_until(
-                lambda: entry.prompt_id in server.stats.prompts_accepted,
-                "the server to accept the child's prompt",
+                lambda: (
+                    server.engine.running and server.engine.running.prompt_id == entry.prompt_id
+                ),
+                "the child's prompt to run on the server",
+            )
+            wait_until(
+                lambda: Journal(tmp_path / "journal").load("killed-job").state == "submitted",
+                "the journal to say the server queued it",
             )
         finally:
             child.send_signal(signal.SIGKILL)
             child.wait()
+        server.stats.routes.clear()
         with quick_client(server.url, tmp_path) as client:
             graph = txt2img_graph("(Pip:1.1) at night", ckpt=CKPT, steps=15, prefix="fault/job")
             record = client.run(graph, {}, tmp_path / "out", job_key="killed-job")
         assert record.reattached and record.prompt_id == entry.prompt_id
-        assert server.stats.prompts_accepted == [entry.prompt_id]
+        assert server.stats.prompts_accepted == [entry.prompt_id]  # one execution per graph
+        assert output_files(server) == ["job_00001_.png"]
+        assert_consistent(record)
+        other = LOOKUP["0.3.64" if api == "0.36" else "0.36"]
+        assert server.stats.routes[LOOKUP[api]] > 0 and server.stats.routes[other] == 0
+    assert Journal(tmp_path / "journal").load("killed-job").state == "done"
+
+
+def blocker(server, client):
+    """A long prompt of someone else's, so the next one waits in the queue."""
+    prompt_id = client.submit(job(prompt="someone else's page", steps=200))
+    wait_until(
+        lambda: server.engine.running and server.engine.running.prompt_id == prompt_id,
+        "the blocker to run",
+    )
+    return prompt_id
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("api", API_MODES)
+@pytest.mark.parametrize("where", ["running", "pending"])
+def test_ctrl_c_in_a_job_process_takes_its_prompt_off_the_server(tmp_path, api, where):
+    with (
+        running_sketch_server(tmp_path, models=SKETCH_MODELS, step_seconds=0.1, api=api) as server,
+        quick_client(server.url, tmp_path / "other") as other,
+    ):
+        ahead = blocker(server, other) if where == "pending" else None
+        child = start_child(server.url, tmp_path, steps=200)
+        try:
+            entry = wait_for_journal(tmp_path)
+            if where == "running":
+                wait_until(
+                    lambda: (
+                        server.engine.running and server.engine.running.prompt_id == entry.prompt_id
+                    ),
+                    "the child's prompt to run",
+                )
+            else:
+                wait_until(
+                    lambda: entry.prompt_id in {i.prompt_id for i in server.engine.pending},
+                    "the child's prompt to wait in the queue",
+                )
+            child.send_signal(signal.SIGINT)
+            assert child.wait(timeout=120) != 0
+        finally:
+            if child.poll() is None:
+                child.kill()
+        queue = other.http.get("/queue").json()
+        queued = {item[1] for item in queue["queue_running"] + queue["queue_pending"]}
+        assert entry.prompt_id not in queued
+        assert Journal(tmp_path / "journal").load("killed-job").state == "cancelled"
+        history = other.history(entry.prompt_id)
+        if where == "running":
+            assert history is not None and history.interrupted is not None
+        else:  # dropped from the queue: it never ran, and the prompt ahead was left alone
+            assert history is None
+            assert server.engine.running and server.engine.running.prompt_id == ahead
+            other.cancel(ahead)
+        other_path = "POST /api/jobs/{job_id}/cancel" if api == "0.36" else "POST /queue"
+        if where == "running" and api == "0.3.64":
+            other_path = "POST /interrupt"
+        assert server.stats.routes[other_path] > 0
 
 
 @pytest.mark.slow
