@@ -31,6 +31,9 @@ LAYOUT_OUT = "layout/test_outputs.py::"
 INTERIOR = "layout/test_interior.py::"
 PACKAGING = "foundation/test_packaging.py::"
 SAMPLE_PDF = "pipeline/test_sample_book_to_pdf.py::"
+NEW_BOOK = "pipeline/test_new_book_readme.py::"
+ISOLATION = "models/test_isolation.py::"
+CLI = "foundation/test_cli.py::"
 
 PROMISES: dict[str, list[str]] = {
     # Two commands
@@ -43,6 +46,36 @@ PROMISES: dict[str, list[str]] = {
         REVIEWS + "test_auto_review_is_marked_automatic",
         REVIEWS + "test_the_demo_reviewer_never_replaces_an_agents_review",
         SERVICE + "test_the_sketch_server_starts_answers_status_and_stops",
+    ],
+    "It uses only a server this checkout started": [
+        ISOLATION + "test_start_sketch_moves_to_a_free_port_and_status_says_whose",
+        ISOLATION + "test_the_demo_starts_its_own_server_beside_a_foreign_one",
+        ISOLATION + "test_a_foreign_server_on_the_port_receives_no_prompt_from_the_pipeline",
+    ],
+    # Start a new book
+    "`make setup` creates `.venv`": [
+        NEW_BOOK + "test_the_readme_makes_a_new_four_page_book_from_a_blank_folder",
+    ],
+    "`new-book` writes every document, commented": [
+        CLI + "test_new_book_writes_a_commented_layout_with_an_entry_per_page",
+    ],
+    "`validate` names every scaffold placeholder still there": [
+        CLI + "test_new_book_and_new_page_scaffold_a_book_whose_placeholders_validate_names",
+        VALIDATE + "test_scaffold_placeholders_left_are_named",
+    ],
+    "the layout schema has a full example": [
+        CLI + "test_schema_layout_carries_descriptions_and_a_valid_example",
+    ],
+    "`models placeholders` puts stand-in model files": [
+        NEW_BOOK + "test_the_readme_makes_a_new_four_page_book_from_a_blank_folder",
+        VALIDATE + "test_models_not_locked_is_a_problem",
+    ],
+    "The first two `snakemake` runs stop at the review gates with exit status 75": [
+        NEW_BOOK + "test_the_readme_makes_a_new_four_page_book_from_a_blank_folder",
+        SNAKE + "test_a_fresh_book_renders_drafts_and_stops_with_a_review_summary",
+    ],
+    "The last run ends with `books/my_book/layout/pages.pdf`": [
+        NEW_BOOK + "test_the_readme_makes_a_new_four_page_book_from_a_blank_folder",
     ],
     # A book folder
     "Every `manifest.json` is the provenance of its stage": [
@@ -292,6 +325,11 @@ PROMISES: dict[str, list[str]] = {
 }
 
 NOT_A_PROMISE: dict[str, str] = {
+    "From a fresh shell in the checkout.": "a heading sentence; the commands are the promise",
+    "The commands, on the sketch server:": "introduces the command block",
+    "Before `validate`, write what only you can write": "a how-to step (the test scripts it)",
+    "More pages later: `artfarm new-page books/my_book`.": "a pointer; test_cli covers new-page",
+    "`--auto` is the scripted reviewer": "a pointer to the agent's loop",
     "A local, agent-driven pipeline that turns": "the summary; each part is promised below",
     "An LLM agent (or a person) writes one `renderspec.json` per page": "the summary, as above",
     "About two minutes on two cores.": "a measurement; tests never time the machine",
