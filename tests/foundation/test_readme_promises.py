@@ -81,8 +81,15 @@ PROMISES: dict[str, list[str]] = {
     "Every `manifest.json` is the provenance of its stage": [
         SNAKE + "test_after_both_reviews_every_page_reaches_print",
     ],
-    "A stage can be re-run from its manifest alone": [
+    "Nothing in it points at a temporary file.": [
+        "pipeline/test_provenance.py::test_no_manifest_names_a_temporary_path",
+    ],
+    "`artfarm replay` uploads the stored inputs": [
         SNAKE + "test_a_stage_reruns_from_its_manifest_alone_to_identical_bytes",
+        "pipeline/test_provenance.py::test_replay_of_every_stage_is_identical_on_the_same_server",
+        "pipeline/test_provenance.py::test_replay_on_a_fresh_server_uploads_the_stored_inputs",
+        "pipeline/test_provenance.py::test_replay_names_each_output_that_differs",
+        "pipeline/test_provenance.py::test_replay_refuses_a_stored_input_that_changed",
     ],
     # The agent's loop
     "On a fresh book, `snakemake …/pages.pdf` renders every draft and contact sheet": [
@@ -196,7 +203,7 @@ PROMISES: dict[str, list[str]] = {
     "A job killed mid-way re-attaches to its prompt on the next run": [
         SNAKE + "test_a_killed_run_reattaches_and_pays_for_no_prompt_twice",
         FAULTS
-        + "test_a_killed_client_rerun_reattaches_to_its_queued_prompt_without_submitting_again",
+        + "test_a_killed_client_rerun_reattaches_to_its_running_prompt_without_submitting_again",
     ],
     "After killing Snakemake itself, run `snakemake --unlock` once": [
         SNAKE + "test_a_killed_run_reattaches_and_pays_for_no_prompt_twice",
@@ -223,6 +230,10 @@ PROMISES: dict[str, list[str]] = {
     "Run ComfyUI: set `comfyui.install`": [
         SERVICE + "test_comfyui_gets_the_recommended_flags",
         SERVICE + "test_starting_comfyui_without_an_install_says_how_to_fix_it",
+    ],
+    "A start that fails names the log's last error line and its fix": [
+        SERVICE + "test_a_failed_start_names_the_logs_last_error_and_its_fix",
+        SERVICE + "test_the_cause_of_an_argument_refusal_is_the_argparse_line",
     ],
     "`artfarm comfyui unit` prints a systemd unit": [
         SERVICE + "test_the_systemd_unit_is_filled_with_the_same_command",
