@@ -77,6 +77,39 @@ PROMISES: dict[str, list[str]] = {
     "The last run ends with `books/my_book/layout/pages.pdf`": [
         NEW_BOOK + "test_the_readme_makes_a_new_four_page_book_from_a_blank_folder",
     ],
+    # Start a new book (its commands are run as written by the test below)
+    "`make setup` creates `.venv`": [
+        "pipeline/test_new_book_readme.py::test_the_readme_makes_a_new_four_page_book_from_a_blank_folder"
+    ],
+    "`new-book` writes every document, commented": [
+        "pipeline/test_new_book_readme.py::test_the_readme_makes_a_new_four_page_book_from_a_blank_folder",
+        "foundation/test_cli.py::test_new_book_writes_a_commented_layout_with_an_entry_per_page",
+    ],
+    "`validate` names every scaffold placeholder still there": [
+        "pipeline/test_new_book_readme.py::test_the_readme_makes_a_new_four_page_book_from_a_blank_folder",
+        VALIDATE + "test_scaffold_placeholders_left_are_named",
+    ],
+    "Each field is described by `artfarm schema bible|renderspec|layout`": [
+        "foundation/test_cli.py::test_schema_layout_carries_descriptions_and_a_valid_example",
+        "foundation/test_cli.py::test_renderspec_schema_documents_its_fields",
+    ],
+    "More pages later: `artfarm new-page books/my_book`.": [
+        "foundation/test_cli.py::test_new_book_and_new_page_scaffold_a_book_whose_placeholders_validate_names",
+    ],
+    "`models placeholders` puts stand-in model files for the book's pins in the store": [
+        "pipeline/test_new_book_readme.py::test_the_readme_makes_a_new_four_page_book_from_a_blank_folder",
+        SERVICE + "test_models_placeholders_then_lock_via_the_cli",
+    ],
+    "The first two `snakemake` runs stop at the review gates with exit status 75": [
+        "pipeline/test_new_book_readme.py::test_the_readme_makes_a_new_four_page_book_from_a_blank_folder"
+    ],
+    "`--auto` is the scripted reviewer (first image in id order)": [
+        "pipeline/test_new_book_readme.py::test_the_readme_makes_a_new_four_page_book_from_a_blank_folder",
+        REVIEWS + "test_auto_review_is_marked_automatic",
+    ],
+    "The last run ends with `books/my_book/layout/pages.pdf`.": [
+        "pipeline/test_new_book_readme.py::test_the_readme_makes_a_new_four_page_book_from_a_blank_folder"
+    ],
     # A book folder
     "Every `manifest.json` is the provenance of its stage": [
         SNAKE + "test_after_both_reviews_every_page_reaches_print",
@@ -346,6 +379,8 @@ NOT_A_PROMISE: dict[str, str] = {
     "About two minutes on two cores.": "a measurement; tests never time the machine",
     '`.venv/bin/pytest -m "not slow"` is the quick test loop': "a measurement and a how-to",
     "Two pages of the sample book as the demo lays them out": "a caption for two images",
+    "From a fresh shell in the checkout.": "a heading for the commands below",
+    "The commands, on the sketch server:": "a heading for the commands below",
     "Pin them in the book's `book_config.yaml` and record their hashes": "a how-to step",
     "Models: put them in the store": "a how-to step; the paths command is the promise",
     '`.venv/bin/pytest -m "not slow"` for the quick loop.': "a how-to",
