@@ -10,7 +10,6 @@ import sys
 import textwrap
 import threading
 
-import httpx
 import pytest
 
 from artfarm.comfy.client import RetryPolicy
@@ -289,26 +288,3 @@ def test_a_rerun_of_a_finished_job_reattaches_to_its_result_without_submitting_a
             record = client.run(graph, {}, tmp_path / "out", job_key="killed-job")
         assert record.reattached and len(server.stats.prompts_accepted) == 1
         assert json.loads(record.model_dump_json())["outputs"]
-
-
-def test_ctrl_c_in_a_render_cancels_its_running_prompt_on_the_server(tmp_path):
-    with running_sketch_server(tmp_path, models=SKETCH_MODELS, step_seconds=0.1) as server:
-        child = start_child(server.url, tmp_path, steps=5000)  # runs until cancelled
-        try:
-            entry = wait_for_journal(tmp_path)
-
-            def running():
-                queue = httpx.get(f"{server.url}/queue").json()["queue_running"]
-                return [item[1] for item in queue] == [entry.prompt_id]
-
-            wait_until(running, "the child's prompt to run")
-            child.send_signal(signal.SIGINT)
-            assert child.wait(timeout=120) != 0
-        finally:
-            if child.poll() is None:
-                child.kill()
-                child.wait()
-        job = lambda: httpx.get(f"{server.url}/api/jobs/{entry.prompt_id}").json()  # noqa: E731
-        wait_until(lambda: job()["status"] == "cancelled", "the server to cancel the prompt")
-        assert Journal(tmp_path / "journal").load("killed-job").state == "cancelled"
-        assert httpx.get(f"{server.url}/queue").json()["queue_running"] == []

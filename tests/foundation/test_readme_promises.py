@@ -57,6 +57,7 @@ PROMISES: dict[str, list[str]] = {
         NEW_BOOK + "test_the_readme_makes_a_new_four_page_book_from_a_blank_folder",
     ],
     "`new-book` writes every document, commented": [
+        NEW_BOOK + "test_the_readme_makes_a_new_four_page_book_from_a_blank_folder",
         CLI + "test_new_book_writes_a_commented_layout_with_an_entry_per_page",
     ],
     "`validate` names every scaffold placeholder still there": [
@@ -65,6 +66,14 @@ PROMISES: dict[str, list[str]] = {
     ],
     "the layout schema has a full example": [
         CLI + "test_schema_layout_carries_descriptions_and_a_valid_example",
+        CLI + "test_renderspec_schema_documents_its_fields",
+    ],
+    "More pages later: `artfarm new-page books/my_book`.": [
+        CLI + "test_new_book_and_new_page_scaffold_a_book_whose_placeholders_validate_names",
+    ],
+    "`--auto` is the scripted reviewer (first image in id order)": [
+        NEW_BOOK + "test_the_readme_makes_a_new_four_page_book_from_a_blank_folder",
+        REVIEWS + "test_auto_review_is_marked_automatic",
     ],
     "`models placeholders` puts stand-in model files": [
         NEW_BOOK + "test_the_readme_makes_a_new_four_page_book_from_a_blank_folder",
@@ -76,39 +85,6 @@ PROMISES: dict[str, list[str]] = {
     ],
     "The last run ends with `books/my_book/layout/pages.pdf`": [
         NEW_BOOK + "test_the_readme_makes_a_new_four_page_book_from_a_blank_folder",
-    ],
-    # Start a new book (its commands are run as written by the test below)
-    "`make setup` creates `.venv`": [
-        "pipeline/test_new_book_readme.py::test_the_readme_makes_a_new_four_page_book_from_a_blank_folder"
-    ],
-    "`new-book` writes every document, commented": [
-        "pipeline/test_new_book_readme.py::test_the_readme_makes_a_new_four_page_book_from_a_blank_folder",
-        "foundation/test_cli.py::test_new_book_writes_a_commented_layout_with_an_entry_per_page",
-    ],
-    "`validate` names every scaffold placeholder still there": [
-        "pipeline/test_new_book_readme.py::test_the_readme_makes_a_new_four_page_book_from_a_blank_folder",
-        VALIDATE + "test_scaffold_placeholders_left_are_named",
-    ],
-    "Each field is described by `artfarm schema bible|renderspec|layout`": [
-        "foundation/test_cli.py::test_schema_layout_carries_descriptions_and_a_valid_example",
-        "foundation/test_cli.py::test_renderspec_schema_documents_its_fields",
-    ],
-    "More pages later: `artfarm new-page books/my_book`.": [
-        "foundation/test_cli.py::test_new_book_and_new_page_scaffold_a_book_whose_placeholders_validate_names",
-    ],
-    "`models placeholders` puts stand-in model files for the book's pins in the store": [
-        "pipeline/test_new_book_readme.py::test_the_readme_makes_a_new_four_page_book_from_a_blank_folder",
-        SERVICE + "test_models_placeholders_then_lock_via_the_cli",
-    ],
-    "The first two `snakemake` runs stop at the review gates with exit status 75": [
-        "pipeline/test_new_book_readme.py::test_the_readme_makes_a_new_four_page_book_from_a_blank_folder"
-    ],
-    "`--auto` is the scripted reviewer (first image in id order)": [
-        "pipeline/test_new_book_readme.py::test_the_readme_makes_a_new_four_page_book_from_a_blank_folder",
-        REVIEWS + "test_auto_review_is_marked_automatic",
-    ],
-    "The last run ends with `books/my_book/layout/pages.pdf`.": [
-        "pipeline/test_new_book_readme.py::test_the_readme_makes_a_new_four_page_book_from_a_blank_folder"
     ],
     # A book folder
     "Every `manifest.json` is the provenance of its stage": [
@@ -312,7 +288,7 @@ PROMISES: dict[str, list[str]] = {
         FAULTS + "test_interrupting_a_running_prompt_raises_interrupted_naming_the_node",
     ],
     "Ctrl-C in a render cancels its prompt on the server": [
-        FAULTS + "test_ctrl_c_in_a_render_cancels_its_running_prompt_on_the_server",
+        FAULTS + "test_ctrl_c_in_a_job_process_takes_its_prompt_off_the_server",
     ],
     "A prompt the server lost is sent again once under a new UUID": [
         FAULTS
@@ -372,15 +348,11 @@ NOT_A_PROMISE: dict[str, str] = {
     "From a fresh shell in the checkout.": "a heading sentence; the commands are the promise",
     "The commands, on the sketch server:": "introduces the command block",
     "Before `validate`, write what only you can write": "a how-to step (the test scripts it)",
-    "More pages later: `artfarm new-page books/my_book`.": "a pointer; test_cli covers new-page",
-    "`--auto` is the scripted reviewer": "a pointer to the agent's loop",
     "A local, agent-driven pipeline that turns": "the summary; each part is promised below",
     "An LLM agent (or a person) writes one `renderspec.json` per page": "the summary, as above",
     "About two minutes on two cores.": "a measurement; tests never time the machine",
     '`.venv/bin/pytest -m "not slow"` is the quick test loop': "a measurement and a how-to",
     "Two pages of the sample book as the demo lays them out": "a caption for two images",
-    "From a fresh shell in the checkout.": "a heading for the commands below",
-    "The commands, on the sketch server:": "a heading for the commands below",
     "Pin them in the book's `book_config.yaml` and record their hashes": "a how-to step",
     "Models: put them in the store": "a how-to step; the paths command is the promise",
     '`.venv/bin/pytest -m "not slow"` for the quick loop.': "a how-to",
@@ -428,6 +400,18 @@ def test_every_readme_sentence_is_a_mapped_promise_or_says_why_not() -> None:
         "or NOT_A_PROMISE (with why) in tests/foundation/test_readme_promises.py:\n"
         + "\n".join(unmapped)
     )
+
+
+def test_a_fragment_is_mapped_once_either_as_a_promise_or_not() -> None:
+    assert set(PROMISES).isdisjoint(NOT_A_PROMISE)
+    keys = [
+        key.value
+        for node in ast.walk(ast.parse(Path(__file__).read_text(encoding="utf-8")))
+        if isinstance(node, ast.Dict)
+        for key in node.keys
+        if isinstance(key, ast.Constant)
+    ]
+    assert sorted({k for k in keys if keys.count(k) > 1}) == []  # a repeated key hides one
 
 
 def test_every_mapped_fragment_is_still_in_the_readme() -> None:
