@@ -17,6 +17,7 @@ from . import (
     board_cmds,
     book_cmds,
     layout_cmds,
+    mcp_cmds,
     pipeline_cmds,
     provenance_cmds,
     service_cmds,
@@ -31,6 +32,7 @@ AREAS = (
     pipeline_cmds,
     provenance_cmds,
     board_cmds,
+    mcp_cmds,
 )
 
 
