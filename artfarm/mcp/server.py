@@ -185,7 +185,17 @@ def serve_http(project: Project, host: str, port: int, allow_remote: bool) -> No
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
+    try:
+        sock.bind((host, port))
+    except OSError as err:
+        sock.close()
+        raise ArtfarmError.single(
+            "--port",
+            str(port),
+            f"cannot listen on {host}:{port} ({err.strerror})",
+            "pick another port, or 0",
+        ) from None
+    sock.listen(64)  # connections queue from now on, before uvicorn's loop starts
     bound = sock.getsockname()[1]
     shown = f"[{host}]" if ":" in host else host
     print(

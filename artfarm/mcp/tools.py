@@ -36,7 +36,7 @@ from artfarm.pipeline.todo import book_todo, page_todo, render_summary
 from artfarm.problems import ArtfarmError
 from artfarm.rendering.contenthash import page_content_hash
 from artfarm.rendering.prompts import compile_prompts, template_context
-from artfarm.validate import validate_book
+from artfarm.validate import book_warnings, validate_book
 
 
 @dataclass
@@ -75,13 +75,19 @@ def next_todo(call: Call, args: a.BookArgs) -> Reply:
 def validate(call: Call, args: a.BookArgs) -> Reply:
     book = call.project.book(args.book)
     problems = validate_book(book.root)
+    warnings = book_warnings(book.root)
     lines = [f"error: {p.line()}" for p in problems]
-    lines.append(
-        f"{len(problems)} problem(s) in {book.root}" if problems else f"ok: {book.root} is valid"
-    )
-    return Reply(
-        "\n".join(lines), {"valid": not problems, "problems": [p.record() for p in problems]}
-    )
+    lines += [f"warning: {w.line()}" for w in warnings]
+    if problems:
+        lines.append(f"{len(problems)} problem(s) in {book.root}")
+    else:
+        lines.append(f"ok: {book.root} is valid ({len(warnings)} warning(s))")
+    record = {
+        "valid": not problems,
+        "problems": [p.record() for p in problems],
+        "warnings": [w.record() for w in warnings],
+    }
+    return Reply("\n".join(lines), record)
 
 
 def schema(call: Call, args: a.SchemaArgs) -> Reply:
