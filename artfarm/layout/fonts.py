@@ -13,13 +13,21 @@ from pathlib import Path
 import fontpkg_atkinson_hyperlegible
 import typst
 from fontTools.ttLib import TTFont
+from PIL import ImageFont
 
 from artfarm.documents.safepath import PathEscape, resolve_inside
 from artfarm.layout.spec import LayoutSpec
 from artfarm.problems import ArtfarmError, Problem
 
 SHIPPED_FONT_DIR = Path(fontpkg_atkinson_hyperlegible.ROOT) / "files"
+SHIPPED_REGULAR = SHIPPED_FONT_DIR / "AtkinsonHyperlegible-Regular.ttf"
 IGNORABLE = set("\n\r\t\u00ad\u200b\u200d\ufeff")
+
+
+@cache
+def pillow_font(size: int) -> ImageFont.FreeTypeFont:
+    """The shipped face for text Pillow draws (contact sheets): names like Jürgen, not J☒rgen."""
+    return ImageFont.truetype(str(SHIPPED_REGULAR), max(6, size))
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from PIL import Image, ImageDraw, ImageFont
 from artfarm.atomic import write_bytes
 from artfarm.documents.book import Book
 from artfarm.documents.safepath import resolve_inside
+from artfarm.layout.fonts import pillow_font
 from artfarm.pipeline.manifest import read_manifest
 from artfarm.problems import ArtfarmError
 
@@ -28,7 +29,8 @@ PAD = 12
 
 
 def font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
-    return ImageFont.load_default(size=size)
+    """The shipped font (Pillow's default lacks most non-ASCII letters)."""
+    return pillow_font(size)
 
 
 def grid_shape(count: int) -> tuple[int, int]:

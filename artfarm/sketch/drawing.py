@@ -1,18 +1,20 @@
-"""Storyboard sketches with Pillow: sky and ground by time of day, weather marks, one labelled
-figure per character placed and posed by the seed, the scene line as a caption.
+"""Storyboard sketches with Pillow: sky and ground by time of day, weather marks, one figure
+per character (its colour derived from its name, the same on every page) placed and posed by
+the seed.
 
+No text is drawn into the art, at any stage: art goes to print, and the notes say no text in
+the art. Candidate ids, the scene line and the characters' names are on the contact sheets.
 Everything is derived from (scene, seed, size), so the same inputs give the same pixels; all
 sizes are relative to the image, so a 64 px test tile and a 3072×4096 print both work.
 """
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import math
 import random
 
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
 from artfarm.sketch.scene import Scene
 
@@ -39,14 +41,6 @@ def item_rng(*parts: object) -> random.Random:
     return random.Random(int.from_bytes(digest[:8], "big"))
 
 
-@functools.lru_cache(maxsize=64)
-def font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
-    try:
-        return ImageFont.load_default(size=max(6, size))
-    except (TypeError, OSError):
-        return ImageFont.load_default()
-
-
 def gradient(size: tuple[int, int], top: tuple, bottom: tuple) -> Image.Image:
     """A vertical gradient, built on a 1-px column and stretched (fast at any size)."""
     w, h = size
@@ -60,9 +54,7 @@ def gradient(size: tuple[int, int], top: tuple, bottom: tuple) -> Image.Image:
     return column.resize((w, h), Image.Resampling.BILINEAR)
 
 
-def draw_scene(
-    scene: Scene, seed: int, width: int, height: int, *, footer: str = ""
-) -> Image.Image:
+def draw_scene(scene: Scene, seed: int, width: int, height: int) -> Image.Image:
     """The storyboard sketch of one candidate (one batch item: pass a per-item seed)."""
     rng = item_rng("scene", seed, scene.caption)
     top, bottom, ground, sun, sun_h, night = PALETTES.get(scene.time_of_day, PALETTES["afternoon"])
@@ -76,10 +68,6 @@ def draw_scene(
     _ground(draw, rng, width, height, horizon, ground)
     _weather(draw, rng, scene.weather, width, height, unit)
     _figures(draw, rng, scene, width, height, horizon, unit)
-    _caption(draw, scene.caption, width, unit)
-    if footer:
-        size = max(6, unit // 40)
-        draw.text((size // 2, height - size * 1.4), footer, fill=(255, 255, 255), font=font(size))
     return canvas
 
 
@@ -138,7 +126,6 @@ def _figures(draw, rng, scene, width, height, horizon, unit) -> None:
         paint = item_rng("colour", name)
         colour = tuple(paint.randint(40, 220) for _ in range(3))
         _figure(draw, rng, cx, base, fig_h, colour, unit)
-        _label(draw, name, cx, base, unit, width)
 
 
 def _figure(draw, rng, cx, base, fig_h, colour, unit) -> None:
@@ -160,33 +147,8 @@ def _figure(draw, rng, cx, base, fig_h, colour, unit) -> None:
         draw.line((cx, hip, lx, base), fill=colour, width=line)
 
 
-def _label(draw, name, cx, base, unit, width) -> None:
-    size = max(6, unit // 28)
-    f = font(size)
-    left, _top, right, bottom = draw.textbbox((0, 0), name, font=f)
-    w = right - left
-    x = min(max(2, cx - w / 2), max(2, width - w - 2))
-    y = base + size * 0.1
-    draw.rectangle((x - 2, y - 1, x + w + 2, y + bottom + 2), fill=(255, 255, 240))
-    draw.text((x, y), name, fill=(20, 20, 20), font=f)
-
-
-def _caption(draw, caption, width, unit) -> None:
-    if not caption:
-        return
-    size = max(6, unit // 24)
-    f = font(size)
-    text = caption
-    while text and draw.textlength(text, font=f) > width - size:
-        text = text[:-2]
-    if text != caption:
-        text = text[:-1] + "…"
-    draw.rectangle((0, 0, width, size * 1.6), fill=(255, 255, 245))
-    draw.text((size / 2, size * 0.25), text, fill=(30, 30, 30), font=f)
-
-
 def draw_fix(img: Image.Image, scene: Scene, seed: int, box: tuple[int, int, int, int]) -> None:
-    """An inpaint redraw inside `box` (in place): the prompt's figures, or its line as a note."""
+    """An inpaint redraw inside `box` (in place): the prompt's figures, or a patch of colour."""
     rng = item_rng("fix", seed, scene.caption)
     draw = ImageDraw.Draw(img)
     left, top, right, bottom = box
@@ -200,14 +162,9 @@ def draw_fix(img: Image.Image, scene: Scene, seed: int, box: tuple[int, int, int
             paint = item_rng("colour", name)
             colour = tuple(paint.randint(40, 220) for _ in range(3))
             _figure(draw, rng, cx, base, bh * 0.7, colour, unit)
-            _label(draw, name, cx, base, unit, img.width)
-    elif scene.caption:
-        size = max(6, unit // 28)
-        f = font(size)
-        text = scene.caption
-        while len(text) > 2 and draw.textlength(text, font=f) > bw - size:
-            text = text[:-2] + "…"
-        x, y = left + size / 2, top + bh / 2 - size / 2
-        right_end = x + draw.textlength(text, font=f)
-        draw.rectangle((x - 2, y - 2, right_end + 2, y + size * 1.3), fill=(255, 255, 240))
-        draw.text((x, y), text, fill=(20, 20, 20), font=f)
+    else:  # no figure named: a soft patch in a colour of the prompt (never its words)
+        paint = item_rng("patch", scene.caption)
+        colour = tuple(paint.randint(60, 230) for _ in range(3))
+        draw.ellipse(
+            (left + bw * 0.1, top + bh * 0.1, right - bw * 0.1, bottom - bh * 0.1), fill=colour
+        )

@@ -261,7 +261,7 @@ def sample(
 
     From an empty latent (or at denoise 1 without a mask) a new storyboard sketch is drawn.
     From an encoded image (img2img) the picture is refined, not redrawn: `refine` keeps every
-    figure, label and the caption where they are and changes details by denoise and seed. With
+    figure where it is and changes details by denoise and seed. With
     a noise mask (inpaint) the refined original plus a redraw of what the prompt names fill the
     mask, and every pixel outside it stays as it was.
     """
@@ -274,12 +274,11 @@ def sample(
     source = latent_image.get("images")
     mask = latent_image.get("noise_mask")
     originals = latent_image.get("pixels") or source
-    footer = f"sketch · {model.get('model', '?')} · seed {seed}"
     results = []
     for i in range(n):
         item_seed = int(item_rng(seed, i, sampler).getrandbits(63))
         if source is None or (denoise >= 1.0 and mask is None):
-            results.append(draw_scene(scene, item_seed, w, h, footer=footer))
+            results.append(draw_scene(scene, item_seed, w, h))
             continue
         src = source[i % len(source)].convert("RGB")
         if mask is None:

@@ -5,7 +5,7 @@ the higher the denoise. The sketch stand-in does the same with whole-image Pillo
 whose strength grows with denoise and whose randomness comes from the seed: a soft wobble of
 the outlines (a smooth mesh warp of a few pixels at most), crisper outlines, a slight tone and
 colour drift, a low-frequency watercolour wash and a paper/brush grain. Nothing is drawn anew,
-so figures, labels and the caption stay where the draft put them, and batch items (or other
+so the figures stay where the draft put them, and batch items (or other
 seeds) differ visibly but slightly. All sizes are relative to the image; every step is one
 Pillow call over the image (no per-pixel Python), so a 3072×4096 pass takes about a second.
 """
