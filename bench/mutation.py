@@ -24,7 +24,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -264,7 +264,8 @@ def run_tests(root: Path, tests: list[str], timeout: float) -> str:
     return "survived" if done.returncode == 0 else "killed"
 
 
-def score_module(root: Path, module: str) -> dict[str, object]:
+def score_module(root: Path, module: str, before: dict | None = None) -> dict[str, object]:
+    """Run every mutant of `module`; with `before` (an earlier result), only its survivors."""
     tests, functions = TARGETS[module]
     path = root / module
     original = path.read_text(encoding="utf-8")
@@ -274,13 +275,18 @@ def score_module(root: Path, module: str) -> dict[str, object]:
     if baseline != "survived":
         raise SystemExit(f"{module}: its tests fail without any mutant; fix them first")
     found = mutants(original, functions)
-    survivors, killed = [], 0
+    todo, killed = found, 0
+    if before is not None and before["mutants"] == len(found):
+        again = {(s["index"], s["what"]) for s in before["survivors"]}
+        todo = [m for m in found if (m.index, m.what) in again]
+        killed = before["mutants"] - len(todo)
+    survivors = []
     try:
-        for mutant in found:
+        for mutant in todo:
             path.write_text(mutated_source(original, functions, mutant), encoding="utf-8")
             verdict = run_tests(root, tests, timeout=3 * took + 30)
             if verdict == "survived":
-                survivors.append(f"{module}:{mutant.line}: {mutant.what}")
+                survivors.append({**asdict(mutant), "code": site_code(original, functions, mutant)})
             else:
                 killed += 1
     finally:
@@ -296,11 +302,23 @@ def score_module(root: Path, module: str) -> dict[str, object]:
     }
 
 
+def site_code(source: str, functions: list[str] | None, mutant: Mutant) -> str:
+    """The mutated spot as written, shortened: what a reader needs to judge a survivor."""
+    for n, (node, _what, _how) in enumerate(sites(ast.parse(source), functions)):
+        if n == mutant.index:
+            text = " ".join(ast.unparse(node).split())
+            return text if len(text) <= 90 else text[:87] + "..."
+    return ""
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("modules", nargs="*", help="modules to mutate (default: all targets)")
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--list", action="store_true", help="count mutants, run nothing")
+    parser.add_argument(
+        "--again", type=Path, help="an earlier --json: re-run only its survivors (tests changed)"
+    )
     args = parser.parse_args(argv)
     modules = args.modules or list(TARGETS)
     unknown = [m for m in modules if m not in TARGETS]
@@ -314,18 +332,24 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     with tempfile.TemporaryDirectory(prefix="artfarm-mutation-") as scratch:
         root = scratch_copy(Path(scratch))
+        earlier = json.loads(args.again.read_text()) if args.again else []
+        previous = {r["module"]: r for r in earlier}
         for module in modules:
-            result = score_module(root, module)
+            result = score_module(root, module, previous.get(module))
             results.append(result)
+            if args.json:  # after each module, so a long run's finished modules are kept
+                args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
             print(
                 f"{module}: {result['killed']}/{result['mutants']} killed = "
                 f"{result['score']} % ({result['seconds']} s)",
                 flush=True,
             )
             for survivor in result["survivors"]:  # type: ignore[attr-defined]
-                print(f"  survived  {survivor}", flush=True)
-    if args.json:
-        args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+                print(
+                    f"  survived  {module}:{survivor['line']}: {survivor['what']}: "
+                    f"{survivor['code']}",
+                    flush=True,
+                )
     return 0
 
 

@@ -12,6 +12,7 @@ from artfarm.demo import review_waiting_pages
 from artfarm.documents.book import Book
 from artfarm.pipeline.reviewing import load_review
 from artfarm.pipeline.selection import AwaitingReview, refine_review_for, select_drafts
+from artfarm.pipeline.stages import main as stage_main
 from artfarm.pipeline.todo import book_todo
 from artfarm.problems import ArtfarmError
 from tests.pipeline.fakes import fake_stage, paint
@@ -138,6 +139,32 @@ def test_the_gate_waits_for_a_review_and_names_the_command(book: Book) -> None:
     assert "draft/contact_sheet.png" in message and "artfarm review" in message
 
 
+def test_a_gate_job_waiting_for_its_review_exits_75_with_a_waiting_line(
+    book: Book, tmp_path: Path
+) -> None:
+    """What the select rule runs (scripts/stage.py); 75 is EX_TEMPFAIL, as the README says."""
+    log = tmp_path / "select.log"
+    args = ["select", str(book.root), "1", "--params", "p", "--log", str(log)]
+    assert stage_main(args) == 75
+    [line] = log.read_text().splitlines()
+    assert line.startswith("waiting: ") and "0001 waits for its draft review" in line
+
+
+def test_each_gate_names_the_command_of_its_own_review(book: Book) -> None:
+    keep_first_draft(book)  # a review with a draft section only: the final pick still waits
+    variants = fake_stage(book, 1, "refine", ["c01-v1"], size=(128, 160))
+    with pytest.raises(AwaitingReview) as caught:
+        refine_review_for(book, 1, variants)
+    [problem] = caught.value.problems
+    assert "0001 waits for its refine review" in problem.problem
+    assert "refine/contact_sheet.png" in problem.problem
+    assert "refine --final cNN-vK --reject-rest REASON" in problem.fix
+    book.review_path(1).unlink()
+    with pytest.raises(AwaitingReview) as caught:
+        select_drafts(book, 1, "p")
+    assert "draft --select cNN [--select cNN] --reject-rest" in caught.value.problems[0].fix
+
+
 def test_a_review_of_changed_drafts_is_stale_and_nothing_is_deleted(book: Book) -> None:
     review(
         book,
@@ -191,10 +218,14 @@ def test_selection_copies_the_chosen_drafts(book: Book) -> None:
         "--rationale",
         "two good options",
     )
-    select_drafts(book, 1, "p")
+    manifest = select_drafts(book, 1, "p")
     selected = book.page_dir(1) / "selected"
+    assert manifest == selected / "manifest.json" and manifest.is_file()
     assert sorted(p.name for p in selected.glob("*.png")) == ["c01.png", "c03.png"]
     assert (selected / "c03.png").read_bytes() == (book.page_dir(1) / "draft/c03.png").read_bytes()
+    review(book, "1", "draft", "--select", "c03", "--reject-rest", "weaker", "--rationale", "one")
+    select_drafts(book, 1, "p")
+    assert sorted(p.name for p in selected.glob("*.png")) == ["c03.png"]  # c01 went with it
 
 
 def test_replacing_a_review_keeps_the_old_one_in_history(book: Book) -> None:
