@@ -31,6 +31,7 @@ LAYOUT_OUT = "layout/test_outputs.py::"
 INTERIOR = "layout/test_interior.py::"
 PACKAGING = "foundation/test_packaging.py::"
 SAMPLE_PDF = "pipeline/test_sample_book_to_pdf.py::"
+MCP = "mcp/test_mcp_tools.py::"
 NEW_BOOK = "pipeline/test_new_book_readme.py::"
 ISOLATION = "models/test_isolation.py::"
 CLI = "foundation/test_cli.py::"
@@ -307,6 +308,30 @@ PROMISES: dict[str, list[str]] = {
     "A graph needing a node the server lacks is refused before submitting": [
         SLOTS + "test_a_node_the_server_lacks_names_its_custom_node_pack",
     ],
+    # The agent's loop over MCP
+    "`artfarm mcp` serves the same loop to any MCP-capable agent": [
+        MCP + "test_every_tool_is_listed_with_the_schema_of_its_arguments",
+        MCP + "test_book_tools_answer_what_the_cli_prints",
+        MCP + "test_validate_lists_the_same_problems_as_the_cli",
+        MCP + "test_contact_sheet_and_page_images_come_as_png_sized_for_a_vision_model",
+        MCP + "test_a_review_through_mcp_is_the_review_artfarm_review_writes",
+        MCP + "test_a_refine_review_takes_fixes_with_the_same_mask_checks",
+    ],
+    "Each tool's input schema comes from the same models as the documents": [
+        MCP + "test_every_tool_is_listed_with_the_schema_of_its_arguments",
+        MCP + "test_a_bad_call_returns_one_line_problems_and_no_traceback",
+    ],
+    "The books' documents (book config, bible, layout, specs, reviews, manifests) are resources": [
+        MCP + "test_book_documents_are_resources_and_stay_inside_the_book",
+    ],
+    "Books are named by id (`gingerbear_01`).": [
+        MCP + "test_book_tools_answer_what_the_cli_prints"
+    ],
+    "`--root` is the project folder": [MCP + "test_book_tools_answer_what_the_cli_prints"],
+    "`artfarm mcp --http --port 8765` serves streamable HTTP": [
+        MCP + "test_streamable_http_serves_the_same_tools_on_loopback",
+        MCP + "test_a_non_loopback_host_is_refused_without_allow_remote",
+    ],
     # Layout
     "`layout/book.yaml` (schema with every key's description and a full example": [
         "foundation/test_cli.py::test_schema_layout_carries_descriptions_and_a_valid_example",
@@ -353,6 +378,7 @@ NOT_A_PROMISE: dict[str, str] = {
     "About two minutes on two cores.": "a measurement; tests never time the machine",
     '`.venv/bin/pytest -m "not slow"` is the quick test loop': "a measurement and a how-to",
     "Two pages of the sample book as the demo lays them out": "a caption for two images",
+    "A typical client configuration (Claude Desktop": "introduces a configuration example",
     "Pin them in the book's `book_config.yaml` and record their hashes": "a how-to step",
     "Models: put them in the store": "a how-to step; the paths command is the promise",
     '`.venv/bin/pytest -m "not slow"` for the quick loop.': "a how-to",
