@@ -1,4 +1,4 @@
-"""`artfarm comfyui start|stop|status|paths|unit` and `artfarm models lock|placeholders|list`."""
+"""`artfarm comfyui start|stop|status|doctor|paths|unit` and `artfarm models lock|placeholders|list`."""
 
 from __future__ import annotations
 
@@ -38,6 +38,16 @@ def _register_comfyui(sub: argparse._SubParsersAction) -> None:
     status.add_argument("--url", default=None, help="ask this server instead")
     status.add_argument("--json", action="store_true")
     status.set_defaults(func=cmd_status)
+
+    doctor = verbs.add_parser(
+        "doctor",
+        help="check a running server for a book: version, nodes, models, lock, listen, flags",
+        description="One line per finding with its fix; exit 1 on any problem.",
+    )
+    doctor.add_argument("--book", type=Path, default=None, help="books/<id>: its pins and lock")
+    doctor.add_argument("--url", default=None, help="default: ours if running, else the first")
+    doctor.add_argument("--json", action="store_true", help="one JSON record per finding")
+    doctor.set_defaults(func=cmd_doctor)
 
     paths = verbs.add_parser("paths", help="write extra_model_paths.yaml for the model store")
     paths.set_defaults(func=cmd_paths)
@@ -130,6 +140,24 @@ def cmd_status(args: argparse.Namespace) -> int:
         auth = ", ".join(server["auth"]) if server["auth"] else "none"
         print(f"  configured: {server['url']} — headers: {auth}")
     return 0
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from artfarm.comfy import service
+    from artfarm.comfy.credentials import request_headers
+    from artfarm.comfy.doctor import diagnose
+    from artfarm.documents.book import Book
+    from artfarm.documents.settings import load_settings
+
+    settings = load_settings()
+    record = service.read_pid(settings)
+    ours = record["url"] if record and service.alive(record) else None
+    url = args.url or ours or service.servers_in_use(settings)[0]
+    book = Book.open(args.book) if args.book else None
+    findings = diagnose(settings, url, request_headers(settings, url), book)
+    for finding in findings:
+        print(json.dumps(finding.record()) if args.json else finding.line())
+    return 0 if all(f.ok for f in findings) else 1
 
 
 def cmd_paths(args: argparse.Namespace) -> int:

@@ -52,6 +52,8 @@ class Faults:
     crash_at_step: int | None = None  # crash (queue, history, cache lost) at this sampler step
     restart_after: float = 1.0  # ... and listen again after this many seconds
     crash_times: int = 1  # how many times crash_at_step may fire
+    missing_nodes: tuple[str, ...] = ()  # leave these out of /object_info, as a bare ComfyUI would
+    system_argv: list[str] | None = None  # report this command line in /system_stats instead
 
 
 @dataclass
@@ -587,7 +589,7 @@ class SketchServer:
                 "os": os.name, "ram_total": ram_total, "ram_free": ram_free,
                 "comfyui_version": self.version, "required_frontend_version": "none",
                 "python_version": platform.python_version(), "pytorch_version": "none (artfarm sketch server)",
-                "embedded_python": False, "argv": ["artfarm", "sketch-server", "--api", self.api, "--root", str(self.root)],
+                "embedded_python": False, "argv": self.faults.system_argv or ["artfarm", "sketch-server", "--api", self.api, "--root", str(self.root)],
             },
             "devices": [{
                 "name": "artfarm sketch (no GPU)", "type": "cpu", "index": None,
@@ -596,13 +598,16 @@ class SketchServer:
             }],
         })  # fmt: skip
 
-    async def get_object_info(self, request: web.Request) -> web.Response:
+    async def _object_info(self) -> dict[str, Any]:
         info = await asyncio.to_thread(catalog.object_info, self.models_dir, self.dirs["input"])
-        return web.json_response(info)
+        return {k: v for k, v in info.items() if k not in self.faults.missing_nodes}
+
+    async def get_object_info(self, request: web.Request) -> web.Response:
+        return web.json_response(await self._object_info())
 
     async def get_object_info_one(self, request: web.Request) -> web.Response:
         name = request.match_info["node_class"]
-        info = await asyncio.to_thread(catalog.object_info, self.models_dir, self.dirs["input"])
+        info = await self._object_info()
         return web.json_response({name: info[name]} if name in info else {})
 
     async def get_models(self, request: web.Request) -> web.Response:
