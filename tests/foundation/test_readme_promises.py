@@ -240,10 +240,23 @@ PROMISES: dict[str, list[str]] = {
     "Run ComfyUI: set `comfyui.install`": [
         SERVICE + "test_comfyui_gets_the_recommended_flags",
         SERVICE + "test_starting_comfyui_without_an_install_says_how_to_fix_it",
+        SERVICE + "test_each_device_gets_a_command_line_comfyui_accepts",
+        SERVICE + "test_a_vram_mode_with_device_cpu_is_one_config_error",
+        SERVICE + "test_comfyui_starts_on_the_cpu_with_every_folder_it_needs",
     ],
     "A start that fails names the log's last error line and its fix": [
         SERVICE + "test_a_failed_start_names_the_logs_last_error_and_its_fix",
         SERVICE + "test_the_cause_of_an_argument_refusal_is_the_argparse_line",
+    ],
+    "Before spending GPU time on a book, `artfarm comfyui doctor": [
+        "models/test_doctor.py::test_a_fit_server_and_book_pass_every_check",
+        "models/test_doctor.py::test_a_missing_node_is_one_line_with_its_fix",
+        "models/test_doctor.py::test_a_missing_custom_node_names_its_pack",
+        "models/test_doctor.py::test_a_model_the_server_does_not_list_is_one_line",
+        "models/test_doctor.py::test_a_store_file_that_no_longer_matches_the_lock_is_one_line",
+        "models/test_doctor.py::test_a_server_listening_beyond_loopback_is_one_line",
+        "models/test_doctor.py::test_launch_flags_that_do_not_fit_are_named",
+        "models/test_doctor.py::test_a_server_that_does_not_answer_is_one_line",
     ],
     "`artfarm comfyui unit` prints a systemd unit": [
         SERVICE + "test_the_systemd_unit_is_filled_with_the_same_command",
