@@ -35,7 +35,6 @@ MCP = "mcp/test_mcp_tools.py::"
 NEW_BOOK = "pipeline/test_new_book_readme.py::"
 ISOLATION = "models/test_isolation.py::"
 CLI = "foundation/test_cli.py::"
-MCP = "mcp/test_mcp_tools.py::"
 
 PROMISES: dict[str, list[str]] = {
     # Two commands
@@ -370,31 +369,6 @@ PROMISES: dict[str, list[str]] = {
     "Set `ARTFARM_COMFYUI_URL` to run the client's contract suite against a real ComfyUI.": [
         "comfy/test_contract.py::test_health_reports_version_devices_and_vram",
     ],
-    # The agent's tools over MCP
-    "`artfarm mcp` serves the same loop to any MCP-capable agent": [
-        MCP + "test_every_tool_is_listed_with_the_schema_of_its_arguments",
-        MCP + "test_book_tools_answer_what_the_cli_prints",
-        MCP + "test_contact_sheet_and_page_images_come_as_png_sized_for_a_vision_model",
-        MCP + "test_a_review_through_mcp_is_the_review_artfarm_review_writes",
-    ],
-    "Each tool's input schema comes from the same models as the documents": [
-        MCP + "test_every_tool_is_listed_with_the_schema_of_its_arguments",
-        MCP + "test_a_bad_call_returns_one_line_problems_and_no_traceback",
-        MCP + "test_a_refine_review_takes_fixes_with_the_same_mask_checks",
-    ],
-    "The books' documents (book config, bible, layout, specs, reviews, manifests) are resources": [
-        MCP + "test_book_documents_are_resources_and_stay_inside_the_book",
-    ],
-    "Books are named by id (`gingerbear_01`).": [
-        MCP + "test_a_bad_call_returns_one_line_problems_and_no_traceback",
-    ],
-    "`--root` is the project folder": [
-        MCP + "test_book_tools_answer_what_the_cli_prints",
-    ],
-    "serves streamable HTTP at `http://127.0.0.1:8765/mcp` instead": [
-        MCP + "test_streamable_http_serves_the_same_tools_on_loopback",
-        MCP + "test_a_non_loopback_host_is_refused_without_allow_remote",
-    ],
     "Every sentence of this README is mapped to the tests that prove it": [
         "foundation/test_readme_promises.py::test_every_readme_sentence_is_a_mapped_promise_or_says_why_not",
         "foundation/test_readme_promises.py::test_every_mapped_fragment_is_still_in_the_readme",
@@ -409,7 +383,6 @@ PROMISES: dict[str, list[str]] = {
 }
 
 NOT_A_PROMISE: dict[str, str] = {
-    "A typical client configuration (Claude Desktop": "introduces the JSON snippet",
     "From a fresh shell in the checkout.": "a heading sentence; the commands are the promise",
     "The commands, on the sketch server:": "introduces the command block",
     "Before `validate`, write what only you can write": "a how-to step (the test scripts it)",
