@@ -114,7 +114,12 @@ class Book:
 
     @cached_property
     def style_pack(self) -> StylePack:
-        return load_style_pack(self.style_pack_dir(self.config.style_pack))
+        """The pinned pack as this book sees it: the book's own constraint words added."""
+        pack = load_style_pack(self.style_pack_dir(self.config.style_pack))
+        if not self.config.constraints:
+            return pack
+        merged = {**pack.spec.constraints, **self.config.constraints}
+        return StylePack(pack.directory, pack.spec.model_copy(update={"constraints": merged}))
 
     def load_spec(self, page: int) -> RenderSpec:
         """Load one page's spec, refusing one whose `page` disagrees with its folder."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from artfarm.documents.renderspec import BOOK_ID_PATTERN, Strict
+from artfarm.documents.stylepack import ConstraintWords
 
 BOOK_CONFIG_FILE = "book_config.yaml"
 
@@ -44,3 +45,14 @@ class BookConfig(Strict):
     style_pack: str = Field(pattern=BOOK_ID_PATTERN, description="Pinned style pack name.")
     models: ModelPins
     sizes: RenderSizes = Field(default_factory=RenderSizes)
+    constraints: dict[str, ConstraintWords] = Field(
+        default_factory=dict,
+        description=(
+            "The book's own spec constraints → prompt words, added to the style pack's (a key "
+            "here wins over the pack's). A key may hold {n}: '{n} characters only' matches "
+            "'3 characters only' and 'three characters only'; in its words {n} becomes the "
+            "count in words and {next} the ordinal after it ('a {next} character' → 'a fourth "
+            "character'). Example: {'{n} ducks in a row': {positive: '{n} ducks in a row', "
+            "negative: 'a {next} duck'}, 'no hats': {negative: 'hat, cap'}}."
+        ),
+    )

@@ -74,7 +74,12 @@ class StylePackSpec(Strict):
     tiers: Tiers
     constraints: dict[str, ConstraintWords] = Field(
         default_factory=dict,
-        description="Spec constraint (e.g. 'no text') → prompt words. Unknown constraints are errors.",
+        description=(
+            "Spec constraint (e.g. 'no text') → prompt words. Unknown constraints are errors. "
+            "A key may hold {n} ('{n} characters only' matches '3 characters only' and 'three "
+            "characters only'); in its words {n} becomes the count in words and {next} the "
+            "ordinal after it. A book adds its own in book_config.yaml → constraints."
+        ),
     )
 
 

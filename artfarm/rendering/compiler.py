@@ -40,6 +40,7 @@ from artfarm.documents.review import InpaintFix
 from artfarm.documents.settings import load_settings
 from artfarm.documents.stylepack import Tier
 from artfarm.problems import ArtfarmError, Problem
+from artfarm.rendering.constraints import constraint_words
 from artfarm.rendering.contenthash import sha256_file, sha256_json
 from artfarm.rendering.masks import render_mask, save_mask
 from artfarm.rendering.modelstore import ModelRef, ModelStore, book_pins, verified_hashes
@@ -375,7 +376,8 @@ def _plan_inpaint(
 def _inpaint_positive(ctx: _Page, fix: InpaintFix) -> str:
     """The fix prompt plus the page's global constraint words (e.g. 'kid-friendly')."""
     known = ctx.book.style_pack.spec.constraints
-    words = [known[c].positive for c in ctx.spec.constraints if c in known and known[c].positive]
+    found = (constraint_words(c, known) for c in ctx.spec.constraints)
+    words = [w.positive for w in found if w is not None and w.positive]
     return tidy(", ".join([fix.prompt, *words]))
 
 

@@ -66,9 +66,14 @@ def content_inputs(book: Book, spec: RenderSpec) -> dict[str, Any]:
     pack = book.style_pack
     overrides = book.templates_dir
     entries = book.bible.by_id()
+    words = tree_digest(pack.directory, pack.files())
+    if book.config.constraints:  # the book's own constraint words count as part of its pack
+        words["book_config.yaml:constraints"] = sha256_json(
+            {k: v.model_dump() for k, v in book.config.constraints.items()}
+        )
     return {
         "spec": spec.model_dump(mode="json"),
-        "style_pack": tree_digest(pack.directory, pack.files()),
+        "style_pack": words,
         "template_overrides": tree_digest(overrides, sorted(overrides.rglob("*.j2")))
         if overrides.is_dir()
         else {},

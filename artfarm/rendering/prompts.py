@@ -21,6 +21,7 @@ from artfarm.documents.bible import Bible
 from artfarm.documents.renderspec import RenderSpec
 from artfarm.documents.stylepack import StylePack
 from artfarm.problems import ArtfarmError, Problem
+from artfarm.rendering.constraints import constraint_words, known_forms
 
 _SPACES = re.compile(r"\s+")
 _EMPTY_ITEMS = re.compile(r"(,\s*)+,")
@@ -84,8 +85,8 @@ def template_context(spec: RenderSpec, pack: StylePack, bible: Bible) -> dict[st
                 "emotion": c.emotion,
             }
         )
-    known = pack.spec.constraints
-    words = [known[c] for c in spec.constraints if c in known]
+    found = (constraint_words(c, pack.spec.constraints) for c in spec.constraints)
+    words = [w for w in found if w is not None]
     return {
         "spec": spec.model_dump(mode="json"),
         "scene": spec.scene,
@@ -103,7 +104,7 @@ def template_context(spec: RenderSpec, pack: StylePack, bible: Bible) -> dict[st
 
 
 def unknown_constraints(spec: RenderSpec, pack: StylePack) -> list[str]:
-    return [c for c in spec.constraints if c not in pack.spec.constraints]
+    return [c for c in spec.constraints if constraint_words(c, pack.spec.constraints) is None]
 
 
 def compile_prompts(
@@ -121,8 +122,8 @@ def compile_prompts(
                 source or f"pages/{spec.page:04d}/renderspec.json",
                 "constraints",
                 f"constraint {c!r} is not known to style pack {pack.name!r}",
-                f"use one of: {', '.join(sorted(pack.spec.constraints))}; "
-                "or add it to the pack's constraints map",
+                f"use one of: {', '.join(known_forms(pack.spec.constraints))} (N: a number); "
+                "or add it to the book's constraints in book_config.yaml",
             )
             for c in unknown
         )

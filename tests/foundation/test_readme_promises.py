@@ -142,6 +142,11 @@ PROMISES: dict[str, list[str]] = {
     "A replaced review is kept in `review.history.jsonl`.": [
         REVIEWS + "test_replacing_a_review_keeps_the_old_one_in_history",
     ],
+    "A constraint may be a form with a count": [
+        "foundation/test_constraints.py::test_a_count_form_fills_in_the_number",
+        "foundation/test_constraints.py::test_a_book_adds_its_own_constraint_words_and_forms",
+        "foundation/test_constraints.py::test_the_book_schema_documents_constraints",
+    ],
     "Characters are always described from the bible": [
         PROMPTS + "test_characters_are_described_from_the_bible",
         VALIDATE + "test_unknown_constraint_names_the_known_ones",
