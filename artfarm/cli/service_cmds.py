@@ -34,6 +34,15 @@ def _register_comfyui(sub: argparse._SubParsersAction) -> None:
     stop = verbs.add_parser("stop", help="stop the server artfarm started")
     stop.set_defaults(func=cmd_stop)
 
+    cancel = verbs.add_parser(
+        "cancel",
+        help="take prompts off their server (queued: dropped, running: interrupted)",
+        description="With no ids: every render this project has in flight (its job journal).",
+    )
+    cancel.add_argument("prompt_ids", nargs="*", help="prompt ids (default: the journal's)")
+    cancel.add_argument("--url", default=None, help="server of the given ids (default: first)")
+    cancel.set_defaults(func=cmd_cancel)
+
     status = verbs.add_parser("status", help="version, devices, VRAM, queue length")
     status.add_argument("--url", default=None, help="ask this server instead")
     status.add_argument("--json", action="store_true")
@@ -111,6 +120,32 @@ def cmd_stop(args: argparse.Namespace) -> int:
 
     record = service.stop(load_settings())
     print(f"stopped {record['kind']} (pid {record['pid']})" if record else "nothing to stop")
+    return 0
+
+
+def cmd_cancel(args: argparse.Namespace) -> int:
+    """Cancel the given prompts, or every in-flight job of the journal, each on its server."""
+    from artfarm.comfy.client import ComfyClient
+    from artfarm.comfy.credentials import request_headers
+    from artfarm.comfy.journal import Journal
+    from artfarm.documents.settings import load_settings
+
+    settings = load_settings()
+    journal = Journal(settings.runtime_path / "journal")
+    if args.prompt_ids:
+        url = (args.url or settings.server_urls[0]).rstrip("/")
+        targets = [(url, pid, None) for pid in args.prompt_ids]
+    else:
+        targets = [(e.server, e.prompt_id or "", e) for e in journal.in_flight()]
+    if not targets:
+        print("nothing in flight")
+        return 0
+    for url, prompt_id, entry in targets:
+        with ComfyClient(url, headers=request_headers(settings, url)) as client:
+            done = client.cancel(prompt_id)
+        if entry is not None and done:
+            journal.mark(entry, "cancelled", f"cancelled {prompt_id} (artfarm comfyui cancel)")
+        print(f"{url}: {prompt_id} {'cancelled' if done else 'not waiting (finished or unknown)'}")
     return 0
 
 

@@ -76,6 +76,21 @@ class Journal:
             return
         write_json(self._path(entry.job_key), asdict(entry))
 
+    def in_flight(self) -> list[JobEntry]:
+        """Entries whose prompt may still be queued or running (for `artfarm comfyui cancel`)."""
+        if self.folder is None:
+            entries = list(self._memory.values())
+        else:
+            entries = []
+            for path in sorted(self.folder.glob("*.json")):
+                try:
+                    raw = json.loads(path.read_text())
+                    attempts = [Attempt(**a) for a in raw.pop("attempts", [])]
+                    entries.append(JobEntry(**raw, attempts=attempts))
+                except (ValueError, TypeError):
+                    continue
+        return [e for e in entries if e.prompt_id and e.state in ("submitting", "submitted")]
+
     def record_attempt(self, entry: JobEntry, prompt_id: str, reason: str) -> None:
         """Write the prompt_id down before the request that uses it is sent."""
         entry.attempts.append(Attempt(prompt_id, time.time(), reason))

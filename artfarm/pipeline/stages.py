@@ -414,7 +414,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--log", help="append progress here (errors also go to stderr)")
     args = parser.parse_args(argv)
     log = open(args.log, "a", encoding="utf-8") if args.log else sys.stderr  # noqa: SIM115
-    signal.signal(signal.SIGTERM, _interrupted)  # Snakemake stopping: cancel like Ctrl-C
+    signal.signal(signal.SIGTERM, _interrupted)  # a process manager stopping us: as Ctrl-C
     try:
         run_stage(args.stage, args.book, args.page, params=args.params, log=log)
         return 0

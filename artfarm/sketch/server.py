@@ -54,6 +54,8 @@ class Faults:
     crash_times: int = 1  # how many times crash_at_step may fire
     missing_nodes: tuple[str, ...] = ()  # leave these out of /object_info, as a bare ComfyUI would
     system_argv: list[str] | None = None  # report this command line in /system_stats instead
+    lose_prompt_reply_next: int = 0  # queue the next N prompts, then answer 502 (a proxy timeout)
+    refuse_prompt_next: int = 0  # answer 502 to the next N POST /prompt, queueing nothing
 
 
 @dataclass
@@ -345,6 +347,9 @@ class SketchServer:
         return web.json_response({"exec_info": {"queue_remaining": self._engine.queue_remaining()}})
 
     async def post_prompt(self, request: web.Request) -> web.Response:
+        if self.faults.refuse_prompt_next > 0:
+            self.faults.refuse_prompt_next -= 1
+            return web.Response(status=502, text="502 Bad Gateway (injected: not forwarded)")
         body = await request.json()
         engine = self._engine
         if "number" in body:
@@ -380,6 +385,9 @@ class SketchServer:
         )
         self.stats.prompts_accepted.append(prompt_id)
         engine.put(item)
+        if self.faults.lose_prompt_reply_next > 0:
+            self.faults.lose_prompt_reply_next -= 1
+            return web.Response(status=502, text="502 Bad Gateway (injected: reply lost)")
         return web.json_response(
             {"prompt_id": prompt_id, "number": number, "node_errors": verdict.node_errors}
         )

@@ -261,9 +261,14 @@ def test_ctrl_c_in_a_job_process_takes_its_prompt_off_the_server(tmp_path, api, 
         finally:
             if child.poll() is None:
                 child.kill()
-        queue = other.http.get("/queue").json()
-        queued = {item[1] for item in queue["queue_running"] + queue["queue_pending"]}
-        assert entry.prompt_id not in queued
+
+        def gone():
+            queue = other.http.get("/queue").json()
+            return entry.prompt_id not in {
+                i[1] for i in queue["queue_running"] + queue["queue_pending"]
+            }
+
+        wait_until(gone, "the prompt to leave the server's queue")
         assert Journal(tmp_path / "journal").load("killed-job").state == "cancelled"
         history = other.history(entry.prompt_id)
         if where == "running":
@@ -288,3 +293,31 @@ def test_a_rerun_of_a_finished_job_reattaches_to_its_result_without_submitting_a
             record = client.run(graph, {}, tmp_path / "out", job_key="killed-job")
         assert record.reattached and len(server.stats.prompts_accepted) == 1
         assert json.loads(record.model_dump_json())["outputs"]
+
+
+def test_a_queued_prompt_whose_reply_was_lost_is_not_queued_again(tmp_path):
+    """v0.25+ queues a repeated id twice: the client asks first, and finds it."""
+    with (
+        running_sketch_server(tmp_path, models=SKETCH_MODELS) as server,
+        quick_client(server.url, tmp_path) as client,
+    ):
+        server.faults.lose_prompt_reply_next = 1
+        renamed = []
+        prompt_id = client.submit(job(), on_new_id=lambda pid, why: renamed.append(pid))
+        assert server.stats.prompts_accepted == [prompt_id] and renamed == []
+        assert client.wait(prompt_id, timeout=60).status == "success"
+
+
+def test_a_prompt_refused_mid_request_is_sent_again_under_a_new_journalled_id(tmp_path):
+    with (
+        running_sketch_server(tmp_path, models=SKETCH_MODELS) as server,
+        quick_client(server.url, tmp_path) as client,
+    ):
+        server.faults.refuse_prompt_next = 1  # a proxy's 502: was it queued? ask, then resend
+        record = client.run(job(), {}, tmp_path / "out", job_key="refused-once")
+        first, second = record.submissions
+        assert second.reason.startswith("resubmitted: queueing broke (HTTP 502)")
+        assert server.stats.prompts_accepted == [second.prompt_id] == [record.prompt_id]
+        assert record.prompt_ids == [first.prompt_id, second.prompt_id]
+    entry = Journal(tmp_path / "journal").load("refused-once")
+    assert [a.prompt_id for a in entry.attempts] == record.prompt_ids and entry.state == "done"

@@ -308,6 +308,10 @@ PROMISES: dict[str, list[str]] = {
     ],
     "Ctrl-C in a render cancels its prompt on the server": [
         FAULTS + "test_ctrl_c_in_a_job_process_takes_its_prompt_off_the_server",
+        "pipeline/test_stage_cancel.py::test_sigterm_to_a_render_job_takes_its_prompt_off_the_server",
+    ],
+    "`artfarm comfyui cancel` takes every render this project has in flight": [
+        "comfy/test_cancel_cmd.py::test_cancel_takes_the_journals_running_and_queued_prompts_off_the_server",
     ],
     "A prompt the server lost is sent again once under a new UUID": [
         FAULTS
