@@ -18,6 +18,7 @@ from . import (
     book_cmds,
     layout_cmds,
     mcp_cmds,
+    ops_cmds,
     pipeline_cmds,
     provenance_cmds,
     service_cmds,
@@ -33,6 +34,7 @@ AREAS = (
     provenance_cmds,
     board_cmds,
     mcp_cmds,
+    ops_cmds,
 )
 
 

@@ -30,6 +30,7 @@ from artfarm.documents.review import (
 )
 from artfarm.documents.safepath import PathEscape, resolve_inside
 from artfarm.pipeline.manifest import StageManifest, read_manifest
+from artfarm.pipeline.pruned import pruned_problem
 from artfarm.problems import ArtfarmError, Problem
 
 M = TypeVar("M", bound=BaseModel)
@@ -146,6 +147,16 @@ def mask_problems(
     return []
 
 
+def pruned_picks(book: Book, page: int, stage: str, picks: list[str], file: str) -> list[Problem]:
+    """An image deleted by `artfarm prune` cannot be picked until it is brought back."""
+    field = "draft.selected[{}]" if stage == "draft" else "refine.final"
+    found = (
+        pruned_problem(book, page, stage, pick, file, field.format(i))
+        for i, pick in enumerate(picks)
+    )
+    return [p for p in found if p is not None]
+
+
 def stale_problem(file: str, section: str, judged: str, current: str, sheet: Path) -> Problem:
     return Problem(
         file,
@@ -209,6 +220,7 @@ def review_drafts(
         "draft",
     )
     problems = draft_problems(section, drafts, file)
+    problems += pruned_picks(book, page, "draft", selected, file)
     if problems:
         raise ArtfarmError(problems)
     old = load_review(book, page)
@@ -257,6 +269,7 @@ def review_refine(
     problems = refine_problems(
         book, section, variants, book.page_dir(page), str(book.review_path(page))
     )
+    problems += pruned_picks(book, page, "refine", [final], str(book.review_path(page)))
     if problems:
         raise ArtfarmError(problems)
     return save_review(book, page, old.model_copy(update={"refine": section}))

@@ -22,6 +22,7 @@ from artfarm.pipeline.render_cache import place
 from artfarm.pipeline.reviewing import (
     draft_problems,
     load_review,
+    pruned_picks,
     refine_problems,
     stale_problem,
 )
@@ -66,6 +67,7 @@ def draft_review_for(book: Book, page: int, drafts: StageManifest) -> DraftRevie
             stale_problem(file, "draft", review.draft.drafts_sha256, drafts.images_sha256, sheet)
         )
     problems = draft_problems(review.draft, drafts, file)
+    problems += pruned_picks(book, page, "draft", review.draft.selected, file)
     if problems:
         raise ArtfarmError(problems)
     return review.draft
@@ -86,6 +88,7 @@ def refine_review_for(book: Book, page: int, variants: StageManifest) -> RefineR
     problems: list[Problem] = refine_problems(
         book, review.refine, variants, book.page_dir(page), file
     )
+    problems += pruned_picks(book, page, "refine", [review.refine.final], file)
     if problems:
         raise ArtfarmError(problems)
     return review.refine

@@ -1,0 +1,121 @@
+"""`artfarm unprune books/<id> PAGE`: bring back the images `artfarm prune` deleted from a page.
+
+Each image comes from the render cache when its job's entry is still there, else its job is
+run again from the manifest alone: the graph exactly as submitted, the same uploaded inputs
+(checked against their recorded sha256 first). Either way the bytes must hash to the sha256
+the manifest recorded, so a review's judged hash stays true; otherwise nothing is written and
+the line says why (a different server, model or node version no longer draws the same image).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from artfarm.comfy.client import ComfyClient, RetryPolicy
+from artfarm.documents.book import Book
+from artfarm.documents.safepath import PathEscape, resolve_inside
+from artfarm.documents.settings import Settings
+from artfarm.pipeline.lease import lease_server
+from artfarm.pipeline.manifest import MANIFEST, JobRecord, read_manifest
+from artfarm.pipeline.pruned import PrunedFile, read_pruned
+from artfarm.pipeline.render_cache import RenderCache, place
+from artfarm.problems import ArtfarmError
+from artfarm.rendering.contenthash import sha256_file
+
+STAGES = ("draft", "refine")
+
+
+def job_inputs(book: Book, job: JobRecord, where: str) -> dict[str, str]:
+    """The files the job uploaded, refused if one is gone or no longer the same bytes."""
+    inputs = {}
+    for title, info in job.inputs.items():
+        try:
+            path = resolve_inside(book.root, info["path"])
+        except PathEscape as err:
+            raise ArtfarmError.single(
+                where, f"jobs.inputs.{title}", str(err), "re-render"
+            ) from None
+        if not path.is_file() or sha256_file(path) != info["sha256"]:
+            raise ArtfarmError.single(
+                where,
+                f"jobs.inputs.{title}",
+                f"{info['path']} is gone or changed since the render",
+                "restore that file, or re-render the page's stage instead",
+            )
+        inputs[title] = str(path)
+    return inputs
+
+
+def rerender(
+    settings: Settings, graph: dict, inputs: dict[str, str], key: str, dest: Path
+) -> list[Path]:
+    """Run the stored graph on a leased server; the images land in `dest`."""
+    retry = RetryPolicy(total_seconds=settings.client.retry_seconds)
+    with (
+        lease_server(settings.servers, settings.runtime_path / "leases") as url,
+        ComfyClient(url, journal_dir=settings.runtime_path / "journal", retry=retry) as client,
+    ):
+        record = client.run(graph, inputs, dest, job_key=key)
+    return [Path(o.path) for o in record.outputs]
+
+
+def job_images(
+    book: Book, settings: Settings, job: JobRecord, where: str, tmp: Path
+) -> tuple[list[Path], str]:
+    """The job's images: its render cache entry, else one new run of its stored graph."""
+    hit = RenderCache(settings.runtime_path / "cache").lookup(job.request_hash)
+    if hit is not None:
+        return hit.files, "from the render cache"
+    key = f"unprune:{job.request_hash}"  # a new run, not the original prompt's history
+    files = rerender(settings, job.graph, job_inputs(book, job, where), key, tmp)
+    return files, "re-rendered from the manifest"
+
+
+def bring_back(
+    book: Book, settings: Settings, stage_dir: Path, job: JobRecord, gone: dict[str, PrunedFile]
+) -> str:
+    """Put the job's pruned images back, all or none (each must hash as recorded); says how."""
+    where = str(stage_dir / MANIFEST)
+    scratch = settings.runtime_path / "tmp"
+    scratch.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=scratch) as tmp:
+        files, source = job_images(book, settings, job, where, Path(tmp))
+        chosen = {}
+        for image_id, entry in gone.items():
+            index = job.outputs.index(image_id)
+            got = sha256_file(files[index]) if index < len(files) else "nothing"
+            if got != entry.sha256:
+                raise ArtfarmError.single(
+                    where,
+                    f"outputs.{image_id}",
+                    f"made again from the manifest, it is no longer the same image "
+                    f"(sha256 {got[:12]}…, recorded {entry.sha256[:12]}…)",
+                    "the server, a model or a node changed; review the images there are, "
+                    "or re-render the page's stage and review again",
+                )
+            chosen[entry.file] = files[index]
+        for name, src in chosen.items():
+            place(src, stage_dir / name)
+    return source
+
+
+def unprune_page(
+    book: Book, page: int, settings: Settings, say: Callable[[str], None] = print
+) -> int:
+    """Every pruned image of one page, back in place; returns how many."""
+    count = 0
+    for stage in STAGES:
+        stage_dir = book.page_dir(page) / stage
+        if not (stage_dir / MANIFEST).is_file():
+            continue
+        manifest = read_manifest(stage_dir)
+        pruned = read_pruned(stage_dir, manifest)
+        for job in manifest.jobs:
+            gone = {i: f for i, f in pruned.items() if i in job.outputs}
+            if gone:
+                source = bring_back(book, settings, stage_dir, job, gone)
+                say(f"{stage_dir}: {', '.join(sorted(gone))} back, {source} (sha256 checked)")
+                count += len(gone)
+    return count
