@@ -1,10 +1,11 @@
 """`artfarm unprune books/<id> PAGE`: bring back the images `artfarm prune` deleted from a page.
 
 Each image comes from the render cache when its job's entry is still there, else its job is
-run again from the manifest alone: the graph exactly as submitted, the same uploaded inputs
-(checked against their recorded sha256 first). Either way the bytes must hash to the sha256
-the manifest recorded, so a review's judged hash stays true; otherwise nothing is written and
-the line says why (a different server, model or node version no longer draws the same image).
+run again from the manifest alone, as `artfarm replay` does: the graph exactly as submitted,
+the uploaded inputs from the book's input store (checked by sha256 first). Either way the
+bytes must hash to the sha256 the manifest recorded, so a review's judged hash stays true;
+otherwise nothing is written and the line says why (a different server, model or node
+version no longer draws the same image).
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from artfarm.comfy.client import ComfyClient, RetryPolicy
+from artfarm.comfy.credentials import request_headers
 from artfarm.documents.book import Book
-from artfarm.documents.safepath import PathEscape, resolve_inside
 from artfarm.documents.settings import Settings
+from artfarm.pipeline.input_store import stored_input
 from artfarm.pipeline.lease import lease_server
 from artfarm.pipeline.manifest import MANIFEST, JobRecord, read_manifest
 from artfarm.pipeline.pruned import PrunedFile, read_pruned
@@ -28,24 +30,11 @@ STAGES = ("draft", "refine")
 
 
 def job_inputs(book: Book, job: JobRecord, where: str) -> dict[str, str]:
-    """The files the job uploaded, refused if one is gone or no longer the same bytes."""
-    inputs = {}
-    for title, info in job.inputs.items():
-        try:
-            path = resolve_inside(book.root, info["path"])
-        except PathEscape as err:
-            raise ArtfarmError.single(
-                where, f"jobs.inputs.{title}", str(err), "re-render"
-            ) from None
-        if not path.is_file() or sha256_file(path) != info["sha256"]:
-            raise ArtfarmError.single(
-                where,
-                f"jobs.inputs.{title}",
-                f"{info['path']} is gone or changed since the render",
-                "restore that file, or re-render the page's stage instead",
-            )
-        inputs[title] = str(path)
-    return inputs
+    """The files the job uploaded, from the book's input store, each checked by sha256."""
+    return {
+        title: str(stored_input(book.root, record, f"{where}: inputs.{title}"))
+        for title, record in job.inputs.items()
+    }
 
 
 def rerender(
@@ -53,11 +42,11 @@ def rerender(
 ) -> list[Path]:
     """Run the stored graph on a leased server; the images land in `dest`."""
     retry = RetryPolicy(total_seconds=settings.client.retry_seconds)
-    with (
-        lease_server(settings.servers, settings.runtime_path / "leases") as url,
-        ComfyClient(url, journal_dir=settings.runtime_path / "journal", retry=retry) as client,
-    ):
-        record = client.run(graph, inputs, dest, job_key=key)
+    with lease_server(settings.server_urls, settings.runtime_path / "leases") as url:
+        journal = settings.runtime_path / "journal"
+        headers = request_headers(settings, url)
+        with ComfyClient(url, journal_dir=journal, retry=retry, headers=headers) as client:
+            record = client.run(graph, inputs, dest, job_key=key)
     return [Path(o.path) for o in record.outputs]
 
 
