@@ -32,11 +32,65 @@ INTERIOR = "layout/test_interior.py::"
 PACKAGING = "foundation/test_packaging.py::"
 SAMPLE_PDF = "pipeline/test_sample_book_to_pdf.py::"
 MCP = "mcp/test_mcp_tools.py::"
+OPS = "operations/test_prune_archive_slow.py::"
+GUARDS = "operations/test_archive_guards.py::"
 NEW_BOOK = "pipeline/test_new_book_readme.py::"
 ISOLATION = "models/test_isolation.py::"
 CLI = "foundation/test_cli.py::"
 
 PROMISES: dict[str, list[str]] = {
+    # Operations: prune, archive, restore
+    "The gold of a book is its bible, specs, reviews (+ history)": [
+        OPS + "test_archive_delete_restore_gives_the_gold_back_and_plans_nothing",
+    ],
+    "`prune` deletes the draft candidates no current review selected": [
+        OPS + "test_prune_frees_the_unkept_images_and_the_pipeline_plans_nothing",
+        OPS + "test_drafts_only_keeps_the_variants",
+        OPS + "test_a_page_with_a_stale_review_keeps_every_image",
+    ],
+    "Manifests are not touched (Snakemake recorded their checksums)": [
+        OPS + "test_prune_frees_the_unkept_images_and_the_pipeline_plans_nothing",
+    ],
+    "It reports the bytes freed: a file still hard-linked from the render cache": [
+        OPS + "test_prune_frees_the_unkept_images_and_the_pipeline_plans_nothing",
+        OPS + "test_prune_frees_a_file_only_when_its_last_hard_link_goes",
+    ],
+    "Afterwards `snakemake -n` plans nothing and the gates judge as before.": [
+        OPS + "test_prune_frees_the_unkept_images_and_the_pipeline_plans_nothing",
+        OPS + "test_after_a_prune_the_gates_still_judge_and_a_pruned_pick_is_refused",
+    ],
+    "A review that picks a pruned image is refused with one line naming `artfarm unprune": [
+        OPS + "test_after_a_prune_the_gates_still_judge_and_a_pruned_pick_is_refused",
+        OPS + "test_unprune_brings_a_draft_back_from_the_cache_and_the_review_may_pick_it",
+        OPS + "test_unprune_without_the_cache_re_renders_from_the_manifest_identically",
+        OPS + "test_unprune_refuses_an_image_that_no_longer_renders_the_same",
+    ],
+    "`archive` writes the gold set (the book as `prune` would leave it": [
+        GUARDS + "test_the_checksum_list_is_inside_the_archive",
+        OPS + "test_archive_delete_restore_gives_the_gold_back_and_plans_nothing",
+        OPS + "test_archive_with_drafts_restores_every_image",
+    ],
+    "`.tar.zst` is refused": [GUARDS + "test_zstd_is_refused_with_one_line"],
+    "`restore` reads the archive twice": [
+        GUARDS + "test_one_changed_byte_in_the_file_is_refused",
+        GUARDS + "test_one_changed_byte_in_a_member_fails_its_checksum",
+        GUARDS + "test_hostile_members_are_refused",
+        GUARDS + "test_a_member_claiming_an_absurd_size_is_refused_before_reading",
+        GUARDS + "test_the_total_is_capped_too",
+        GUARDS + "test_members_and_checksum_list_must_agree",
+    ],
+    "An existing book needs `--force`; the book id must match.": [
+        GUARDS + "test_an_existing_book_is_refused_then_replaced_with_force",
+        GUARDS + "test_restoring_under_another_book_id_is_refused",
+    ],
+    "A missing style pack is restored; an existing one with different files is refused": [
+        GUARDS + "test_round_trip_restores_book_and_missing_style_pack_byte_for_byte",
+        GUARDS + "test_a_different_style_pack_of_the_same_name_is_a_conflict",
+    ],
+    "Files get their recorded mtimes back, so `snakemake -n` on the restored book": [
+        GUARDS + "test_round_trip_restores_book_and_missing_style_pack_byte_for_byte",
+        OPS + "test_archive_delete_restore_gives_the_gold_back_and_plans_nothing",
+    ],
     # Two commands
     "Both work on a fresh machine with only Python 3.11+ and `make`": [
         PACKAGING + "test_ci_runs_exactly_the_readme_test_command",
@@ -392,6 +446,7 @@ PROMISES: dict[str, list[str]] = {
 }
 
 NOT_A_PROMISE: dict[str, str] = {
+    "Drafts are disposable once reviewed.": "the premise of prune; its sentences are the promises",
     "From a fresh shell in the checkout.": "a heading sentence; the commands are the promise",
     "The commands, on the sketch server:": "introduces the command block",
     "Before `validate`, write what only you can write": "a how-to step (the test scripts it)",

@@ -124,6 +124,19 @@ def test_prune_frees_the_unkept_images_and_the_pipeline_plans_nothing(project: P
     assert "deleted 0 file(s)" in project.artfarm("prune", BOOK).stdout
 
 
+def test_a_page_with_a_stale_review_keeps_every_image(project: Project) -> None:
+    edit_spec(project, 2, scene="the fox naps under a big oak tree")
+    project.snakemake(*project.prints())  # new drafts for page 2; its review is now stale
+    drafts = read_manifest(project.page(2) / "draft")
+    assert load_review(project.book, 2).draft.drafts_sha256 != drafts.images_sha256
+
+    assert project.artfarm("prune", BOOK).returncode == 0
+
+    assert all((project.page(2) / "draft" / o.file).is_file() for o in drafts.outputs)
+    assert not (project.page(2) / "draft" / "pruned.json").exists()
+    assert not any(p.exists() for p in not_kept(project) if "/0002/" not in str(p))
+
+
 def test_prune_frees_a_file_only_when_its_last_hard_link_goes(project: Project) -> None:
     doomed = not_kept(project)
     cache_link = project.root / "runtime" / "cache" / "extra" / "out_00.png"
