@@ -22,17 +22,17 @@ from artfarm.pipeline.selection import WAITING
 TAIL_LINES = 40
 
 
-def outcome(started: bool, code: int | None) -> str:
-    """How the last build went, in the board's words."""
-    if not started:
+def outcome(number: int, code: int | None) -> str:
+    """How the board's latest build (numbered from 1) went, in the board's words."""
+    if number == 0:
         return "no build started from this board"
     if code is None:
-        return "building…"
+        return f"build {number} running…"
     if code == 0:
-        return "last build finished: every page is printed"
+        return f"build {number} finished: every page is printed"
     if code == WAITING:
-        return "last build stopped at the reviews: pages wait for you"
-    return f"last build failed (exit {code}): see its log"
+        return f"build {number} stopped at the reviews: pages wait for you"
+    return f"build {number} failed (exit {code}): see its log"
 
 
 class BuildBusy(Exception):
@@ -50,6 +50,7 @@ class BuildRunner:
         self._process: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
         self._started = 0.0
+        self._number = 0
         self._lock = threading.Lock()
 
     def argv(self) -> list[str]:
@@ -81,6 +82,7 @@ class BuildRunner:
             self.log_path.parent.mkdir(parents=True, exist_ok=True)
             self._log = open(self.log_path, "wb")  # noqa: SIM115 (closed when the build ends)
             self._started = time.time()
+            self._number += 1
             self._process = subprocess.Popen(
                 self.argv(),
                 cwd=self.root,
@@ -97,7 +99,8 @@ class BuildRunner:
             self._close_log()
         return {
             "running": process is not None and code is None,
-            "outcome": outcome(process is not None, code),
+            "number": self._number,
+            "outcome": outcome(self._number, code),
             "started": self._started or None,
             "returncode": code,
             "command": " ".join(self.argv()[2:]),

@@ -255,6 +255,12 @@ class PageView:
     neighbours: tuple[int | None, int | None]
     next_waiting: int | None
 
+    @property
+    def active(self) -> str:
+        """The review the keys act on: the final pick once variants wait for it, else drafts."""
+        later = ("awaiting-final-pick", "stale-final-review", "needs-print", "done")
+        return "refine" if self.variants and self.state.todo in later else "draft"
+
 
 def candidates(folder: Path, stage: str, section: dict[str, Any] | None) -> list[Candidate]:
     manifest = manifest_or_none(folder)

@@ -18,7 +18,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("book")
     p.add_argument("--host", default="127.0.0.1", help="bind address (default 127.0.0.1)")
-    p.add_argument("--port", type=int, default=8765, help="port (0: any free one)")
+    p.add_argument("--port", type=int, default=8777, help="port (0: any free one)")
     p.add_argument(
         "--allow-remote", action="store_true", help="allow a non-loopback --host (token only!)"
     )

@@ -6,12 +6,14 @@ Browser tests fail (never skip) when Chromium or Playwright is missing — CI in
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from artfarm.board.app import Board, BoardServer
 from artfarm.board.auth import new_token
@@ -98,7 +100,9 @@ def context(browser) -> Iterator:
 
 
 def screenshot(page, name: str) -> None:
-    """Save a README picture when ARTFARM_BOARD_SCREENSHOTS names a folder."""
+    """Save a README picture (a small palette PNG) when ARTFARM_BOARD_SCREENSHOTS names a folder."""
     if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(SHOTS) / name))
+        path = Path(SHOTS) / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with Image.open(io.BytesIO(page.screenshot())) as shot:
+            shot.convert("RGB").quantize(colors=128).save(path, optimize=True)

@@ -8,7 +8,6 @@ and nothing is lost; a request without the token is refused.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -41,14 +40,21 @@ def expect():
     return expect
 
 
-def build_from_the_board(tab, base: str) -> None:
+def ready(tab) -> None:
+    """Wait until the board's script has wired the page (before that, keys do nothing)."""
+    tab.wait_for_selector("body[data-ready]", state="attached")
+
+
+def build_from_the_board(tab, base: str, number: int) -> None:
     """Click "Build the book" and wait until that build ends (it stops at the next review)."""
     tab.goto(base + "/")
+    ready(tab)
     tab.click("#start-build")
     expect()(tab.locator("#build-state")).to_have_text(
-        re.compile("last build stopped at the reviews"), timeout=BUILD_MS
+        f"build {number} stopped at the reviews: pages wait for you", timeout=BUILD_MS
     )
     tab.reload()
+    ready(tab)
 
 
 def test_a_person_reviews_the_book_in_the_browser(
@@ -62,12 +68,13 @@ def test_a_person_reviews_the_book_in_the_browser(
     tab.goto(board.url)
     expect()(tab).to_have_url(board.base + "/")  # the token left the address bar
 
-    build_from_the_board(tab, board.base)
+    build_from_the_board(tab, board.base, 1)
     for page in (1, 2, 3):
         expect()(tab.locator(f'[data-state-of="{page}"]')).to_have_text("waiting for draft review")
 
     # page 1 by clicking
     tab.click('a.tile[data-page="1"]')
+    ready(tab)
     expect()(tab.locator("h1")).to_contain_text("Page 1")
     expect()(tab.locator(".prompt").first).to_contain_text("Bramble")
     tab.click('#draft-form figure[data-id="c02"] button.select')
@@ -75,6 +82,7 @@ def test_a_person_reviews_the_book_in_the_browser(
     tab.fill("#draft-form textarea.rationale", "clear focal point")
     tab.click("#draft-form button.save")
     expect()(tab.locator("#message")).to_have_text("Saved the draft review.")
+    ready(tab)
     review = load_review(book, 1)
     assert review is not None and review.draft is not None
     assert review.draft.selected == ["c02"] and review.draft.rejected == {"c01": "weaker staging"}
@@ -83,6 +91,7 @@ def test_a_person_reviews_the_book_in_the_browser(
     # page 2 with the keyboard only: next waiting page, select the first, reject the rest
     tab.keyboard.press("n")
     expect()(tab).to_have_url(board.base + "/page/2")
+    ready(tab)
     tab.keyboard.press("1")
     tab.keyboard.press("s")
     tab.keyboard.press("2")
@@ -93,6 +102,7 @@ def test_a_person_reviews_the_book_in_the_browser(
     tab.keyboard.type("the fox reads best")
     tab.keyboard.press("Control+Enter")
     expect()(tab.locator("#message")).to_have_text("Saved the draft review.")
+    ready(tab)
     review = load_review(book, 2)
     assert review is not None and review.draft is not None
     assert review.draft.selected == ["c01"]
@@ -100,7 +110,7 @@ def test_a_person_reviews_the_book_in_the_browser(
 
     # page 3 by the agent, then the board's build renders the variants
     assert project.artfarm("review", BOOK, "3", "draft", "--auto").returncode == 0
-    build_from_the_board(tab, board.base)
+    build_from_the_board(tab, board.base, 2)
     for page in (1, 2, 3):
         expect()(tab.locator(f'[data-state-of="{page}"]')).to_have_text(
             "waiting for the final pick"
@@ -109,6 +119,7 @@ def test_a_person_reviews_the_book_in_the_browser(
 
     # page 1: pick the final variant and draw a box with its prompt
     tab.click('a.tile[data-page="1"]')
+    ready(tab)
     [variant] = read_manifest(book.page_dir(1) / "refine").outputs
     tab.click(f'#refine-form figure[data-id="{variant.id}"] button.select')
     tab.locator("#fix-canvas").scroll_into_view_if_needed()
@@ -122,6 +133,7 @@ def test_a_person_reviews_the_book_in_the_browser(
     tab.mouse.up()
     tab.fill(".fix-prompt", "a paw with four toes")
     tab.fill("#refine-form textarea.rationale", "best light")
+    tab.evaluate("window.scrollTo(0, 0)")
     screenshot(tab, "board-page.png")
     tab.click("#refine-form button.save")
     expect()(tab.locator("#message")).to_have_text("Saved the final pick.")
@@ -144,6 +156,7 @@ def test_a_person_reviews_the_book_in_the_browser(
     final = read_manifest(book.page_dir(1) / "final")
     assert "inpaint" in {job.stage for job in final.jobs}
     tab.goto(board.base + "/")
+    ready(tab)
     for page in (1, 2, 3):
         expect()(tab.locator(f'[data-state-of="{page}"]')).to_have_text("done")
 
@@ -164,6 +177,7 @@ def test_a_second_tab_saving_over_a_newer_review_gets_a_conflict_and_loses_nothi
     first.goto(board.url)
     for tab in (first, second):
         tab.goto(board.base + "/page/1")
+        ready(tab)
     for tab, chosen in ((first, "c01"), (second, "c02")):
         tab.click(f'#draft-form figure[data-id="{chosen}"] button.select')
         tab.fill("#draft-form input.rest", f"not as good as {chosen}")
@@ -194,6 +208,7 @@ def test_without_the_token_the_browser_gets_nothing(
     assert answer is not None and answer.status == 403
     expect()(tab.locator("body")).to_contain_text("token")
     tab.goto(board.url)  # now with the cookie, but a change still needs the token itself
+    ready(tab)
     status = tab.evaluate(
         """async () => (await fetch('/api/page/1/draft', {method: 'POST',
             headers: {'Content-Type': 'application/json'},

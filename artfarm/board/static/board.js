@@ -374,5 +374,6 @@ document.addEventListener("DOMContentLoaded", () => {
   const view = document.body.dataset.view;
   if (view === "book") bookView();
   if (view === "page") pageView();
+  document.body.dataset.ready = "yes"; // keys and clicks work from here on
   poll();
 });
