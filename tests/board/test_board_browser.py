@@ -107,6 +107,8 @@ def test_a_person_reviews_the_book_in_the_browser(
     assert review is not None and review.draft is not None
     assert review.draft.selected == ["c01"]
     assert review.draft.rejected == {"c02": "the fox is cut off"}
+    tab.keyboard.press("p")
+    expect()(tab).to_have_url(board.base + "/page/1")
 
     # page 3 by the agent, then the board's build renders the variants
     assert project.artfarm("review", BOOK, "3", "draft", "--auto").returncode == 0

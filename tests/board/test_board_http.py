@@ -245,3 +245,33 @@ def test_the_command_prints_a_url_that_opens_the_board(book: Book) -> None:
     finally:
         board.terminate()
         board.wait(timeout=30)
+
+
+def test_the_book_view_lays_pages_out_as_spreads_in_reading_order(server) -> None:
+    html = client(server).get("/").text
+    spreads = [
+        re.findall(r'data-page="(\d+)"|<span class="noart">([a-z]+)</span>', chunk)
+        for chunk in re.split(r'<div class="spread(?:"| wide")', html)[1:]
+    ]
+    pages = [[page or kind for page, kind in spread] for spread in spreads]
+    # page 1 of the book is a right-hand page alone; then left/right pairs
+    assert pages == [["title"], ["1", "2"], ["3", "end"], ["blank"]]
+
+
+def test_a_page_shows_its_candidates_prompts_spec_and_reviews(server, book: Book) -> None:
+    http = client(server)
+    headers = {HEADER: server.board.token}
+    for chosen in ("c01", "c02"):
+        rejected = {c: "not this one" for c in ("c01", "c02", "c03") if c != chosen}
+        body = draft_body(etag_of(http, 1), selected=[chosen], rejected=rejected)
+        assert http.post("/api/page/1/draft", json=body, headers=headers).is_success
+    html = http.get("/page/1").text
+    for cid in ("c01", "c02", "c03"):
+        assert f'href="/art/1/draft/{cid}.png" target="_blank"' in html  # full size, alone
+        assert f'alt="draft {cid}" width="64" height="80"' in html
+    assert "(Bramble:1.2), a big round brown bear in a red knitted scarf" in html
+    assert "test scene number 1 in the meadow" in html  # the spec
+    assert "Reviews (1 current, 1 earlier)" in html
+    current, earlier = html.split('id="current-review">')[1], html.split('class="history">')[1]
+    assert "&#34;c02&#34;" in current.split("</pre>")[0]
+    assert "&#34;c01&#34;" in earlier.split("</pre>")[0].split("selected")[1]

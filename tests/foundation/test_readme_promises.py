@@ -37,6 +37,9 @@ GUARDS = "operations/test_archive_guards.py::"
 NEW_BOOK = "pipeline/test_new_book_readme.py::"
 ISOLATION = "models/test_isolation.py::"
 CLI = "foundation/test_cli.py::"
+BOARD = "board/test_board_http.py::"
+BOARD_UI = "board/test_board_browser.py::"
+BOARD_BUILD = "board/test_board_builds.py::"
 
 PROMISES: dict[str, list[str]] = {
     # Operations: prune, archive, restore
@@ -408,6 +411,58 @@ PROMISES: dict[str, list[str]] = {
         MCP + "test_streamable_http_serves_the_same_tools_on_loopback",
         MCP + "test_a_non_loopback_host_is_refused_without_allow_remote",
     ],
+    # The review board
+    "**The book**: spreads in reading order": [
+        BOARD + "test_the_book_view_lays_pages_out_as_spreads_in_reading_order",
+        BOARD + "test_the_book_view_shows_each_pages_state",
+        BOARD + "test_a_running_job_shows_its_progress",
+        BOARD_UI + "test_a_person_reviews_the_book_in_the_browser",
+    ],
+    "The states are `artfarm next`'s.": [BOARD + "test_the_book_view_shows_each_pages_state"],
+    "**Build the book** runs `snakemake books/<id>/layout/pages.pdf`": [
+        BOARD_BUILD + "test_one_build_at_a_time_started_and_watched_from_the_board",
+        BOARD_BUILD + "test_a_build_while_another_snakemake_works_there_stops_at_once",
+        BOARD_UI + "test_a_person_reviews_the_book_in_the_browser",
+    ],
+    "**A page**: candidates full size": [
+        BOARD + "test_a_page_shows_its_candidates_prompts_spec_and_reviews",
+    ],
+    "Select drafts and reject the others with reasons; pick the final variant and draw": [
+        BOARD_UI + "test_a_person_reviews_the_book_in_the_browser",
+        BOARD + "test_a_fix_outside_the_image_is_refused",
+    ],
+    "A save goes through `artfarm review`'s own code": [
+        BOARD + "test_a_save_writes_the_review_through_the_review_code",
+        BOARD + "test_a_bad_review_gets_the_review_commands_problems",
+        BOARD + "test_a_fix_outside_the_image_is_refused",
+        BOARD_UI + "test_a_person_reviews_the_book_in_the_browser",
+    ],
+    "**Keyboard**: `n`/`p` next/previous page": [
+        BOARD_UI + "test_a_person_reviews_the_book_in_the_browser",
+    ],
+    "**Two tabs, one page**": [
+        BOARD_UI + "test_a_second_tab_saving_over_a_newer_review_gets_a_conflict_and_loses_nothing",
+        BOARD + "test_a_save_with_an_older_etag_is_a_conflict_and_writes_nothing",
+    ],
+    "**Safety**: it listens on 127.0.0.1": [
+        BOARD + "test_a_non_loopback_host_needs_allow_remote",
+        BOARD + "test_the_command_refuses_a_public_host_in_one_line",
+        BOARD + "test_the_command_prints_a_url_that_opens_the_board",
+    ],
+    "The printed URL carries a random token": [
+        BOARD + "test_the_printed_url_sets_a_strict_cookie_and_drops_the_token",
+        BOARD + "test_without_the_token_nothing_is_shown",
+        BOARD_UI + "test_without_the_token_the_browser_gets_nothing",
+    ],
+    "Every change must also send the token itself": [
+        BOARD + "test_a_change_without_the_token_is_refused_even_with_the_cookie",
+        BOARD + "test_a_change_from_another_site_is_refused",
+        BOARD_UI + "test_without_the_token_the_browser_gets_nothing",
+    ],
+    "The board's browser tests drive Debian's Chromium": [
+        "board/test_board_setup.py::test_browser_tests_fail_without_chromium_unless_told_to_skip",
+        "board/test_board_setup.py::test_ci_installs_chromium_before_the_test_command",
+    ],
     # Layout
     "`layout/book.yaml` (schema with every key's description and a full example": [
         "foundation/test_cli.py::test_schema_layout_carries_descriptions_and_a_valid_example",
@@ -461,6 +516,8 @@ NOT_A_PROMISE: dict[str, str] = {
     '`.venv/bin/pytest -m "not slow"` for the quick loop.': "a how-to",
     "Benchmarks: `.venv/bin/python bench/<name>.py`.": "a how-to; benchmarks print figures",
     "`.venv/bin/python bench/mutation.py` prints the mutation score": "a measure, run by hand",
+    "For the person beside the agent": "introduces the board's command",
+    "`ARTFARM_BOARD_SCREENSHOTS=docs/images` makes them retake": "a how-to for the README's pictures",
 }
 
 NUMBERED_STEP = re.compile(r"^\d+\.$")
