@@ -11,8 +11,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "mcp",
         help="serve artfarm's tools and book documents to an MCP client (stdio by default)",
-        description="Tools mirror the CLI (next, validate, schema, prompt, plan, build, "
-        "contact_sheet, page_image, review); resources are the books' documents.",
+        description="Tools mirror the CLI (next, validate, schema, prompt, graph, replay, plan, "
+        "build, contact_sheet, page_image, review); resources are the books' documents.",
     )
     p.add_argument("--root", type=Path, default=None,
                    help="project folder holding books/ and config/ (default: the settings' root)")  # fmt: skip

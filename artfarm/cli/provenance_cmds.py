@@ -40,48 +40,44 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def cmd_graph(args: argparse.Namespace) -> int:
     from artfarm.documents.book import Book
-    from artfarm.documents.settings import load_settings
-    from artfarm.pipeline.render_cache import RenderCache
-    from artfarm.pipeline.stages import planned_jobs
 
-    book = Book.open(args.book)
-    cache = RenderCache(load_settings().runtime_path / "cache")
-    with tempfile.TemporaryDirectory() as masks:
-        jobs = planned_jobs(book, args.page, args.stage, cache, Path(masks))
-    graphs = [job.graph for job in jobs]
-    if args.job is not None:
-        if not 1 <= args.job <= len(graphs):
-            raise ArtfarmError.single(
-                str(book.page_dir(args.page)),
-                args.stage,
-                f"job {args.job} cannot be compiled now ({len(graphs)} can: a later inpaint fix "
-                "works on the previous fix's output)",
-                "render the stage first, or pick a job from 1 to " + str(len(graphs)),
-            )
-        graphs = [graphs[args.job - 1]]
-    if not graphs:
-        raise ArtfarmError.single(
-            str(book.page_dir(args.page)),
-            args.stage,
-            "this stage submits no job now",
-            "a final stage without inpaint fixes copies the picked variant",
-        )
+    graphs = stage_graphs(Book.open(args.book), args.page, args.stage, args.job)
     print(canonical_json(graphs[0] if len(graphs) == 1 else graphs, sort_keys=False), end="")
     return 0
 
 
-def cmd_replay(args: argparse.Namespace) -> int:
-    from artfarm.documents.reader import load_json_model
+def stage_graphs(book, page: int, stage: str, job: int | None = None) -> list[dict]:
+    """The graphs `stage` would submit now (only job `job`, from 1, if given)."""
     from artfarm.documents.settings import load_settings
-    from artfarm.pipeline.manifest import StageManifest
-    from artfarm.pipeline.replay import replay_manifest
+    from artfarm.pipeline.render_cache import RenderCache
+    from artfarm.pipeline.stages import planned_jobs
 
-    manifest = load_json_model(StageManifest, args.manifest, "manifest")
-    from artfarm.comfy.credentials import request_headers
+    cache = RenderCache(load_settings().runtime_path / "cache")
+    with tempfile.TemporaryDirectory() as masks:
+        jobs = planned_jobs(book, page, stage, cache, Path(masks))
+    graphs = [planned.graph for planned in jobs]
+    if job is not None:
+        if not 1 <= job <= len(graphs):
+            raise ArtfarmError.single(
+                str(book.page_dir(page)),
+                stage,
+                f"job {job} cannot be compiled now ({len(graphs)} can: a later inpaint fix "
+                "works on the previous fix's output)",
+                "render the stage first, or pick a job from 1 to " + str(len(graphs)),
+            )
+        graphs = [graphs[job - 1]]
+    if not graphs:
+        raise ArtfarmError.single(
+            str(book.page_dir(page)),
+            stage,
+            "this stage submits no job now",
+            "a final stage without inpaint fixes copies the picked variant",
+        )
+    return graphs
 
-    settings = load_settings()
-    server = args.server or settings.server_urls[0]
-    result = replay_manifest(args.manifest, manifest, server, request_headers(settings, server))
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    result = replay_stage(args.manifest, args.server)
     if args.json:
         print(result.as_json())
     else:
@@ -94,3 +90,17 @@ def cmd_replay(args: argparse.Namespace) -> int:
                 f"{len(job.got)} output(s) {verdict}"
             )
     return 0 if result.identical else 1
+
+
+def replay_stage(path: Path, server: str | None = None):
+    """Replay the manifest at `path` on `server` (default: the first configured one)."""
+    from artfarm.comfy.credentials import request_headers
+    from artfarm.documents.reader import load_json_model
+    from artfarm.documents.settings import load_settings
+    from artfarm.pipeline.manifest import StageManifest
+    from artfarm.pipeline.replay import replay_manifest
+
+    manifest = load_json_model(StageManifest, path, "manifest")
+    settings = load_settings()
+    server = server or settings.server_urls[0]
+    return replay_manifest(path, manifest, server, request_headers(settings, server))

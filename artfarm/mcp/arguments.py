@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from artfarm.cli.provenance_cmds import GRAPH_STAGES
 from artfarm.documents.reader import problems_from_validation
 from artfarm.documents.renderspec import BOOK_ID_PATTERN
 from artfarm.documents.review import (
@@ -28,6 +29,7 @@ from artfarm.problems import ArtfarmError, Problem
 
 DocumentName = Literal[tuple(sorted(document_models()))]  # type: ignore[valid-type]
 ReviewStage = Literal["draft", "refine"]
+GraphStage = Literal[GRAPH_STAGES]  # type: ignore[valid-type]
 IMAGE_ID = r"^(c\d{2}|c\d{2}-v\d|final|print)$"
 SCHEMA_MARK = "<tool>"
 
@@ -60,6 +62,18 @@ class TargetArgs(BookArgs):
         default="layout/pages.pdf",
         description="File inside the book to make, e.g. layout/pages.pdf, "
         "pages/0007/print/print.png, pages/0007/draft/manifest.json.",
+    )
+
+
+class GraphArgs(PageArgs):
+    stage: GraphStage = Field(description="Which stage's graph(s) it would submit now.")
+    job: int | None = Field(default=None, ge=1, description="Only job N (from 1).")
+
+
+class ReplayArgs(PageArgs):
+    stage: GraphStage = Field(description="Whose manifest to replay.")
+    server: str | None = Field(
+        default=None, description="One of the configured servers (default: the first)."
     )
 
 

@@ -4,6 +4,8 @@
     validate       artfarm validate      every problem of a book at once
     schema         artfarm schema        JSON Schema of a document
     prompt         artfarm prompt        compiled prompts of a page and its content hash
+    graph          artfarm graph         the exact graph(s) a stage would submit now
+    replay         artfarm replay        a stage run again from its manifest, bytes compared
     plan           snakemake -n          which jobs would run, per page, and why
     build          snakemake TARGET      runs the pipeline; progress; the to-do summary
     contact_sheet  (the sheet's PNG)     a page's candidates as one image
@@ -21,11 +23,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from artfarm.atomic import canonical_json
 from artfarm.cli import build_parser
 from artfarm.cli.pipeline_cmds import review_one
+from artfarm.cli.provenance_cmds import replay_stage, stage_graphs
 from artfarm.documents.book import Book, page_folder
 from artfarm.documents.safepath import PathEscape, resolve_inside
 from artfarm.documents.schemas import json_schema
+from artfarm.documents.settings import load_settings
 from artfarm.mcp import arguments as a
 from artfarm.mcp.images import png_for_model
 from artfarm.mcp.project import Project
@@ -120,6 +125,34 @@ def prompt(call: Call, args: a.PromptArgs) -> Reply:
     }
     text = f"# page {args.page:04d}  content {digest}\npositive: {prompts.positive}\nnegative: {prompts.negative}"
     return Reply(text, record)
+
+
+def graph(call: Call, args: a.GraphArgs) -> Reply:
+    book = call.project.book(args.book)
+    graphs = stage_graphs(book, existing_page(book, args.page), args.stage, args.job)
+    text = canonical_json(graphs[0] if len(graphs) == 1 else graphs, sort_keys=False)
+    return Reply(text, {"graphs": graphs})
+
+
+def replay(call: Call, args: a.ReplayArgs) -> Reply:
+    book = call.project.book(args.book)
+    path = book.page_dir(existing_page(book, args.page)) / args.stage / "manifest.json"
+    known = load_settings().server_urls
+    if args.server is not None and args.server not in known:
+        raise ArtfarmError.single(
+            "tool replay",
+            "server",
+            f"{args.server!r} is not a configured server",
+            f"use one of {', '.join(known)}",
+        )
+    result = replay_stage(path, args.server)
+    lines = [*result.lines()]
+    for job in result.jobs:
+        verdict = "identical" if not job.differences else "DIFFERENT"
+        lines.append(
+            f"{path}: job {job.index} ({job.stage}) on {job.server}: {len(job.got)} output(s) {verdict}"
+        )
+    return Reply("\n".join(lines), json.loads(result.as_json()))
 
 
 def plan(call: Call, args: a.TargetArgs) -> Reply:
@@ -242,6 +275,10 @@ TOOLS: tuple[Tool, ...] = (
          a.SchemaArgs, schema),
     Tool("prompt", "A page's compiled positive and negative prompts and content hash, before "
          "any GPU time, as `artfarm prompt`.", a.PromptArgs, prompt),
+    Tool("graph", "The exact ComfyUI graph(s) a stage of a page would submit now, before any "
+         "GPU time, as `artfarm graph`.", a.GraphArgs, graph),
+    Tool("replay", "Run a stage's manifest again on a configured server and compare every "
+         "output's sha256 with the recorded one, as `artfarm replay`.", a.ReplayArgs, replay),
     Tool("plan", "The dry run (`snakemake -n`): which jobs would run for a target, per page, "
          "each with Snakemake's reason. Nothing is rendered.", a.TargetArgs, plan),
     Tool("build", "Run the pipeline (Snakemake) for a target of a book; progress notifications "

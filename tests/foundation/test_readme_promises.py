@@ -389,6 +389,7 @@ PROMISES: dict[str, list[str]] = {
     ],
     # The agent's loop over MCP
     "`artfarm mcp` serves the same loop to any MCP-capable agent": [
+        "mcp/test_mcp_pipeline.py::test_an_agent_takes_a_book_past_the_draft_gate_through_mcp",
         MCP + "test_every_tool_is_listed_with_the_schema_of_its_arguments",
         MCP + "test_book_tools_answer_what_the_cli_prints",
         MCP + "test_validate_lists_the_same_problems_as_the_cli",

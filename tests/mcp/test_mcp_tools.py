@@ -33,6 +33,8 @@ TOOLS = {
     "validate",
     "schema",
     "prompt",
+    "graph",
+    "replay",
     "plan",
     "build",
     "contact_sheet",
