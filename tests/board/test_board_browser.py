@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 
 from artfarm.documents.book import Book
-from artfarm.documents.review import BoxMask
+from artfarm.documents.review import BoxMask, ImageMask, InpaintFix, PolygonMask
 from artfarm.pipeline.manifest import read_manifest
-from artfarm.pipeline.reviewing import load_review
+from artfarm.pipeline.reviewing import load_review, review_drafts, review_refine
 from artfarm.sketch.testing import running_sketch_server
 from tests.board.conftest import screenshot
-from tests.pipeline.fakes import fake_stage
+from tests.pipeline.fakes import fake_stage, paint
 from tests.pipeline.project import BOOK, make_pipeline_project
 
 pytestmark = pytest.mark.slow
@@ -218,3 +218,45 @@ def test_without_the_token_the_browser_gets_nothing(
     )
     assert status == 403
     assert not reviewed_book.review_path(1).exists()
+
+
+def test_a_polygon_is_drawn_by_clicks_and_a_mask_image_fix_is_kept(
+    reviewed_book: Book, board_for, context
+) -> None:
+    book = reviewed_book
+    review_drafts(
+        book, 1, selected=["c01"], rejected={"c02": "too dark", "c03": "cut off"},
+        rationale="clear staging", reviewer="agent",
+    )  # fmt: skip
+    fake_stage(book, 1, "refine", ["c01-v1", "c01-v2"], size=(128, 160))
+    paint(book.root / "masks" / "paw.png", 1, (128, 160))
+    review_refine(
+        book, 1, final="c01-v1", rejected={"c01-v2": "stiff pose"},
+        fixes=[InpaintFix(mask=ImageMask(path="masks/paw.png"), prompt="a paw with four toes")],
+        rationale="best light", reviewer="agent",
+    )  # fmt: skip
+    board = board_for(book, book.root.parent.parent)
+    tab = context.new_page()
+    tab.goto(board.url)
+    tab.goto(board.base + "/page/1")
+    ready(tab)
+    expect()(tab.locator(".fixes li").first).to_contain_text("mask image masks/paw.png")
+    tab.click('.tool[data-tool="polygon"]')
+    tab.locator("#fix-canvas").scroll_into_view_if_needed()
+    canvas = tab.locator("#fix-canvas").bounding_box()
+    assert canvas is not None
+    for fx, fy in ((0.25, 0.25), (0.75, 0.25), (0.5, 0.75)):
+        tab.mouse.click(canvas["x"] + canvas["width"] * fx, canvas["y"] + canvas["height"] * fy)
+    tab.keyboard.press("Enter")
+    tab.locator(".fix-prompt").nth(1).fill("a tree stump")
+    tab.click("#refine-form button.save")
+    expect()(tab.locator("#message")).to_have_text("Saved the final pick.")
+    review = load_review(book, 1)
+    assert review is not None and review.refine is not None
+    kept, drawn = review.refine.fixes
+    assert isinstance(kept.mask, ImageMask) and kept.mask.path == "masks/paw.png"
+    assert isinstance(drawn.mask, PolygonMask) and drawn.prompt == "a tree stump"
+    for (x, y), (fx, fy) in zip(
+        drawn.mask.points, ((0.25, 0.25), (0.75, 0.25), (0.5, 0.75)), strict=True
+    ):
+        assert abs(x - 128 * fx) <= 2 and abs(y - 160 * fy) <= 2

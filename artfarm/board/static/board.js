@@ -182,8 +182,20 @@ let pending = null; // the shape being drawn, in image pixels
 function asFix(fix) {
   const mask = fix.kind === "box"
     ? { kind: "box", x: fix.x, y: fix.y, width: fix.width, height: fix.height }
-    : { kind: "polygon", points: fix.points };
-  return { mask, prompt: fix.prompt };
+    : fix.kind === "polygon" ? { kind: "polygon", points: fix.points }
+    : { kind: "image", path: fix.path };
+  const out = { mask, prompt: fix.prompt };
+  if (fix.denoise != null) out.denoise = fix.denoise;
+  return out;
+}
+
+function fromFix(f) {
+  // a mask image (written by the agent) cannot be drawn here: it is listed and kept as it is
+  const m = f.mask;
+  const shape = m.kind === "box" ? { kind: "box", x: m.x, y: m.y, width: m.width, height: m.height }
+    : m.kind === "polygon" ? { kind: "polygon", points: m.points }
+    : { kind: "image", path: m.path };
+  return { ...shape, prompt: f.prompt, denoise: f.denoise };
 }
 
 function canvas() { return $("#fix-canvas"); }
@@ -220,8 +232,9 @@ function redraw() {
   const g = c.getContext("2d");
   g.clearRect(0, 0, c.width, c.height);
   g.lineWidth = Math.max(2, c.width / 300);
-  const shapes = pending ? fixes.concat([pending]) : fixes;
-  shapes.forEach((fix, i) => {
+  const drawn = fixes.filter((fix) => fix.kind !== "image");
+  const shapes = pending ? drawn.concat([pending]) : drawn;
+  shapes.forEach((fix) => {
     g.strokeStyle = fix === pending ? "#ff9800" : "#e91e63";
     g.fillStyle = "rgba(233, 30, 99, 0.18)";
     g.beginPath();
@@ -234,7 +247,7 @@ function redraw() {
       const [x, y] = fix.kind === "box" ? [fix.x, fix.y] : fix.points[0];
       g.fillStyle = "#e91e63";
       g.font = `${Math.max(14, c.width / 40)}px sans-serif`;
-      g.fillText(String(i + 1), x + 4, y + Math.max(14, c.width / 40));
+      g.fillText(String(fixes.indexOf(fix) + 1), x + 4, y + Math.max(14, c.width / 40));
     }
   });
 }
@@ -245,9 +258,9 @@ function listFixes() {
   list.replaceChildren();
   fixes.forEach((fix, i) => {
     const item = document.createElement("li");
-    const where = fix.kind === "box"
-      ? `box ${fix.x},${fix.y} ${fix.width}×${fix.height}`
-      : `polygon of ${fix.points.length} points`;
+    const where = fix.kind === "box" ? `box ${fix.x},${fix.y} ${fix.width}×${fix.height}`
+      : fix.kind === "polygon" ? `polygon of ${fix.points.length} points`
+      : `mask image ${fix.path}`;
     const label = document.createElement("span");
     label.textContent = `${where}: `;
     const prompt = document.createElement("input");
@@ -328,10 +341,7 @@ function drawingEvents() {
 function pageView() {
   const data = DATA();
   etag = data.etag;
-  fixes = (data.fixes || []).map((f) => (f.mask.kind === "box"
-    ? { kind: "box", x: f.mask.x, y: f.mask.y, width: f.mask.width, height: f.mask.height, prompt: f.prompt }
-    : f.mask.kind === "polygon" ? { kind: "polygon", points: f.mask.points, prompt: f.prompt } : null))
-    .filter(Boolean);
+  fixes = (data.fixes || []).map(fromFix);
   const saved = new URLSearchParams(window.location.search).get("saved");
   if (saved) message("saved", [saved === "draft" ? "Saved the draft review." : "Saved the final pick."]);
   for (const form of $$(".review")) {
