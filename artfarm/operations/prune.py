@@ -20,7 +20,7 @@ from typing import Any
 
 from artfarm.documents.book import Book
 from artfarm.pipeline.manifest import MANIFEST, OutputFile, StageManifest, read_manifest
-from artfarm.pipeline.pruned import record_pruned
+from artfarm.pipeline.pruned import image_path, record_pruned
 from artfarm.pipeline.reviewing import load_review
 from artfarm.problems import ArtfarmError
 
@@ -67,10 +67,11 @@ def stage_doomed(stage_dir: Path, judged: str, keep: set[str]) -> list[Doomed]:
     manifest = read_manifest(stage_dir)
     if manifest.images_sha256 != judged:
         return []  # stale review: the agent must look at every image again
+    where = str(stage_dir / MANIFEST)
     return [
         Doomed(stage_dir, manifest, o)
         for o in manifest.outputs
-        if o.id not in keep and (stage_dir / o.file).is_file()
+        if o.id not in keep and image_path(stage_dir, o.file, where).is_file()
     ]
 
 

@@ -20,8 +20,8 @@ from artfarm.documents.book import Book
 from artfarm.documents.settings import Settings
 from artfarm.pipeline.input_store import stored_input
 from artfarm.pipeline.lease import lease_server
-from artfarm.pipeline.manifest import MANIFEST, JobRecord, read_manifest
-from artfarm.pipeline.pruned import PrunedFile, read_pruned
+from artfarm.pipeline.manifest import MANIFEST, JobRecord, OutputFile, read_manifest
+from artfarm.pipeline.pruned import image_path, read_pruned
 from artfarm.pipeline.render_cache import RenderCache, place
 from artfarm.problems import ArtfarmError
 from artfarm.rendering.contenthash import sha256_file
@@ -50,43 +50,49 @@ def rerender(
     return [Path(o.path) for o in record.outputs]
 
 
-def job_images(
-    book: Book, settings: Settings, job: JobRecord, where: str, tmp: Path
-) -> tuple[list[Path], str]:
-    """The job's images: its render cache entry, else one new run of its stored graph."""
+def cached_images(settings: Settings, job: JobRecord) -> list[Path]:
     hit = RenderCache(settings.runtime_path / "cache").lookup(job.request_hash)
-    if hit is not None:
-        return hit.files, "from the render cache"
-    key = f"unprune:{job.request_hash}"  # a new run, not the original prompt's history
-    files = rerender(settings, job.graph, job_inputs(book, job, where), key, tmp)
-    return files, "re-rendered from the manifest"
+    return hit.files if hit is not None else []
+
+
+def mismatch(files: list[Path], job: JobRecord, gone: dict[str, OutputFile]) -> str | None:
+    """The first pruned image whose bytes `files` do not hold, as a problem text."""
+    for image_id, output in gone.items():
+        index = job.outputs.index(image_id)
+        got = sha256_file(files[index]) if index < len(files) else "nothing"
+        if got != output.sha256:
+            return f"{image_id}: made again, sha256 {got[:12]}…, recorded {output.sha256[:12]}…"
+    return None
 
 
 def bring_back(
-    book: Book, settings: Settings, stage_dir: Path, job: JobRecord, gone: dict[str, PrunedFile]
+    book: Book, settings: Settings, stage_dir: Path, job: JobRecord, gone: dict[str, OutputFile]
 ) -> str:
-    """Put the job's pruned images back, all or none (each must hash as recorded); says how."""
+    """Put the job's pruned images back, all or none (each must hash as recorded); says how.
+
+    The render cache first; else (or if its files are not the recorded bytes) one new run of
+    the stored graph, under its own journal key so it is not the old prompt's history."""
     where = str(stage_dir / MANIFEST)
+    files, source = cached_images(settings, job), "from the render cache"
     scratch = settings.runtime_path / "tmp"
     scratch.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=scratch) as tmp:
-        files, source = job_images(book, settings, job, where, Path(tmp))
-        chosen = {}
-        for image_id, entry in gone.items():
-            index = job.outputs.index(image_id)
-            got = sha256_file(files[index]) if index < len(files) else "nothing"
-            if got != entry.sha256:
-                raise ArtfarmError.single(
-                    where,
-                    f"outputs.{image_id}",
-                    f"made again from the manifest, it is no longer the same image "
-                    f"(sha256 {got[:12]}…, recorded {entry.sha256[:12]}…)",
-                    "the server, a model or a node changed; review the images there are, "
-                    "or re-render the page's stage and review again",
-                )
-            chosen[entry.file] = files[index]
-        for name, src in chosen.items():
-            place(src, stage_dir / name)
+        if not files or mismatch(files, job, gone):
+            inputs = job_inputs(book, job, where)
+            key = f"unprune:{job.request_hash}"
+            files = rerender(settings, job.graph, inputs, key, Path(tmp))
+            source = "re-rendered from the manifest"
+        problem = mismatch(files, job, gone)
+        if problem:
+            raise ArtfarmError.single(
+                where,
+                "outputs",
+                f"{problem}: no longer the same image",
+                "the server, a model or a node changed; review the images there are, "
+                "or re-render the page's stage and review again",
+            )
+        for image_id, output in gone.items():
+            place(files[job.outputs.index(image_id)], image_path(stage_dir, output.file, where))
     return source
 
 
@@ -102,7 +108,7 @@ def unprune_page(
         manifest = read_manifest(stage_dir)
         pruned = read_pruned(stage_dir, manifest)
         for job in manifest.jobs:
-            gone = {i: f for i, f in pruned.items() if i in job.outputs}
+            gone = {o.id: o for o in manifest.outputs if o.id in pruned and o.id in job.outputs}
             if gone:
                 source = bring_back(book, settings, stage_dir, job, gone)
                 say(f"{stage_dir}: {', '.join(sorted(gone))} back, {source} (sha256 checked)")

@@ -16,8 +16,9 @@ from pydantic import BaseModel, ConfigDict
 from artfarm.atomic import canonical_json, write_bytes
 from artfarm.documents.book import Book
 from artfarm.documents.reader import load_json_model
+from artfarm.documents.safepath import PathEscape, resolve_inside
 from artfarm.pipeline.manifest import MANIFEST, OutputFile, StageManifest, read_manifest
-from artfarm.problems import Problem
+from artfarm.problems import ArtfarmError, Problem
 
 PRUNED = "pruned.json"
 
@@ -45,6 +46,22 @@ def pruned_path(stage_dir: Path) -> Path:
     return stage_dir / PRUNED
 
 
+def image_path(stage_dir: Path, name: str, where: str) -> Path:
+    """An image named by a manifest or record: a plain file name in the stage folder, no more
+    (a tampered or hostile one must not make prune delete, or unprune write, elsewhere)."""
+    try:
+        path = resolve_inside(stage_dir, name)
+    except PathEscape as err:
+        raise ArtfarmError.single(
+            where, "file", f"{name!r}: {err}", "re-render the stage"
+        ) from None
+    if path.parent != stage_dir.resolve():
+        raise ArtfarmError.single(
+            where, "file", f"{name!r} is not a file of this stage folder", "re-render the stage"
+        )
+    return path
+
+
 def read_pruned(stage_dir: Path, manifest: StageManifest) -> dict[str, PrunedFile]:
     """Ids pruned from the images this manifest describes (a re-render makes the record void)."""
     path = pruned_path(stage_dir)
@@ -53,7 +70,11 @@ def read_pruned(stage_dir: Path, manifest: StageManifest) -> dict[str, PrunedFil
     record = load_json_model(PrunedRecord, path, "pruned")
     if record.images_sha256 != manifest.images_sha256:
         return {}
-    return {i: f for i, f in record.pruned.items() if not (stage_dir / f.file).exists()}
+    return {
+        i: f
+        for i, f in record.pruned.items()
+        if not image_path(stage_dir, f.file, str(path)).exists()
+    }
 
 
 def merged_record(

@@ -14,7 +14,13 @@ import pytest
 from artfarm.pipeline.manifest import read_manifest
 from artfarm.pipeline.reviewing import load_review
 from artfarm.sketch.testing import running_sketch_server
-from tests.pipeline.project import BOOK, Project, edit_spec, make_pipeline_project
+from tests.pipeline.project import (
+    BOOK,
+    Project,
+    edit_spec,
+    make_pipeline_project,
+    write_config,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -300,18 +306,23 @@ def test_unprune_without_the_cache_re_renders_from_the_manifest_identically(
     assert project.planned_jobs(*targets(project)) == {}
 
 
-def test_unprune_refuses_an_image_that_no_longer_renders_the_same(project: Project) -> None:
+def test_unprune_refuses_an_image_that_no_longer_renders_the_same(
+    project: Project, tmp_path: Path
+) -> None:
     wanted, page, _ = first_pruned_draft(project)
     assert project.artfarm("prune", BOOK).returncode == 0
     shutil.rmtree(project.root / "runtime" / "cache")
-    record_path = wanted.parent / "pruned.json"
-    record = json.loads(record_path.read_text())
-    record["pruned"][wanted.stem]["sha256"] = "0" * 64  # as if the server now drew otherwise
-    record_path.write_text(json.dumps(record))
-
-    done = project.artfarm("unprune", BOOK, str(page))
+    models = project.server.models_dir
+    # Another server that writes its PNGs without the workflow metadata: other bytes.
+    with running_sketch_server(tmp_path / "other", models_dir=models, metadata=False) as other:
+        write_config(project.root, other.url, models)
+        done = project.artfarm("unprune", BOOK, str(page))
+        assert len(other.stats.prompts_accepted) == 1
 
     assert done.returncode == 1
     [line] = done.stderr.strip().splitlines()
-    assert "no longer the same image" in line
+    assert "no longer the same image" in line and f"{wanted.stem}: made again" in line
     assert not wanted.exists()
+    again = project.artfarm("review", BOOK, str(page), "draft", "--select", wanted.stem,
+                            "--reject-rest", "weaker", "--rationale", "still wanted")  # fmt: skip
+    assert again.returncode == 1 and "was pruned" in again.stderr
