@@ -245,6 +245,7 @@ def test_the_command_prints_a_url_that_opens_the_board(book: Book) -> None:
     finally:
         board.terminate()
         board.wait(timeout=30)
+    assert board.returncode == 0  # SIGTERM stops it as Ctrl-C does (and any build it started)
 
 
 def test_the_book_view_lays_pages_out_as_spreads_in_reading_order(server) -> None:
