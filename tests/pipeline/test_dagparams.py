@@ -53,6 +53,8 @@ def review(book: Book, *args: str) -> None:
 def test_a_draft_request_names_its_sources_and_changes_only_with_that_page(book: Book) -> None:
     first = param(dagparams.draft_request, 1)
     assert list(parts(first)) == [*SOURCES, "request"]
+    assert all(len(parts(first)[name]) == 10 for name in SOURCES)  # short, the request in full
+    assert len(parts(first)["request"]) == 64
     assert param(dagparams.draft_request, 1) == first  # the same bytes, the same value
     other = param(dagparams.draft_request, 2)
     edit_spec(book.root, 1, scene="the bear naps under an oak")
@@ -118,7 +120,11 @@ def test_the_final_recipe_follows_the_pick_and_its_fixes(book: Book) -> None:
     refine_pick(book, "c01-v2", "--fix-box", "8", "8", "40", "40", "a paw with four toes")
     fixed = param(dagparams.final_recipe, 1)
     refine_pick(book, "c01-v2", "--fix-box", "8", "8", "40", "40", "a paw with five toes")
-    assert param(dagparams.final_recipe, 1) not in (fixed, plain)
+    five = param(dagparams.final_recipe, 1)
+    assert five not in (fixed, plain)
+    variant = book.page_dir(1) / "refine" / "c01-v2.png"
+    Image.new("RGB", (128, 160), (9, 99, 199)).save(variant)  # the picked image itself changed
+    assert param(dagparams.final_recipe, 1) != five  # seen through its inpaint request
     (book.page_dir(1) / "refine" / "manifest.json").unlink()  # the fix is hashed without it
     assert param(dagparams.final_recipe, 1) not in (fixed, PENDING)
 
