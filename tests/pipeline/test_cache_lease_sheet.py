@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -13,7 +14,7 @@ import pytest
 
 from artfarm.cli import main
 from artfarm.pipeline.lease import lease_server
-from artfarm.pipeline.render_cache import RenderCache
+from artfarm.pipeline.render_cache import RenderCache, place
 from artfarm.problems import ArtfarmError
 from tests.pipeline.fakes import paint
 
@@ -27,6 +28,18 @@ def test_cache_returns_what_was_stored_as_hard_links(tmp_path: Path) -> None:
     assert [f.read_bytes() for f in hit.files] == [f.read_bytes() for f in files]
     assert os.stat(hit.files[0]).st_ino == os.stat(files[0]).st_ino
     assert cache.lookup("cd" * 32) is None
+
+
+def test_across_file_systems_the_cache_copies_instead_of_linking(tmp_path: Path) -> None:
+    other = Path("/dev/shm")
+    if not other.is_dir() or os.stat(other).st_dev == os.stat(tmp_path).st_dev:
+        pytest.skip("needs a second file system (/dev/shm) to refuse a hard link")
+    with tempfile.TemporaryDirectory(dir=other) as elsewhere:
+        source = paint(Path(elsewhere) / "art.png", 3)
+        place(source, tmp_path / "placed" / "art.png")
+        placed = tmp_path / "placed" / "art.png"
+        assert placed.read_bytes() == source.read_bytes()
+        assert os.stat(placed).st_ino != os.stat(source).st_ino
 
 
 def test_an_entry_missing_a_file_is_a_miss(tmp_path: Path) -> None:
@@ -44,6 +57,8 @@ def test_prune_drops_least_recently_used_first(tmp_path: Path) -> None:
         used = now - 3600 * (3 - i)  # stored an hour apart, "aa" first
         os.utime(stored.folder / "record.json", (used, used))
     cache.lookup("aa" * 32)  # used again: now the most recent
+    assert cache.prune(max_bytes=sum(e[2] for e in cache.entries())) == 0  # exactly fits
+    assert cache.prune(older_than_days=1) == 0  # an hour or three old is not a day
     size = max(e[2] for e in cache.entries())
     assert cache.prune(max_bytes=size) == 2
     assert cache.lookup("aa" * 32) is not None
