@@ -25,6 +25,7 @@ def test_cache_returns_what_was_stored_as_hard_links(tmp_path: Path) -> None:
     cache.store("ab" * 32, files, {"run": {"prompt_id": "x"}})
     hit = cache.lookup("ab" * 32)
     assert hit is not None and hit.record["run"]["prompt_id"] == "x"
+    assert hit.folder == tmp_path / "cache" / "ab" / ("ab" * 32)  # a layout kept across versions
     assert [f.read_bytes() for f in hit.files] == [f.read_bytes() for f in files]
     assert os.stat(hit.files[0]).st_ino == os.stat(files[0]).st_ino
     assert cache.lookup("cd" * 32) is None
