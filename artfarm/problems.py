@@ -9,18 +9,38 @@ so the CLI can print all of them at once (or as JSON records) and never a traceb
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
+
+# Where a problem quotes its input it quotes a short excerpt (documents.reader); these limits
+# are the net under that: no input, wherever it ends up in a problem, makes one long.
+PART_LIMITS = {"file": 300, "field": 100, "problem": 400, "fix": 400}
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+
+
+def clip(text: str, limit: int) -> str:
+    """`text` on one line, at most `limit` characters (an ellipsis marks the cut)."""
+    text = _CONTROL.sub(" ", str(text))
+    return text if len(text) <= limit else text[: max(limit - 1, 0)] + "…"
 
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with one input, phrased so the reader knows what to change."""
+    """One thing wrong with one input, phrased so the reader knows what to change.
+
+    Every part is clipped to one short line on creation, so no input can make an error
+    message long (or multi-line), wherever the problem is printed or recorded.
+    """
 
     file: str
     field: str
     problem: str
     fix: str
+
+    def __post_init__(self) -> None:
+        for name, limit in PART_LIMITS.items():
+            object.__setattr__(self, name, clip(getattr(self, name), limit))
 
     def line(self) -> str:
         where = f"{self.file}: {self.field}" if self.field else self.file

@@ -13,17 +13,15 @@ tokens for sd15/sdxl; see artfarm.rendering.tokens), naming the words that fall 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from PIL import Image, UnidentifiedImageError
-
 from artfarm.documents.book import PAGE_DIR, Book
-from artfarm.documents.reader import load_json_model
+from artfarm.documents.reader import book_file, load_json_model, open_image
 from artfarm.documents.renderspec import RenderSpec
 from artfarm.documents.review import Review
-from artfarm.documents.safepath import PathEscape, resolve_inside
 from artfarm.documents.settings import find_settings_file, load_settings
 from artfarm.documents.stylepack import StylePack
 from artfarm.layout.interior import text_fit_problems
@@ -56,22 +54,14 @@ def collect(problems: list[Problem], load: Callable[[], T]) -> T | None:
 def check_image(root: Path, relative: str, file: str, field: str) -> list[Problem]:
     """A referenced image must stay inside `root`, exist, and really be an image."""
     try:
-        path = resolve_inside(root, relative)
-    except PathEscape as err:
-        return [Problem(file, field, f"{relative!r}: {err}", "use a path inside the book folder")]
-    if not path.is_file():
-        return [
-            Problem(file, field, f"{relative!r} does not exist", "add the image or fix the path")
-        ]
-    try:
-        with Image.open(path) as image:
+        path = book_file(root, relative, source=file, field=field)
+        with open_image(path, source=file, field=field) as image:
             image.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError) as err:
-        return [
-            Problem(
-                file, field, f"{relative!r} is not a readable image ({err})", "use a PNG or JPEG"
-            )
-        ]
+    except ArtfarmError as err:
+        return err.problems
+    except (OSError, SyntaxError, ValueError) as err:
+        problem = f"{relative[:60]!r} is not a readable image ({str(err)[:80]})"
+        return [Problem(file, field, problem, "use a PNG or JPEG")]
     return []
 
 
@@ -257,7 +247,7 @@ def check_page(book: Book, page: int, pack: StylePack | None) -> list[Problem]:
             problems,
             lambda: compile_prompts(spec, pack, book.bible, book.templates_dir, source=file),
         )
-    if book.review_path(page).is_file():
+    if os.path.lexists(book.review_path(page)):  # the reader refuses what is not a file
         problems += check_review(book, page)
     return problems
 
@@ -301,7 +291,7 @@ def check_spec_against_book(book: Book, spec: RenderSpec, file: str) -> list[Pro
 def check_review(book: Book, page: int) -> list[Problem]:
     problems: list[Problem] = []
     path = book.review_path(page)
-    review = collect(problems, lambda: load_json_model(Review, path, "review"))
+    review = collect(problems, lambda: load_json_model(Review, path, "review", root=book.root))
     if review is not None and (review.page != page or review.book_id != book.id):
         problems.append(
             Problem(

@@ -11,6 +11,7 @@ Style packs are looked up in the book (`style_packs/<name>`) first, then beside 
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from functools import cached_property
@@ -94,7 +95,7 @@ class Book:
 
     def style_pack_dir(self, name: str) -> Path:
         for candidate in self.style_pack_candidates(name):
-            if (candidate / STYLEPACK_FILE).is_file():
+            if os.path.lexists(candidate / STYLEPACK_FILE):  # the reader refuses a non-file
                 return candidate
         searched = " or ".join(str(c) for c in self.style_pack_candidates(name))
         raise ArtfarmError.single(
@@ -106,11 +107,11 @@ class Book:
 
     @cached_property
     def config(self) -> BookConfig:
-        return load_yaml_model(BookConfig, self.config_path, "book")
+        return load_yaml_model(BookConfig, self.config_path, "book", root=self.root)
 
     @cached_property
     def bible(self) -> Bible:
-        return load_yaml_model(Bible, self.characters_path, "bible")
+        return load_yaml_model(Bible, self.characters_path, "bible", root=self.root)
 
     @cached_property
     def style_pack(self) -> StylePack:
@@ -124,7 +125,7 @@ class Book:
     def load_spec(self, page: int) -> RenderSpec:
         """Load one page's spec, refusing one whose `page` disagrees with its folder."""
         path = self.spec_path(page)
-        spec = load_json_model(RenderSpec, path, "renderspec")
+        spec = load_json_model(RenderSpec, path, "renderspec", root=self.root)
         if spec.page != page:
             raise ArtfarmError.single(
                 str(path),

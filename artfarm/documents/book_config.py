@@ -6,7 +6,9 @@ and each model (draft tier, final tier, upscaler, LoRAs, ControlNet) by file nam
 
 from __future__ import annotations
 
-from pydantic import Field
+from typing import Annotated
+
+from pydantic import AfterValidator, Field
 
 from artfarm.documents.renderspec import BOOK_ID_PATTERN, Strict
 from artfarm.documents.stylepack import ConstraintWords
@@ -14,21 +16,40 @@ from artfarm.documents.stylepack import ConstraintWords
 BOOK_CONFIG_FILE = "book_config.yaml"
 
 
+def model_name(value: str) -> str:
+    """A pin names a file inside one of the store's folders, never a path out of it."""
+    parts = value.split("/")
+    if value.startswith(("/", "~")) or "\\" in value:
+        raise ValueError("a model pin is a file name in the store's folder, not a path")
+    if any(part in ("", ".", "..") for part in parts):
+        raise ValueError("a model pin must not contain '..', '.' or empty parts")
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        raise ValueError("a model pin must not contain control characters")
+    return value
+
+
+ModelName = Annotated[
+    str,
+    Field(min_length=1, max_length=255),
+    AfterValidator(model_name),
+]
+
+
 class CheckpointPin(Strict):
-    checkpoint: str = Field(min_length=1, description="File in models/checkpoints.")
-    vae: str | None = Field(default=None, description="Optional file in models/vae.")
+    checkpoint: ModelName = Field(description="File in models/checkpoints.")
+    vae: ModelName | None = Field(default=None, description="Optional file in models/vae.")
 
 
 class ModelPins(Strict):
     draft: CheckpointPin = Field(description="Fast model for draft bursts (tier A).")
     final: CheckpointPin = Field(description="Quality model for refine, inpaint, upscale (tier B).")
-    upscaler: str | None = Field(
+    upscaler: ModelName | None = Field(
         default=None, description="File in models/upscale_models; none → resize + low denoise."
     )
-    loras: list[str] = Field(
+    loras: list[ModelName] = Field(
         default_factory=list, description="LoRA files the style pack may use (all pinned here)."
     )
-    controlnet: str | None = Field(default=None, description="File in models/controlnet.")
+    controlnet: ModelName | None = Field(default=None, description="File in models/controlnet.")
 
 
 class RenderSizes(Strict):

@@ -104,5 +104,5 @@ class StylePack:
 
 
 def load_style_pack(directory: Path) -> StylePack:
-    spec = load_yaml_model(StylePackSpec, directory / STYLEPACK_FILE, "stylepack")
+    spec = load_yaml_model(StylePackSpec, directory / STYLEPACK_FILE, "stylepack", root=directory)
     return StylePack(directory, spec)

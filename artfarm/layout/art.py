@@ -24,7 +24,9 @@ from typing import Literal
 from PIL import Image, ImageCms
 
 from artfarm.atomic import atomic_path, write_json
+from artfarm.documents.reader import read_json
 from artfarm.layout.geometry import PT_PER_IN, effective_ppi
+from artfarm.problems import ArtfarmError
 
 Source = Literal["print", "final", "selected"]
 SIDECAR_VERSION = 1
@@ -79,8 +81,8 @@ def find_art(book_root: Path, page: int, sources: tuple[Source, ...]) -> tuple[P
 def scene_line(book_root: Path, page: int) -> str:
     """The page's `scene` from renderspec.json, for a proof placeholder (blank if unreadable)."""
     try:
-        data = json.loads((page_dir(book_root, page) / "renderspec.json").read_text("utf-8"))
-    except (OSError, ValueError):
+        data = read_json(page_dir(book_root, page) / "renderspec.json", root=book_root)
+    except ArtfarmError:
         return ""
     scene = data.get("scene") if isinstance(data, dict) else None
     return scene if isinstance(scene, str) else ""

@@ -278,10 +278,13 @@ class LayoutSpec(Strict):
         return next(p for p in self.pages if p.page == page)
 
 
-def load_layout_spec(path: str | Path) -> LayoutSpec:
-    """Read and validate book.yaml, raising one ArtfarmError that lists every problem found."""
+def load_layout_spec(path: str | Path, root: Path | None = None) -> LayoutSpec:
+    """Read and validate book.yaml, raising one ArtfarmError that lists every problem found.
+
+    `root` is the book folder the file must stay in (default: the folder above layout/).
+    """
     path = Path(path)
-    data = read_yaml(path)
+    data = read_yaml(path, root=root or path.parent.parent)
     if not isinstance(data, dict):
         raise ArtfarmError.single(
             str(path), "", "book.yaml must be a mapping (key: value)", "start with `title: ...`"

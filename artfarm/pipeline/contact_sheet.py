@@ -17,7 +17,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from artfarm.atomic import write_bytes
 from artfarm.documents.book import Book
-from artfarm.documents.safepath import resolve_inside
+from artfarm.documents.reader import book_file, load_image
 from artfarm.layout.fonts import pillow_font
 from artfarm.pipeline.manifest import read_manifest
 from artfarm.problems import ArtfarmError
@@ -101,9 +101,8 @@ def paste_references(
     width = SIDEBAR - 2 * PAD
     y = y0
     for name, path in refs:
-        with Image.open(path) as image:
-            thumb = image.convert("RGB")
-            thumb.thumbnail((width, 360))
+        thumb = load_image(path).convert("RGB")
+        thumb.thumbnail((width, 360))
         if y + thumb.height + 40 > sheet.height:
             break
         draw.text((x0, y), name, font=font(20), fill=(20, 20, 20))
@@ -118,9 +117,11 @@ def page_sheet(book: Book, page: int, stage: str) -> Path:
     spec = book.load_spec(page)
     entries = book.bible.by_id()
     references = []
+    bible = str(book.characters_path)
     for cid in spec.character_ids():
         for sheet in entries[cid].sheets[:1] if cid in entries else []:
-            references.append((entries[cid].name, resolve_inside(book.root, sheet)))
+            path = book_file(book.root, sheet, source=bible, field=f"{cid}.sheets[0]")
+            references.append((entries[cid].name, path))
     images = [(o.id, folder / o.file) for o in manifest.outputs]
     return make_contact_sheet(images, spec.scene, references, folder / "contact_sheet.png")
 

@@ -9,16 +9,21 @@ A review never disappears: before one is replaced, the old text is appended to
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from PIL import Image
 from pydantic import BaseModel, ValidationError
 
 from artfarm.atomic import canonical_json, write_text
 from artfarm.documents.book import Book
-from artfarm.documents.reader import load_json_model, problems_from_validation
+from artfarm.documents.reader import (
+    book_file,
+    load_json_model,
+    open_image,
+    problems_from_validation,
+)
 from artfarm.documents.review import (
     BoxMask,
     DraftReview,
@@ -28,7 +33,6 @@ from artfarm.documents.review import (
     RefineReview,
     Review,
 )
-from artfarm.documents.safepath import PathEscape, resolve_inside
 from artfarm.pipeline.manifest import StageManifest, read_manifest
 from artfarm.pipeline.pruned import pruned_problem
 from artfarm.problems import ArtfarmError, Problem
@@ -41,9 +45,9 @@ AUTO_RULE = "automatic rule: the first {what} in id order is chosen, every other
 
 def load_review(book: Book, page: int) -> Review | None:
     path = book.review_path(page)
-    if not path.is_file():
+    if not os.path.lexists(path):
         return None
-    review = load_json_model(Review, path, "review")
+    review = load_json_model(Review, path, "review", root=book.root)
     if review.book_id != book.id or review.page != page:
         raise ArtfarmError.single(
             str(path),
@@ -125,25 +129,20 @@ def mask_problems(
             return [Problem(file, field, "a polygon point lies outside the image", inside)]
     elif isinstance(mask, ImageMask):
         try:
-            path = resolve_inside(book.root, mask.path)
-        except PathEscape as err:
-            return [Problem(file, f"{field}.path", str(err), "use a path inside the book")]
-        if not path.is_file():
+            path = book_file(book.root, mask.path, source=file, field=f"{field}.path")
+            with open_image(path, source=file, field=f"{field}.path") as image:
+                actual = image.size
+        except ArtfarmError as err:
+            return err.problems
+        if actual != size:
             return [
                 Problem(
-                    file, f"{field}.path", f"{mask.path!r} does not exist", "add the mask image"
+                    file,
+                    f"{field}.path",
+                    f"mask is {actual[0]}×{actual[1]}",
+                    f"make it {width}×{height}, the size of the judged variant",
                 )
             ]
-        with Image.open(path) as image:
-            if image.size != size:
-                return [
-                    Problem(
-                        file,
-                        f"{field}.path",
-                        f"mask is {image.width}×{image.height}",
-                        f"make it {width}×{height}, the size of the judged variant",
-                    )
-                ]
     return []
 
 

@@ -31,10 +31,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from PIL import Image
-
 from artfarm.comfy.uploads import upload_name
 from artfarm.documents.book import Book
+from artfarm.documents.reader import book_file, image_size
 from artfarm.documents.renderspec import RenderSpec
 from artfarm.documents.review import InpaintFix
 from artfarm.documents.settings import load_settings
@@ -299,10 +298,13 @@ def _plan_draft(ctx: _Page) -> _Plan:
         optional={"style_ref"},
     )
     if spec.refs.style:
-        from artfarm.documents.safepath import resolve_inside
-
         plan.values["style_ref"] = {"image": "style_ref.png"}
-        plan.inputs["style_ref"] = resolve_inside(book.root, spec.refs.style[0])
+        plan.inputs["style_ref"] = book_file(
+            book.root,
+            spec.refs.style[0],
+            source=str(book.spec_path(spec.page)),
+            field="refs.style[0]",
+        )
     return plan
 
 
@@ -439,13 +441,7 @@ def _existing(path: Path | str, what: str) -> Path:
 
 
 def _image_size(path: Path) -> tuple[int, int]:
-    try:
-        with Image.open(path) as img:
-            return img.size
-    except (OSError, Image.UnidentifiedImageError):
-        raise ArtfarmError.single(
-            str(path), "image", "not an image Pillow can read", "pass the PNG the stage made"
-        ) from None
+    return image_size(path)
 
 
 def _pack_loras(book: Book) -> list[tuple[str, float, float]]:

@@ -14,8 +14,8 @@ from typing import Any
 
 from artfarm.atomic import canonical_json
 from artfarm.documents.book import Book
+from artfarm.documents.reader import book_file
 from artfarm.documents.renderspec import RenderSpec
-from artfarm.documents.safepath import resolve_inside
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -84,7 +84,8 @@ def content_inputs(book: Book, spec: RenderSpec) -> dict[str, Any]:
             "forbidden": list(book.bible.forbidden),
         },
         "references": {
-            p: sha256_file(resolve_inside(book.root, p)) for p in reference_paths(book, spec)
+            p: sha256_file(book_file(book.root, p, source=str(book.root), field="references"))
+            for p in reference_paths(book, spec)
         },
     }
 

@@ -13,8 +13,8 @@ from pathlib import Path
 from PIL import Image, ImageChops, ImageDraw, ImageFilter
 
 from artfarm.atomic import atomic_path
+from artfarm.documents.reader import book_file, load_image, open_image
 from artfarm.documents.review import BoxMask, ImageMask, InpaintFix, PolygonMask
-from artfarm.documents.safepath import PathEscape, resolve_inside
 from artfarm.problems import ArtfarmError
 
 
@@ -54,25 +54,16 @@ def draw_shape(mask: BoxMask | PolygonMask, size: tuple[int, int], feather: int)
 def load_image_mask(
     book_root: Path, mask: ImageMask, size: tuple[int, int], source: str, field: str
 ) -> Image.Image:
-    try:
-        path = resolve_inside(book_root, mask.path)
-    except PathEscape as err:
-        raise ArtfarmError.single(
-            source, field, str(err), "name a mask image inside the book"
-        ) from None
-    if not path.is_file():
-        raise ArtfarmError.single(
-            source, field, f"mask image {mask.path} does not exist", "create it"
-        )
-    with Image.open(path) as img:
+    path = book_file(book_root, mask.path, source=source, field=f"{field}.path")
+    with open_image(path, source=source, field=f"{field}.path") as img:
         if img.size != size:
             raise ArtfarmError.single(
                 source,
-                field,
+                f"{field}.path",
                 f"mask image is {img.size[0]}×{img.size[1]}, the image is {size[0]}×{size[1]}",
                 "paint the mask at the size of the image being fixed",
             )
-        return img.convert("L")
+    return load_image(path, source=source, field=f"{field}.path").convert("L")
 
 
 def render_mask(

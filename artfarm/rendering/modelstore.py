@@ -23,6 +23,8 @@ import yaml
 
 from artfarm.atomic import write_json, write_text
 from artfarm.documents.book import Book
+from artfarm.documents.reader import read_json
+from artfarm.documents.safepath import PathEscape, ensure_inside
 from artfarm.problems import ArtfarmError, Problem
 
 FOLDERS = ("checkpoints", "loras", "vae", "controlnet", "clip_vision", "upscale_models")
@@ -185,22 +187,45 @@ def lock_path(book: Book) -> Path:
 
 def read_lock(book: Book) -> dict[str, str]:
     path = lock_path(book)
-    if not path.is_file():
+    if not path.exists() and not path.is_symlink():
         return {}
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as err:
+    data = read_json(path, root=book.root)
+    models = data.get("models", {}) if isinstance(data, dict) else None
+    if not isinstance(models, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in models.items()
+    ):
         raise ArtfarmError.single(
-            str(path), f"line {err.lineno}", f"invalid JSON: {err.msg}", _lock_fix(book)
-        ) from None
-    return dict(data.get("models", {}))
+            str(path), "models", "must map each pinned model to its sha256", _lock_fix(book)
+        )
+    return dict(models)
 
 
 def _lock_fix(book: Book, repin: bool = False) -> str:
     return f"run `artfarm models lock --book {book.root}{' --repin' if repin else ''}`"
 
 
+def escape_problems(book: Book, store: ModelStore, refs: list[ModelRef]) -> list[Problem]:
+    """Pins whose file leaves the store (a symlink out, or a name that is a path)."""
+    problems = []
+    for ref in refs:
+        try:
+            ensure_inside(store.root / ref.folder, store.path(ref))
+        except PathEscape as err:
+            problems.append(
+                Problem(
+                    str(book.config_path),
+                    "models",
+                    f"the pin {ref.key}: {err}",
+                    f"put the model file itself in {store.root / ref.folder}",
+                )
+            )
+    return problems
+
+
 def missing_problems(book: Book, store: ModelStore, refs: list[ModelRef]) -> list[Problem]:
+    escaped = escape_problems(book, store, refs)
+    if escaped:
+        return escaped
     return [
         Problem(
             str(book.config_path),
