@@ -372,3 +372,55 @@ def test_the_demo_reviewer_never_replaces_an_agents_review(book: Book) -> None:
     assert book.review_path(1).read_text() == agent_text
     written = load_review(book, 2)
     assert written is not None and written.draft is not None and written.draft.automatic
+
+
+def pick(book: Book, final: str) -> int:
+    return review(book, "1", "refine", "--final", final, "--reject-rest", "stiff",
+                  "--rationale", "best light")  # fmt: skip
+
+
+def test_a_final_pick_needs_a_draft_review_and_one_of_the_variants(
+    book: Book, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake_stage(book, 1, "refine", ["c01-v1", "c01-v2"], size=(128, 160))
+    assert pick(book, "c01-v1") == 1  # no draft review yet
+    assert "draft" in capsys.readouterr().err
+    keep_first_draft(book)
+    assert pick(book, "c09-v9") == 1
+    assert "c09-v9 is not a variant of this page" in capsys.readouterr().err
+    assert pick(book, "c01-v2") == 0
+    written = load_review(book, 1)
+    assert written is not None and written.refine is not None
+    assert written.refine.final == "c01-v2" and not written.refine.automatic
+
+
+def test_a_new_draft_selection_drops_the_final_pick_and_the_same_one_keeps_it(book: Book) -> None:
+    keep_first_draft(book)
+    fake_stage(book, 1, "refine", ["c01-v1"], size=(128, 160))
+    assert pick(book, "c01-v1") == 0
+    keep_first_draft(book)  # the same selection, reviewed again
+    again = load_review(book, 1)
+    assert again is not None and again.refine is not None and again.refine.final == "c01-v1"
+    review(book, "1", "draft", "--select", "c02", "--reject-rest", "weaker", "--rationale", "new")
+    changed = load_review(book, 1)
+    assert changed is not None and changed.refine is None  # its variants are of another draft
+
+
+def test_the_automatic_final_pick_is_the_first_variant_and_marked_automatic(book: Book) -> None:
+    keep_first_draft(book)
+    fake_stage(book, 1, "refine", ["c01-v1", "c01-v2"], size=(128, 160))
+    assert review(book, "1", "refine", "--auto") == 0
+    written = load_review(book, 1)
+    assert written is not None and written.refine is not None
+    assert written.refine.final == "c01-v1" and written.refine.automatic
+    assert "first variant in id order" in written.refine.rationale
+
+
+def test_a_review_json_of_another_page_is_refused_naming_the_page(book: Book) -> None:
+    keep_first_draft(book)
+    other = book.page_dir(2) / "review.json"
+    other.write_bytes(book.review_path(1).read_bytes())  # copied into the wrong page folder
+    with pytest.raises(ArtfarmError) as caught:
+        load_review(book, 2)
+    [problem] = caught.value.problems
+    assert problem.file == str(other) and problem.field == "page"
