@@ -424,3 +424,19 @@ def test_a_review_json_of_another_page_is_refused_naming_the_page(book: Book) ->
         load_review(book, 2)
     [problem] = caught.value.problems
     assert problem.file == str(other) and problem.field == "page"
+
+
+def test_masks_may_reach_the_image_edge_but_not_past_it(book: Book) -> None:
+    keep_first_draft(book)
+    fake_stage(book, 1, "refine", ["c01-v1"], size=(128, 160))
+
+    def fix(*mask: str) -> int:
+        return review(book, "1", "refine", "--final", "c01-v1", *mask, "a paw",
+                      "--rationale", "best light")  # fmt: skip
+
+    assert fix("--fix-box", "88", "120", "40", "40") == 0  # touches the right and bottom edges
+    assert fix("--fix-box", "89", "120", "40", "40") == 1
+    assert fix("--fix-box", "88", "121", "40", "40") == 1
+    assert fix("--fix-polygon", "0,0 128,0 128,160") == 0  # corners are inside
+    assert fix("--fix-polygon", "0,0 129,0 128,160") == 1
+    assert fix("--fix-polygon", "0,0 128,0 128,161") == 1
