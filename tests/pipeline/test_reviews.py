@@ -198,6 +198,8 @@ def test_a_final_pick_of_changed_variants_is_stale_and_the_gate_waits(book: Book
         refine_review_for(book, 1, changed)
     [problem] = caught.value.problems
     assert problem.field == "refine.variants_sha256" and "is stale" in problem.problem
+    judged, now = variants.images_sha256[:12], changed.images_sha256[:12]
+    assert f"judged images {judged}…, they are now {now}…" in problem.problem
     assert "refine/contact_sheet.png" in problem.fix
     assert book.review_path(1).read_bytes() == before
     assert [t.state for t in book_todo(book) if t.page == 1] == ["stale-final-review"]
@@ -413,7 +415,9 @@ def test_the_automatic_final_pick_is_the_first_variant_and_marked_automatic(book
     written = load_review(book, 1)
     assert written is not None and written.refine is not None
     assert written.refine.final == "c01-v1" and written.refine.automatic
+    assert written.refine.rejected == {"c01-v2": "not chosen by the automatic rule"}
     assert "first variant in id order" in written.refine.rationale
+    assert "null" not in book.review_path(1).read_text()  # unset fields are left out
 
 
 def test_a_review_json_of_another_page_is_refused_naming_the_page(book: Book) -> None:
@@ -426,7 +430,9 @@ def test_a_review_json_of_another_page_is_refused_naming_the_page(book: Book) ->
     assert problem.file == str(other) and problem.field == "page"
 
 
-def test_masks_may_reach_the_image_edge_but_not_past_it(book: Book) -> None:
+def test_masks_may_reach_the_image_edge_but_not_past_it(
+    book: Book, capsys: pytest.CaptureFixture[str]
+) -> None:
     keep_first_draft(book)
     fake_stage(book, 1, "refine", ["c01-v1"], size=(128, 160))
 
@@ -440,3 +446,5 @@ def test_masks_may_reach_the_image_edge_but_not_past_it(book: Book) -> None:
     assert fix("--fix-polygon", "0,0 128,0 128,160") == 0  # corners are inside
     assert fix("--fix-polygon", "0,0 129,0 128,160") == 1
     assert fix("--fix-polygon", "0,0 128,0 128,161") == 1
+    assert fix("--fix-mask", "masks/none-such.png") == 1  # a mask image that is not there
+    assert "'masks/none-such.png' does not exist" in capsys.readouterr().err
