@@ -447,4 +447,5 @@ def test_masks_may_reach_the_image_edge_but_not_past_it(
     assert fix("--fix-polygon", "0,0 129,0 128,160") == 1
     assert fix("--fix-polygon", "0,0 128,0 128,161") == 1
     assert fix("--fix-mask", "masks/none-such.png") == 1  # a mask image that is not there
-    assert "'masks/none-such.png' does not exist" in capsys.readouterr().err
+    said = capsys.readouterr().err
+    assert "mask.path: 'masks/none-such.png'" in said and "does not exist" in said
