@@ -9,7 +9,10 @@ same summary Snakemake prints when it stops: `artfarm next`'s to-do list.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
+import signal
 import subprocess
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -28,6 +31,7 @@ JOB_START = re.compile(r"^(?:local)?(?:rule|checkpoint) (\w+):$")
 STEPS_DONE = re.compile(r"^(\d+) of (\d+) steps \(\d+%\) done$")
 TOTAL = re.compile(r"^total\s+(\d+)$")
 TAIL_LINES = 40
+STOP_SECONDS = 60
 Progress = Callable[[float, float | None, str], Awaitable[None]]
 
 
@@ -205,6 +209,7 @@ async def build(project: Project, book: Book, target: str, progress: Progress) -
         stderr=subprocess.STDOUT,
         cwd=project.root,
         env=project.environment(),
+        start_new_session=True,  # its own process group: a cancel reaches the jobs too
     )
     try:
         await follow(process, log, progress)
@@ -239,13 +244,17 @@ async def follow(process: anyio.abc.Process, log: BuildLog, progress: Progress) 
 
 
 async def stop(process: anyio.abc.Process) -> None:
-    """A cancelled build stops Snakemake (it removes half-written outputs itself)."""
+    """A cancelled build is a Ctrl-C: SIGINT to Snakemake and its jobs (its process group).
+
+    Snakemake then stops its jobs and marks their outputs incomplete; a job takes its prompt
+    off the server. Whatever still runs after STOP_SECONDS is killed.
+    """
     with anyio.CancelScope(shield=True):
-        if process.returncode is None:
-            process.terminate()
-            with anyio.move_on_after(30):
-                await process.wait()
-            if process.returncode is None:
-                process.kill()
+        for signal_number in (signal.SIGINT, signal.SIGKILL):
+            if process.returncode is not None:
+                break
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal_number)
+            with anyio.move_on_after(STOP_SECONDS):
                 await process.wait()
         await process.aclose()

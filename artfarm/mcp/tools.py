@@ -171,7 +171,9 @@ async def run_build(call: Call, args: a.TargetArgs) -> Reply:
         f"{record['target']}: {'built' if record['ok'] else 'stopped'} (exit {record['exit_code']})"
     )
     lines = [head, record["summary"]]
-    if not record["ok"] and not record["todo"]:
+    if not record["ok"] and (
+        not record["todo"] or any("Exception" in x for x in record["log_tail"])
+    ):
         lines += ["last log lines:", *record["log_tail"][-15:]]
     return Reply("\n".join(line.rstrip("\n") for line in lines), record)
 

@@ -7,6 +7,7 @@ graph and replay of what was rendered.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from artfarm.pipeline.manifest import read_manifest
 from artfarm.sketch.testing import running_sketch_server
 from tests.mcp.session import images, mcp_session, texts
 from tests.pipeline.project import BOOK, Project, make_pipeline_project
+from tests.waiting import wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -153,3 +155,79 @@ def test_an_agent_takes_a_book_past_the_draft_gate_through_mcp(tmp_path: Path, s
     assert not replay.is_error, texts(replay)
     assert replay.structured_content["identical"] is True
     assert "identical" in texts(replay)
+
+
+def render_processes(root: Path) -> list[str]:
+    """Snakemake and its job scripts running in this project (the MCP server aside)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            cwd = os.readlink(proc / "cwd")
+            argv = (proc / "cmdline").read_bytes().decode("utf-8", "replace").replace("\0", " ")
+        except OSError:
+            continue
+        if cwd == str(root) and ("snakemake" in argv or "scripts/" in argv) and " mcp " not in argv:
+            found.append(argv)
+    return found
+
+
+async def cancel_mid_render(project: Project) -> dict:
+    seen: dict = {}
+    target = {"book": BOOK_ID, "target": "layout/pages.pdf"}
+    root = project.root.resolve()
+    async with mcp_session(project.root) as client:
+        started = anyio.Event()
+
+        async def on_progress(done: float, total: float | None, message: str | None) -> None:
+            started.set()
+
+        async with anyio.create_task_group() as group:
+
+            async def build() -> None:
+                await client.call_tool("build", target, progress_callback=on_progress)
+
+            group.start_soon(build)
+            await started.wait()
+            seen["running"] = await anyio.to_thread.run_sync(
+                lambda: wait_until(
+                    lambda: [p for p in render_processes(root) if "stage.py draft" in p],
+                    "a draft job to run",
+                )
+            )
+            group.cancel_scope.cancel()
+        await anyio.to_thread.run_sync(
+            lambda: wait_until(lambda: not render_processes(root), "Snakemake and its jobs to stop")
+        )
+
+        seen["locks"] = list((root / ".snakemake" / "locks").glob("*"))
+
+        def build_nothing():
+            result = anyio.from_thread.run(
+                client.call_tool, "build", {"book": BOOK_ID, "target": "pages/0001/renderspec.json"}
+            )
+            return None if "already running" in texts(result) else result
+
+        seen["again"] = await anyio.to_thread.run_sync(
+            lambda: wait_until(build_nothing, "the cancelled build to free the book")
+        )
+    return seen
+
+
+def test_a_cancelled_build_stops_snakemake_and_frees_the_book(tmp_path: Path) -> None:
+    """Renders take minutes here (slow sampler steps): only the cancellation can stop them.
+
+    Afterwards a build of a source file (which Snakemake refuses at once) shows the book is
+    free: it is not refused as "already running".
+    """
+    with running_sketch_server(tmp_path / "server", models_dir=tmp_path / "models",
+                               step_seconds=20.0) as slow:  # fmt: skip
+        project = make_pipeline_project(tmp_path / "project", slow)
+        seen = anyio.run(cancel_mid_render, project)
+    assert seen["running"]
+    again = seen["again"]
+    assert not again.is_error, texts(again)  # the book is free again (no refusal)
+    assert not seen["locks"]  # Snakemake let go of the project's lock
+    assert again.structured_content["exit_code"] == 1  # a source file: no rule makes it
+    assert "No rule to produce" in texts(again)
