@@ -62,13 +62,7 @@ class Journal:
     def load(self, job_key: str) -> JobEntry | None:
         if self.folder is None:
             return self._memory.get(job_key)
-        path = self._path(job_key)
-        try:
-            raw = json.loads(path.read_text())
-        except (FileNotFoundError, ValueError):
-            return None
-        attempts = [Attempt(**a) for a in raw.pop("attempts", [])]
-        return JobEntry(**raw, attempts=attempts)
+        return _read(self._path(job_key))
 
     def save(self, entry: JobEntry) -> None:
         if self.folder is None:
@@ -81,14 +75,8 @@ class Journal:
         if self.folder is None:
             entries = list(self._memory.values())
         else:
-            entries = []
-            for path in sorted(self.folder.glob("*.json")):
-                try:
-                    raw = json.loads(path.read_text())
-                    attempts = [Attempt(**a) for a in raw.pop("attempts", [])]
-                    entries.append(JobEntry(**raw, attempts=attempts))
-                except (ValueError, TypeError):
-                    continue
+            read = (_read(path) for path in sorted(self.folder.glob("*.json")))
+            entries = [e for e in read if e is not None]
         return [e for e in entries if e.prompt_id and e.state in ("submitting", "submitted")]
 
     def record_attempt(self, entry: JobEntry, prompt_id: str, reason: str) -> None:
@@ -103,3 +91,13 @@ class Journal:
         if event:
             entry.events.append(event)
         self.save(entry)
+
+
+def _read(path: Path) -> JobEntry | None:
+    """One entry file; None when it is missing or not an entry (a half-written file never is)."""
+    try:
+        raw = json.loads(path.read_text())
+        attempts = [Attempt(**a) for a in raw.pop("attempts", [])]
+        return JobEntry(**raw, attempts=attempts)
+    except (FileNotFoundError, ValueError, TypeError):
+        return None

@@ -485,8 +485,9 @@ PROMISES: dict[str, list[str]] = {
     "`make test` runs `ruff check .` and `pytest`": [
         PACKAGING + "test_ci_runs_exactly_the_readme_test_command",
     ],
-    "Set `ARTFARM_COMFYUI_URL` to run the client's contract suite against a real ComfyUI.": [
+    "Set `ARTFARM_COMFYUI_URL` to run the client's contract suite against a real ComfyUI": [
         "comfy/test_contract.py::test_health_reports_version_devices_and_vram",
+        "comfy/test_contract.py::test_the_api_generation_read_from_the_version_is_the_one_the_server_speaks",
     ],
     "Every sentence of this README is mapped to the tests that prove it": [
         "foundation/test_readme_promises.py::test_every_readme_sentence_is_a_mapped_promise_or_says_why_not",
