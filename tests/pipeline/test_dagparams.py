@@ -140,3 +140,21 @@ def test_the_print_request_waits_for_the_final_art_and_follows_its_bytes(book: B
     second = param(dagparams.print_request, 1)
     changed = {k for k, v in parts(second).items() if parts(first)[k] != v}
     assert changed == {"inputs", "request"}
+
+
+def test_a_pages_refs_and_its_characters_sheets_enter_its_hash_and_no_other_pages(
+    book: Book,
+) -> None:
+    pose = book.root / "bible" / "character_refs" / "bear_pose.png"
+    Image.new("RGB", (48, 48), (90, 60, 30)).save(pose)
+    edit_spec(
+        book.root, 1, refs={"style": [], "characters": {"bear": [str(pose.relative_to(book.root))]}}
+    )
+    before = {page: parts(param(dagparams.draft_request, page)) for page in (1, 2)}
+    Image.new("RGB", (48, 48), (91, 60, 30)).save(pose)  # the spec's own character ref
+    after = {page: parts(param(dagparams.draft_request, page)) for page in (1, 2)}
+    assert after[1]["refs"] != before[1]["refs"] and after[2] == before[2]
+    sheet = book.root / "bible" / "character_refs" / "bear.png"  # the bible's sheet of the bear
+    Image.new("RGB", (64, 48), (1, 2, 3)).save(sheet)
+    last = {page: parts(param(dagparams.draft_request, page)) for page in (1, 2)}
+    assert last[1]["refs"] != after[1]["refs"] and last[2] == after[2]  # page 2 has only the fox
