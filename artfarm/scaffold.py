@@ -57,7 +57,7 @@ pages:
 LAYOUT_ENTRY = """\
   - page: {page}
     text: {text}
-    placement: bottom  # top | bottom | left | right | over (where the text sits)
+    placement: auto  # auto (calmest part of the art) | top | bottom | left | right | over
 """
 
 

@@ -22,6 +22,7 @@ from artfarm.layout.art import (
 )
 from artfarm.layout.geometry import Box
 from artfarm.layout.job import LayoutJob
+from artfarm.layout.placement import Choice, choose_placements, placement_findings, text_record
 from artfarm.layout.plan import PlannedPage
 from artfarm.layout.preflight import (
     Finding,
@@ -129,8 +130,30 @@ def missing_art(job: LayoutJob, page: int, variant: Variant) -> Finding:
     )
 
 
+def shown_box(job: LayoutJob, page: PlannedPage, box: Box) -> Box:
+    """The art box as this page shows it: a spread's right half is the same art shifted left."""
+    if page.half == "right":
+        return Box(box.x - job.geometry.trim_w - job.geometry.bleed, box.y, box.w, box.h)
+    return box
+
+
+def placements(job: LayoutJob, arts: dict[int, PageArt]) -> dict[int, Choice]:
+    """Each text page's placement, chosen over the art it is set on (see placement.py)."""
+    shown: dict[int, tuple[Path | None, Box]] = {}
+    for page in job.plan.pages:
+        if page.story is not None and page.story.page in arts:
+            page_art = arts[page.story.page]
+            path = page_art.art.path if page_art.art is not None else None
+            shown[page.number] = (path, shown_box(job, page, page_art.box))
+    return choose_placements(job, shown)
+
+
 def page_record(
-    job: LayoutJob, page: PlannedPage, arts: dict[int, PageArt], proof: bool
+    job: LayoutJob,
+    page: PlannedPage,
+    arts: dict[int, PageArt],
+    proof: bool,
+    choices: dict[int, Choice],
 ) -> dict[str, Any]:
     story = page.story
     record: dict[str, Any] = {
@@ -147,9 +170,7 @@ def page_record(
     if story is None:
         return record
     shown = arts[story.page]
-    box = shown.box
-    if page.half == "right":  # the same spread art, shifted left by one page
-        box = Box(box.x - job.geometry.trim_w - job.geometry.bleed, box.y, box.w, box.h)
+    box = shown_box(job, page, shown.box)
     if shown.art is not None:
         record["art"] = {"path": str(shown.art.path.resolve()), **box.as_dict()}
         record["label"] = f"page {page.number} · story page {story.page} · {shown.art.kind} art"
@@ -160,21 +181,21 @@ def page_record(
         }
         record["label"] = f"page {page.number} · story page {story.page} · no art yet"
     if page.has_text and story.text.strip():
-        record["text"] = {
-            "body": story.text.strip(),
-            "placement": story.placement,
-            "style": story.style,
-            "panel_color": story.panel_color,
-            "panel_opacity": story.panel_opacity,
-            "align": story.align,
-        }
+        record["text"] = text_record(job, page, choices[story.page].placement)
     return record
 
 
 def interior_data(
-    job: LayoutJob, arts: dict[int, PageArt], variant: Variant, bleed: bool
+    job: LayoutJob,
+    arts: dict[int, PageArt],
+    variant: Variant,
+    bleed: bool,
+    choices: dict[int, Choice] | None = None,
 ) -> dict[str, Any]:
+    """The template's data; `choices` (the text placements) are measured here when not given."""
     spec, g = job.spec, job.geometry
+    if choices is None:
+        choices = placements(job, arts)
     page_bleed = g.bleed if bleed else 0.0
     fonts = spec.fonts
     return {
@@ -200,7 +221,7 @@ def interior_data(
             "title_size": fonts.title_size,
             "leading": fonts.leading,
         },
-        "pages": [page_record(job, p, arts, variant is PROOF) for p in job.plan.pages],
+        "pages": [page_record(job, p, arts, variant is PROOF, choices) for p in job.plan.pages],
     }
 
 
@@ -219,7 +240,13 @@ def build_interior(job: LayoutJob, variant: Variant, pdf: Path, bleed: bool = Tr
     report.facts.update(resolution_facts(arts))
     if report.errors:
         return report
-    data = interior_data(job, arts, variant, bleed)
+    try:
+        choices = placements(job, arts)
+    except ArtfarmError as err:
+        report.add([Finding.of(p) for p in err.problems])
+        return report
+    report.add(placement_findings(job, choices))
+    data = interior_data(job, arts, variant, bleed, choices)
     del arts
     try:
         compile_template("interior.typ", data, job.fonts, job.spec_file, job.field_of, output=pdf)

@@ -4,7 +4,8 @@ Each finding is an error (the build stops) or a warning (the book builds; look a
     error    missing art · art below printer.min_ppi · unknown font · a character the font
              lacks · text that does not fit · a spread on a right-hand page · odd page count ·
              a font not embedded · no TrimBox · page size ≠ trim + bleed
-    warning  fewer pages than printer.min_pages · proof pages without final art
+    warning  fewer pages than printer.min_pages · proof pages without final art · text over
+             busy art, or text that shrank below fonts.size (placement.py)
     info     colour space of the art (RGB/CMYK), worst resolution, spine width
 The report is written as `layout/preflight.json` and `layout/preflight.txt`.
 """

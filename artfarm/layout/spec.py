@@ -39,7 +39,7 @@ order: [title, dedication, story, end]
 pages:
   - page: 1              # art comes from pages/0001/
     text: Bear woke up hungry.
-    placement: bottom    # top | bottom | left | right | over
+    placement: auto      # auto (calmest part of the art) | top | bottom | left | right | over
     style: panel         # panel (box behind the text) | outline | plain
   - page: 2
     text: Across the creek they went!
@@ -163,9 +163,12 @@ class StoryPage(Strict):
     text: str = Field(
         default="", max_length=2000, description="Story text; blank lines split paragraphs."
     )
-    placement: Literal["top", "bottom", "left", "right", "over"] = Field(
-        default="bottom",
-        description="Where the text sits inside the safe area; 'over' centres it on the art.",
+    placement: Literal["auto", "top", "bottom", "left", "right", "over"] = Field(
+        default="auto",
+        description="Where the text sits inside the safe area. auto: the calmest part of the "
+        "art where the text fits at its size, among the spec's calm spaces ('calm space at "
+        "the top') or else bottom, top, left, right; any other value pins it "
+        "('over' centres it on the art).",
     )
     style: Literal["panel", "outline", "plain"] = Field(
         default="panel",

@@ -29,6 +29,7 @@ HASH = "workflows/test_request_hash.py::"
 SLOTS = "workflows/test_template_slots.py::"
 LAYOUT_OUT = "layout/test_outputs.py::"
 INTERIOR = "layout/test_interior.py::"
+PLACEMENT = "layout/test_placement.py::"
 PACKAGING = "foundation/test_packaging.py::"
 SAMPLE_PDF = "pipeline/test_sample_book_to_pdf.py::"
 MCP = "mcp/test_mcp_tools.py::"
@@ -480,6 +481,25 @@ PROMISES: dict[str, list[str]] = {
         LAYOUT_OUT + "test_the_web_export_is_small_with_a_png_per_page",
         "layout/test_errors.py::test_art_below_300_ppi_says_how_many_pixels_are_needed",
         SAMPLE_PDF + "test_the_sample_book_goes_from_specs_to_a_print_ready_pdf",
+    ],
+    "Text goes where the art is calm.": [
+        PLACEMENT + "test_auto_text_avoids_a_busy_bottom_and_lands_on_the_calm_top",
+        PLACEMENT + "test_auto_text_avoids_a_busy_top",
+        PLACEMENT + "test_auto_text_finds_the_one_calm_side",
+    ],
+    "each story page's text goes where it fits at its size": [
+        PLACEMENT + "test_the_specs_calm_space_wins_while_the_art_there_is_calm",
+        PLACEMENT + "test_a_calm_space_the_art_does_not_leave_loses_to_a_calm_one",
+        PLACEMENT + "test_auto_prefers_a_placement_where_the_text_keeps_its_size",
+        PLACEMENT + "test_busyness_is_zero_on_flat_art_and_high_on_a_pattern",
+    ],
+    "A placement written in `layout/book.yaml`": [
+        PLACEMENT + "test_a_pinned_placement_is_respected_and_warned_about",
+    ],
+    "Preflight warns when text sits over busy art, naming the page and a calmer placement": [
+        PLACEMENT + "test_a_pinned_placement_is_respected_and_warned_about",
+        PLACEMENT + "test_calm_art_gives_no_placement_warning",
+        PLACEMENT + "test_text_that_shrinks_is_a_warning_naming_the_page_and_the_size",
     ],
     # Development
     "`make test` runs `ruff check .` and `pytest`": [
