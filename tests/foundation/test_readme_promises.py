@@ -95,6 +95,9 @@ PROMISES: dict[str, list[str]] = {
         GUARDS + "test_round_trip_restores_book_and_missing_style_pack_byte_for_byte",
         OPS + "test_archive_delete_restore_gives_the_gold_back_and_plans_nothing",
     ],
+    "In the same project Snakemake's records of the book's outputs still fit": [
+        OPS + "test_after_a_restore_in_the_same_project_an_edited_spec_still_rerenders_its_page",
+    ],
     # Two commands
     "Both work on a fresh machine with only Python 3.11+ and `make`": [
         PACKAGING + "test_ci_runs_exactly_the_readme_test_command",

@@ -326,3 +326,20 @@ def test_unprune_refuses_an_image_that_no_longer_renders_the_same(
     again = project.artfarm("review", BOOK, str(page), "draft", "--select", wanted.stem,
                             "--reject-rest", "weaker", "--rationale", "still wanted")  # fmt: skip
     assert again.returncode == 1 and "was pruned" in again.stderr
+
+
+def test_after_a_restore_in_the_same_project_an_edited_spec_still_rerenders_its_page(
+    project: Project, tmp_path: Path
+) -> None:
+    """Snakemake's records of the book's outputs (.snakemake/) still fit the restored files."""
+    out = tmp_path / "tiny.tar.gz"
+    assert project.artfarm("archive", BOOK, str(out)).returncode == 0
+    shutil.rmtree(project.root / BOOK)
+    assert project.artfarm("restore", str(out), BOOK).returncode == 0
+    assert project.planned_jobs(*targets(project)) == {}
+
+    edit_spec(project, 2, scene="the fox naps under a big oak tree")
+
+    planned = project.planned_jobs(*project.prints())
+    assert {page for pages in planned.values() for page in pages} == {"0002"}
+    assert "draft" in planned
