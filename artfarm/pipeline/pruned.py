@@ -67,7 +67,7 @@ def read_pruned(stage_dir: Path, manifest: StageManifest) -> dict[str, PrunedFil
     path = pruned_path(stage_dir)
     if not path.is_file():
         return {}
-    record = load_json_model(PrunedRecord, path, "pruned")
+    record = load_json_model(PrunedRecord, path, "pruned", root=stage_dir)
     if record.images_sha256 != manifest.images_sha256:
         return {}
     return {
@@ -84,7 +84,7 @@ def merged_record(
     path = pruned_path(stage_dir)
     old: dict[str, PrunedFile] = {}
     if path.is_file():
-        record = load_json_model(PrunedRecord, path, "pruned")
+        record = load_json_model(PrunedRecord, path, "pruned", root=stage_dir)
         if record.images_sha256 == manifest.images_sha256:
             old = record.pruned
     when = datetime.now(UTC).replace(microsecond=0).isoformat()
