@@ -61,6 +61,7 @@ TARGETS: dict[str, tuple[list[str], list[str] | None]] = {
     "artfarm/comfy/client.py": (
         [
             "tests/comfy/test_journal.py",
+            "tests/comfy/test_fresh_uploads.py",
             "tests/comfy/test_faults.py::test_server_dying_mid_job_and_coming_back_gives_one_result_and_a_journalled_resubmission",
             "tests/comfy/test_faults.py::test_a_prompt_lost_twice_raises_prompt_lost",
         ],

@@ -62,6 +62,7 @@ def test_a_prompt_lost_twice_raises_prompt_lost(tmp_path):
     ):
         client.run(job(), {}, tmp_path / "out", job_key="cursed")
     assert err.value.prompt_id and "\n" not in str(err.value)
+    assert Journal(tmp_path / "journal").load("cursed").state == "failed"
 
 
 def test_a_dropped_websocket_still_delivers_the_result_by_polling(tmp_path):

@@ -4,8 +4,11 @@ job (key, server, graph) and the server still knows the prompt."""
 
 from __future__ import annotations
 
+import pytest
+
+from artfarm.comfy.errors import ExecutionFailed
 from artfarm.comfy.journal import JobEntry, Journal, graph_sha256
-from artfarm.sketch.testing import running_sketch_server, txt2img_graph
+from artfarm.sketch.testing import empty_scale_graph, running_sketch_server, txt2img_graph
 
 from .conftest import CKPT, SKETCH_MODELS, quick_client
 
@@ -106,3 +109,37 @@ def test_a_finished_or_failed_entry_whose_prompt_is_gone_starts_fresh(tmp_path) 
                 assert not record.reattached and not record.resubmitted
                 assert [a.reason for a in journal.load(state).attempts] == ["first"]
         assert len(server.stats.prompts_accepted) == 2
+
+
+def test_a_failed_job_is_journalled_failed_and_its_rerun_is_submitted_anew(tmp_path) -> None:
+    failing = empty_scale_graph(prefix="../escape")  # SaveImage refuses to leave its folder
+    with running_sketch_server(tmp_path, models=SKETCH_MODELS) as server:
+        with quick_client(server.url, tmp_path) as client:
+            for _ in range(2):
+                with pytest.raises(ExecutionFailed):
+                    client.run(failing, {}, tmp_path / "out", job_key="bad")
+                entry = Journal(tmp_path / "journal").load("bad")
+                assert entry.state == "failed" and "outside the output folder" in entry.events[-1]
+        assert len(server.stats.prompts_accepted) == 2  # a failure is never re-attached to
+
+
+def test_the_journal_tells_each_rerun_what_happened(tmp_path) -> None:
+    with running_sketch_server(tmp_path, models=SKETCH_MODELS) as server:
+        journal = Journal(tmp_path / "journal")
+        with quick_client(server.url, tmp_path) as client:
+            record = client.run(graph(), {}, tmp_path / "out", job_key="k")
+            [submission] = record.submissions
+            assert submission.accepted_at is not None and submission.prompt_id == record.prompt_id
+            again = client.run(graph(), {}, tmp_path / "again", job_key="k")
+            assert again.reattached
+            assert f"re-attached to {record.prompt_id}" in journal.load("k").events
+            empty = JobEntry(
+                job_key="e", server=client.base_url, graph_sha256=graph_sha256(graph())
+            )
+            journal.save(empty)  # journalled, never sent: nothing to re-attach to
+            fresh = client.run(graph(), {}, tmp_path / "fresh", job_key="e")
+            assert not fresh.reattached and not fresh.resubmitted
+            lost = JobEntry(job_key="l", server=client.base_url, graph_sha256=graph_sha256(graph()))
+            journal.record_attempt(lost, "22222222-2222-4222-8222-222222222222", "first")
+            client.run(graph(), {}, tmp_path / "lost", job_key="l")
+            assert any("unknown to the server" in e for e in journal.load("l").events)
