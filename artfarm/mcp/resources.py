@@ -1,7 +1,7 @@
 """A book's documents as MCP resources: `artfarm://books/<id>/<path inside the book>`.
 
 Only the documents are served — book_config.yaml, the bible, the layout, each page's
-renderspec.json and review.json, and each stage's manifest.json — and a path is resolved
+renderspec.json and review.json, and each stage's manifest.json — read through the guarded reader; a path is resolved
 inside its book (no `..`, no symlink out), so a URI can never read anything else.
 """
 
@@ -31,6 +31,7 @@ class Document:
     name: str
     path: Path
     mime_type: str
+    book_root: Path
 
 
 def document(project: Project, book_id: str, relative: str) -> Document:
@@ -40,6 +41,7 @@ def document(project: Project, book_id: str, relative: str) -> Document:
         name=f"{book_id}/{relative}",
         path=root / relative,
         mime_type=MIME[Path(relative).suffix],
+        book_root=root,
     )
 
 

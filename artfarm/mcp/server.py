@@ -23,6 +23,7 @@ from mcp.shared.exceptions import MCPError
 
 from artfarm import __version__
 from artfarm.comfy.service import is_loopback
+from artfarm.documents.reader import read_text
 from artfarm.mcp import resources
 from artfarm.mcp.arguments import parse
 from artfarm.mcp.images import png_base64
@@ -119,7 +120,7 @@ async def read_resource(project: Project, ctx: Any, params: types.ReadResourceRe
     uri = str(params.uri)
     try:
         doc = resources.read_document(project, uri)
-        text = doc.path.read_text(encoding="utf-8")
+        text = read_text(doc.path, root=doc.book_root)
     except ArtfarmError as err:
         message = "\n".join(p.line() for p in err.problems)
         raise MCPError(types.INVALID_PARAMS, message, {"problems": problems_records(err)}) from None

@@ -28,7 +28,6 @@ from artfarm.cli import build_parser
 from artfarm.cli.pipeline_cmds import review_one
 from artfarm.cli.provenance_cmds import replay_stage, stage_graphs
 from artfarm.documents.book import Book, page_folder
-from artfarm.documents.safepath import PathEscape, resolve_inside
 from artfarm.documents.schemas import json_schema
 from artfarm.documents.settings import load_settings
 from artfarm.mcp import arguments as a
@@ -187,7 +186,7 @@ def contact_sheet(call: Call, args: a.SheetArgs) -> Reply:
         raise ArtfarmError.single(
             str(sheet), "", "no contact sheet yet", f"build it: tool `build` with target {target}"
         )
-    png, size = png_for_model(sheet)
+    png, size = png_for_model(sheet, book.root)
     ids = read_manifest(folder).ids()
     text = (
         f"{sheet} ({size[0]}×{size[1]} px): page {args.page:04d}, {args.stage} ids {', '.join(ids)}; "
@@ -214,13 +213,7 @@ def page_image(call: Call, args: a.ImageArgs) -> Reply:
             f"{args.image} is not an image of this stage",
             f"use one of {', '.join(manifest.ids())}",
         )
-    try:
-        path = resolve_inside(page_dir.resolve(), f"{stage}/{output.file}")
-    except PathEscape as err:
-        raise ArtfarmError.single(
-            str(page_dir / stage), "outputs", str(err), "rebuild the stage"
-        ) from None
-    png, size = png_for_model(path)
+    png, size = png_for_model(page_dir / stage / output.file, book.root)
     text = (
         f"{page_dir / stage / output.file}: {args.image}, {output.width}×{output.height} px"
         f" (sent as {size[0]}×{size[1]})"

@@ -142,6 +142,9 @@ def test_contact_sheet_and_page_images_come_as_png_sized_for_a_vision_model(
     sheet = page_sheet(book, 1, "draft")
     with Image.open(sheet) as original:
         sheet_size = original.size
+    outside = project / "outside.png"
+    (book.page_dir(1) / "draft" / "c03.png").rename(outside)
+    (book.page_dir(1) / "draft" / "c03.png").symlink_to(outside)
 
     async def go():
         async with mcp_session(project) as client:
@@ -157,9 +160,14 @@ def test_contact_sheet_and_page_images_come_as_png_sized_for_a_vision_model(
             no_sheet = await client.call_tool(
                 "contact_sheet", {"book": "tiny_01", "page": 1, "stage": "refine"}
             )
-            return sheet, one, missing, no_sheet
+            linked = await client.call_tool(
+                "page_image", {"book": "tiny_01", "page": 1, "image": "c03"}
+            )
+            return sheet, one, missing, no_sheet, linked
 
-    sheet_result, one, missing, no_sheet = run(go)
+    sheet_result, one, missing, no_sheet, linked = run(go)
+    assert linked.is_error and "outside" in texts(linked), texts(linked)
+    assert not images(linked)
     assert not sheet_result.is_error and not one.is_error
     [picture] = images(sheet_result)
     assert max(picture.size) == min(LONG_SIDE, max(sheet_size))
