@@ -1,8 +1,9 @@
 """A book's documents as MCP resources: `artfarm://books/<id>/<path inside the book>`.
 
 Only the documents are served — book_config.yaml, the bible, the layout, each page's
-renderspec.json and review.json, and each stage's manifest.json — read through the guarded reader; a path is resolved
-inside its book (no `..`, no symlink out), so a URI can never read anything else.
+renderspec.json and review.json, and each stage's manifest.json — through the guarded reader,
+each path resolved inside its book (no `..`, no symlink out): a URI can never read anything
+else.
 """
 
 from __future__ import annotations
