@@ -145,8 +145,12 @@ def test_interrupting_a_running_prompt_raises_interrupted_naming_the_node(tmp_pa
 
 CHILD = textwrap.dedent(
     """
+    import signal
     import sys
     from artfarm.comfy.client import ComfyClient
+    # A job process in a terminal: Ctrl-C raises KeyboardInterrupt even when this test runs
+    # from a background shell, which starts its children with SIGINT ignored.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     from artfarm.sketch.testing import txt2img_graph
     url, journal, dest = sys.argv[1:4]
     graph = txt2img_graph("(Pip:1.1) at night", ckpt="random_sd15_fp16.safetensors", steps=int(sys.argv[4]),
