@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, Field, model_validator
 
 from artfarm.documents.renderspec import BOOK_ID_PATTERN, Strict
 from artfarm.documents.stylepack import ConstraintWords
@@ -50,6 +50,30 @@ class ModelPins(Strict):
         default_factory=list, description="LoRA files the style pack may use (all pinned here)."
     )
     controlnet: ModelName | None = Field(default=None, description="File in models/controlnet.")
+    licences: dict[ModelName, Annotated[str, Field(min_length=1, max_length=200)]] = Field(
+        default_factory=dict,
+        description=(
+            "Each pinned file's licence as you declare it (file name → licence, e.g. "
+            "{'sdxl_base_1.0.safetensors': 'CreativeML Open RAIL++-M'}); the layout's "
+            "copyright page lists them. Keys must be files pinned above."
+        ),
+    )
+
+    def pinned_names(self) -> list[str]:
+        """Every pinned file name, in the order the copyright page lists them."""
+        names = [self.draft.checkpoint, self.draft.vae, self.final.checkpoint, self.final.vae]
+        names += [self.upscaler, *self.loras, self.controlnet]
+        return list(dict.fromkeys(n for n in names if n))
+
+    @model_validator(mode="after")
+    def _licences_name_pins(self) -> ModelPins:
+        unknown = sorted(set(self.licences) - set(self.pinned_names()))
+        if unknown:
+            raise ValueError(
+                f"licences names files not pinned here: {', '.join(unknown)}; "
+                "use the pinned file names"
+            )
+        return self
 
 
 class RenderSizes(Strict):

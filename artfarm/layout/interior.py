@@ -20,6 +20,7 @@ from artfarm.layout.art import (
     prepare,
     scene_line,
 )
+from artfarm.layout.copyright import copyright_data
 from artfarm.layout.geometry import Box
 from artfarm.layout.job import LayoutJob
 from artfarm.layout.placement import Choice, choose_placements, placement_findings, text_record
@@ -204,6 +205,7 @@ def interior_data(
         "author": spec.author,
         "dedication": spec.dedication,
         "end_text": spec.end_text,
+        "copyright": copyright_data(job),
         "lang": spec.language,
         "proof": variant is PROOF,
         "page": {
@@ -242,11 +244,11 @@ def build_interior(job: LayoutJob, variant: Variant, pdf: Path, bleed: bool = Tr
         return report
     try:
         choices = placements(job, arts)
+        data = interior_data(job, arts, variant, bleed, choices)
     except ArtfarmError as err:
         report.add([Finding.of(p) for p in err.problems])
         return report
     report.add(placement_findings(job, choices))
-    data = interior_data(job, arts, variant, bleed, choices)
     del arts
     try:
         compile_template("interior.typ", data, job.fonts, job.spec_file, job.field_of, output=pdf)
@@ -288,8 +290,11 @@ def text_fit_problems(job: LayoutJob) -> list[Problem]:
     validate` reports what the layout rule would refuse later.
     """
     arts = {p.story.page: PageArt(None, art_box(job, p)) for p in job.plan.story_pages() if p.story}
-    data = interior_data(job, arts, PROOF, bleed=True)
     problems = [f.as_problem() for f in text_findings(job)]
+    try:
+        data = interior_data(job, arts, PROOF, bleed=True)
+    except ArtfarmError as err:
+        return problems + err.problems
     with scratch_pdf(job.out("layout")) as tmp:
         try:
             compile_template(

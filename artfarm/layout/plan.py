@@ -12,7 +12,7 @@ from typing import Literal
 from artfarm.layout.spec import LayoutSpec, StoryPage
 from artfarm.problems import ArtfarmError, Problem
 
-Kind = Literal["title", "dedication", "story", "end", "blank"]
+Kind = Literal["title", "copyright", "dedication", "story", "end", "blank"]
 
 
 @dataclass(frozen=True)

@@ -98,6 +98,8 @@ def text_findings(job: LayoutJob) -> list[Finding]:
         ("cover.front_text", spec.cover.front_text or "", True, None),
         ("cover.back_text", spec.cover.back_text, False, None),
         ("cover.spine_text", spec.cover.spine_text or "", True, None),
+        ("copyright.holder", spec.copyright.holder or "", False, None),
+        ("copyright.note", spec.copyright.note, False, None),
     ]
     checks += [(f"pages[{i}].text", p.text, False, p.page) for i, p in enumerate(spec.pages)]
     out = []

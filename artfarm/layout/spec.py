@@ -35,7 +35,8 @@ gutter: 0.25             # ... plus this much more at the binding edge
 paper: white             # white | cream | color (sets the spine caliper)
 fonts: {family: Atkinson Hyperlegible, size: 22, min_size: 14, color: "#1b1b1b"}
 dedication: For everyone who shares their snacks.
-order: [title, dedication, story, end]
+order: [title, copyright, dedication, story, end]   # copyright lists the pinned models
+copyright: {holder: Ada Writer, year: 2026}
 pages:
   - page: 1              # art comes from pages/0001/
     text: Bear woke up hungry.
@@ -153,7 +154,25 @@ class Fonts(Strict):
     leading: float = Field(default=0.55, ge=0.1, le=2, description="Line gap in em.")
 
 
-PageKind = Literal["title", "dedication", "story", "end"]
+PageKind = Literal["title", "copyright", "dedication", "story", "end"]
+PROVENANCE_NOTE = (
+    "The pictures were made with artfarm on a local ComfyUI from the models listed here; "
+    "each one's spec, graph, seeds and model hashes are kept with the book."
+)
+
+
+class Copyright(Strict):
+    """The copyright page (add 'copyright' to order): title, holder, year, models, provenance."""
+
+    holder: str | None = Field(
+        default=None, max_length=200, description="Copyright holder (none → author)."
+    )
+    year: int | None = Field(
+        default=None, ge=1900, le=9999, description="Year of the notice (none → this year)."
+    )
+    note: str = Field(
+        default=PROVENANCE_NOTE, max_length=400, description="One-line provenance note."
+    )
 
 
 class StoryPage(Strict):
@@ -264,7 +283,13 @@ class LayoutSpec(Strict):
     end_text: str = Field(default="The End", max_length=200, description="Text of the end page.")
     order: list[PageKind] = Field(
         default_factory=lambda: ["title", "dedication", "story", "end"],
-        description="Order of the interior; 'dedication' is skipped when there is none.",
+        description="Order of the interior; 'dedication' is skipped when there is none; "
+        "'copyright' adds a copyright page listing the models pinned in book_config.yaml "
+        "with their licences.",
+    )
+    copyright: Copyright = Field(
+        default_factory=Copyright,
+        description="Holder, year and provenance note of the copyright page.",
     )
     page_numbers: bool = Field(default=True, description="Print folios on story pages.")
     pages: list[StoryPage] = Field(

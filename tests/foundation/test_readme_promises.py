@@ -30,6 +30,7 @@ SLOTS = "workflows/test_template_slots.py::"
 LAYOUT_OUT = "layout/test_outputs.py::"
 INTERIOR = "layout/test_interior.py::"
 PLACEMENT = "layout/test_placement.py::"
+COPYRIGHT = "layout/test_copyright.py::"
 PACKAGING = "foundation/test_packaging.py::"
 SAMPLE_PDF = "pipeline/test_sample_book_to_pdf.py::"
 MCP = "mcp/test_mcp_tools.py::"
@@ -503,6 +504,12 @@ PROMISES: dict[str, list[str]] = {
         PLACEMENT + "test_a_pinned_placement_is_respected_and_warned_about",
         PLACEMENT + "test_calm_art_gives_no_placement_warning",
         PLACEMENT + "test_text_that_shrinks_is_a_warning_naming_the_page_and_the_size",
+    ],
+    "`copyright` in `order` adds a copyright page": [
+        COPYRIGHT + "test_the_copyright_page_lists_every_pinned_model_with_its_licence",
+        COPYRIGHT + "test_without_copyright_in_order_there_is_no_such_page",
+        COPYRIGHT + "test_a_licence_for_a_file_not_pinned_is_one_line",
+        COPYRIGHT + "test_a_copyright_page_without_book_config_says_so",
     ],
     # Development
     "`make test` runs `ruff check .` and `pytest`": [
