@@ -8,6 +8,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+import yaml
 from PIL import Image
 
 from artfarm.cli import main
@@ -158,3 +159,16 @@ def test_a_pages_refs_and_its_characters_sheets_enter_its_hash_and_no_other_page
     Image.new("RGB", (64, 48), (1, 2, 3)).save(sheet)
     last = {page: parts(param(dagparams.draft_request, page)) for page in (1, 2)}
     assert last[1]["refs"] != after[1]["refs"] and last[2] == after[2]  # page 2 has only the fox
+
+
+def test_the_books_own_constraint_words_count_as_part_of_its_style_pack(book: Book) -> None:
+    config = book.root / "book_config.yaml"
+    data = yaml.safe_load(config.read_text())
+    data["constraints"] = {"cosy": {"positive": "warm lamplight"}}
+    config.write_text(yaml.safe_dump(data))
+    before = parts(param(dagparams.draft_request, 2))
+    data["constraints"]["cosy"]["positive"] = "soft candlelight"
+    config.write_text(yaml.safe_dump(data))
+    after = parts(param(dagparams.draft_request, 2))
+    assert after["style_pack"] != before["style_pack"]  # the reason a dry run would print
+    assert after["renderspec.json"] == before["renderspec.json"]
