@@ -5,9 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 
+from pydantic import ValidationError
+
 from artfarm.cli.book_cmds import pages_of
 from artfarm.documents.book import Book
-from artfarm.documents.review import BoxMask, ImageMask, InpaintFix, PolygonMask
+from artfarm.documents.reader import problems_from_validation
+from artfarm.documents.review import InpaintFix
 from artfarm.documents.settings import load_settings
 from artfarm.pipeline.manifest import read_manifest
 from artfarm.pipeline.render_cache import RenderCache
@@ -18,7 +21,7 @@ from artfarm.pipeline.reviewing import (
     review_refine,
 )
 from artfarm.pipeline.todo import book_todo, render_summary
-from artfarm.problems import ArtfarmError
+from artfarm.problems import ArtfarmError, Problem
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -105,27 +108,103 @@ def rejections(args: argparse.Namespace, ids: list[str], chosen: list[str]) -> d
 
 
 def fixes_from(args: argparse.Namespace) -> list[InpaintFix]:
+    """Inpaint fixes from the flags; a bad one is named by flag, number and field."""
     fixes = []
-    try:
-        for x, y, w, h, prompt in args.fix_box:
-            box = BoxMask(x=int(x), y=int(y), width=int(w), height=int(h))
-            fixes.append(InpaintFix(mask=box, prompt=prompt))
-        for points, prompt in args.fix_polygon:
-            pairs = [tuple(int(v) for v in pt.split(",")) for pt in points.split()]
-            fixes.append(InpaintFix(mask=PolygonMask(points=pairs), prompt=prompt))
-    except ValueError as err:
-        raise ArtfarmError.single(
-            "command line",
-            "--fix-box/--fix-polygon",
-            str(err).splitlines()[0],
-            "give integers: X Y W H, or 'X,Y X,Y X,Y'",
-        ) from None
-    for path, prompt in args.fix_mask:
-        fixes.append(InpaintFix(mask=ImageMask(path=path), prompt=prompt))
+    for n, (x, y, w, h, prompt) in enumerate(args.fix_box, 1):
+        numbers = integers(f"--fix-box #{n}", [x, y, w, h], "give integers: X Y W H")
+        box = dict(zip(("x", "y", "width", "height"), numbers, strict=True))
+        fixes.append(fix_model({"kind": "box", **box}, prompt, f"--fix-box #{n}"))
+    for n, (points, prompt) in enumerate(args.fix_polygon, 1):
+        flag = f"--fix-polygon #{n}"
+        pairs = [
+            integers(flag, pt.split(","), "give points as 'X,Y X,Y X,Y'") for pt in points.split()
+        ]
+        fixes.append(fix_model({"kind": "polygon", "points": pairs}, prompt, flag))
+    for n, (path, prompt) in enumerate(args.fix_mask, 1):
+        fixes.append(fix_model({"kind": "image", "path": path}, prompt, f"--fix-mask #{n}"))
     return fixes
 
 
+def integers(flag: str, values: list[str], fix: str) -> list[int]:
+    try:
+        return [int(v) for v in values]
+    except ValueError:
+        shown = " ".join(values)[:40]
+        raise ArtfarmError.single(
+            "command line", flag, f"{shown!r} are not integers", fix
+        ) from None
+
+
+def fix_model(mask: dict, prompt: str, flag: str) -> InpaintFix:
+    """One fix, validated like review.json's `refine.fixes[i]`, its errors naming the field."""
+    try:
+        return InpaintFix.model_validate({"mask": mask, "prompt": prompt})
+    except ValidationError as err:
+        problems = problems_from_validation(err, "command line", "review")
+        raise ArtfarmError(
+            Problem(p.file, f"{flag} {p.field}".strip(), p.problem, p.fix) for p in problems
+        ) from None
+
+
+CONTRADICTIONS = {
+    "draft": (
+        ("final", "--final"),
+        ("fix_box", "--fix-box"),
+        ("fix_polygon", "--fix-polygon"),
+        ("fix_mask", "--fix-mask"),
+    ),
+    "refine": (("select", "--select"),),
+    "auto": (
+        ("select", "--select"),
+        ("final", "--final"),
+        ("reject", "--reject"),
+        ("reject_rest", "--reject-rest"),
+        ("fix_box", "--fix-box"),
+        ("fix_polygon", "--fix-polygon"),
+        ("fix_mask", "--fix-mask"),
+        ("rationale", "--rationale"),
+    ),
+}
+
+
+def contradictions(args: argparse.Namespace) -> list[Problem]:
+    """Flags that make no sense together: refused, never silently ignored."""
+    problems = []
+    for dest, flag in CONTRADICTIONS[args.stage]:
+        if getattr(args, dest):
+            problems.append(
+                Problem(
+                    "command line",
+                    flag,
+                    f"{flag} does not apply to a {args.stage} review",
+                    f"drop {flag}"
+                    + (
+                        " (refine reviews take --final)"
+                        if flag == "--select"
+                        else " (draft reviews take --select)"
+                        if flag == "--final"
+                        else ""
+                    ),
+                )
+            )
+    if args.auto:
+        problems += [
+            Problem(
+                "command line",
+                flag,
+                f"--auto chooses by itself; {flag} contradicts it",
+                f"drop {flag}, or drop --auto to review by hand",
+            )
+            for dest, flag in CONTRADICTIONS["auto"]
+            if getattr(args, dest)
+        ]
+    return problems
+
+
 def cmd_review(args: argparse.Namespace) -> int:
+    problems = contradictions(args)
+    if problems:
+        raise ArtfarmError(problems)
     book = Book.open(args.book)
     pages = pages_of(book, args.page)
     if args.page == "all" and not args.auto:

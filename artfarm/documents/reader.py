@@ -59,9 +59,9 @@ def field_path(loc: tuple[Any, ...]) -> str:
 def problems_from_validation(err: ValidationError, file: str, schema: str) -> list[Problem]:
     problems = []
     for item in err.errors(include_url=False):
-        loc = tuple(p for p in item["loc"] if not _is_union_tag(p))
+        loc = _without_tags(item["loc"])
         fix = _FIX_BY_ERROR.get(item["type"], "correct the value; see `artfarm schema {schema}`")
-        message = item["msg"]
+        message = item["msg"].removeprefix("Value error, ")
         if (
             item["type"] != "missing"
             and "input" in item
@@ -70,6 +70,19 @@ def problems_from_validation(err: ValidationError, file: str, schema: str) -> li
             message += f" (got {_excerpt(item['input'])})"
         problems.append(Problem(file, field_path(loc), message, fix.format(schema=schema)))
     return problems
+
+
+def _without_tags(loc: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The location without union tags: model names, and a mask's kind after `mask`."""
+    kept: list[Any] = []
+    for part in loc:
+        if _is_union_tag(part) or (kept and kept[-1] == "mask" and part in MASK_KINDS):
+            continue
+        kept.append(part)
+    return tuple(kept)
+
+
+MASK_KINDS = ("box", "polygon", "image")
 
 
 def _is_union_tag(part: Any) -> bool:

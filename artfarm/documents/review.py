@@ -34,7 +34,20 @@ class BoxMask(Strict):
 
 class PolygonMask(Strict):
     kind: Literal["polygon"] = "polygon"
-    points: list[tuple[int, int]] = Field(min_length=3, description="[[x, y], ...] in pixels.")
+    points: list[tuple[int, int]] = Field(
+        min_length=3, max_length=1000, description="[[x, y], ...] in pixels."
+    )
+
+    @model_validator(mode="after")
+    def _encloses_an_area(self) -> PolygonMask:
+        """A polygon whose points lie on one line (or repeat) would repaint nothing."""
+        pts = self.points
+        twice_area = sum(
+            x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in zip(pts, pts[1:] + pts[:1], strict=True)
+        )
+        if abs(twice_area) < 2:
+            raise ValueError("the polygon encloses no area (its points are on one line)")
+        return self
 
 
 class ImageMask(Strict):

@@ -94,6 +94,7 @@ def hostile(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> Iterator
     env = Hostile(root, outside, capsys)
     env.canary(".yaml")
     env.canary(".json")
+    env.canary(".png")
     before = snapshot(outside)
     yield env
     assert snapshot(outside) == before, "something was written outside the book"
