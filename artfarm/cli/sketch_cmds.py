@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from artfarm.problems import ArtfarmError
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add this area's subcommands to the `artfarm` parser."""
@@ -25,6 +27,13 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help="models folder: checkpoints/, loras/, vae/, controlnet/, ...")  # fmt: skip
     parser.add_argument("--step-seconds", type=float, default=0.0,
                         help="simulated seconds per sampler step")  # fmt: skip
+    parser.add_argument(
+        "--max-job-pixels",
+        type=int,
+        default=None,
+        metavar="N",
+        help="refuse a job of more than N pixels × batch (default 8192×8192)",
+    )
     parser.add_argument("--disable-metadata", action="store_true", help="no prompt in PNGs")
     parser.add_argument("--api", choices=("0.36", "0.3.64"), default="0.36",
                         help="which ComfyUI API to speak (0.36: jobs API, cancel, UUID ids)")  # fmt: skip
@@ -60,6 +69,7 @@ def required_headers(pairs: list[str]) -> dict[str, str]:
 
 
 def sketch_server(args: argparse.Namespace) -> int:
+    from artfarm.sketch.limits import DEFAULT_MAX_JOB_PIXELS
     from artfarm.sketch.server import Faults, SketchServer
 
     faults = Faults(
@@ -80,8 +90,18 @@ def sketch_server(args: argparse.Namespace) -> int:
         metadata=not args.disable_metadata,
         api=args.api,
         require_headers=required_headers(args.require_header),
+        max_job_pixels=args.max_job_pixels or DEFAULT_MAX_JOB_PIXELS,
     )
-    server.start()
+    try:
+        server.start()
+    except OSError as err:  # port in use, a host that does not resolve or is not ours
+        server.stop()
+        raise ArtfarmError.single(
+            "command line",
+            "--host/--port",
+            f"cannot listen on {args.host[:60]!r} port {args.port}: {err.strerror or err}",
+            "pick a free port (--port) and a local address (--host 127.0.0.1 or ::1)",
+        ) from None
     if args.refuse_seconds > 0:
         server.refuse_connections(args.refuse_seconds)
     print(f"sketch server (API {server.version}) on {server.url} (root {server.root}); "

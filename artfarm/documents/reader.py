@@ -58,7 +58,7 @@ def field_path(loc: tuple[Any, ...]) -> str:
 
 def problems_from_validation(err: ValidationError, file: str, schema: str) -> list[Problem]:
     problems = []
-    for item in err.errors(include_url=False):
+    for item in _one_branch(err.errors(include_url=False)):
         loc = _without_tags(item["loc"])
         fix = _FIX_BY_ERROR.get(item["type"], "correct the value; see `artfarm schema {schema}`")
         message = item["msg"].removeprefix("Value error, ")
@@ -70,6 +70,27 @@ def problems_from_validation(err: ValidationError, file: str, schema: str) -> li
             message += f" (got {_excerpt(item['input'])})"
         problems.append(Problem(file, field_path(loc), message, fix.format(schema=schema)))
     return problems
+
+
+_BRANCH_TYPES = {"model_type", "string_type", "dict_type", "list_type", "model_attributes_type"}
+
+
+def _one_branch(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """For a value that fits no member of a union, the errors of the member it was meant as.
+
+    pydantic reports every member ("should be a string", "should be a dictionary"); where one
+    member got further than "wrong type", only its errors are kept.
+    """
+    deeper = {_without_tags(i["loc"]) for i in items if i["type"] not in _BRANCH_TYPES}
+    kept, seen = [], set()
+    for item in items:
+        loc = _without_tags(item["loc"])
+        if item["type"] in _BRANCH_TYPES:
+            if any(d[: len(loc)] == loc for d in deeper) or loc in seen:
+                continue
+            seen.add(loc)
+        kept.append(item)
+    return kept
 
 
 def _without_tags(loc: tuple[Any, ...]) -> tuple[Any, ...]:

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, PrivateAttr, model_validator
+from pydantic import AfterValidator, Field, PrivateAttr, model_validator
 
 from artfarm.documents.reader import load_yaml_model, parse_model
 from artfarm.documents.renderspec import Strict
@@ -85,10 +86,31 @@ class HeaderSecret(Strict):
         return self
 
 
+def server_url(value: str) -> str:
+    """A server is an http(s) URL with a host and a valid port: refused here, not after 60 s."""
+    try:
+        parts = urlsplit(value)
+        port = parts.port  # raises for a port out of range or not a number
+    except ValueError as err:
+        raise ValueError(f"not a server URL ({err})") from None
+    if parts.scheme not in ("http", "https"):
+        raise ValueError("a server URL starts with http:// or https://")
+    if not parts.hostname:
+        raise ValueError("a server URL names a host, e.g. http://127.0.0.1:8188")
+    if port == 0:
+        raise ValueError("port 0 is not a server's port")
+    if any(c.isspace() or ord(c) < 32 for c in value):
+        raise ValueError("a server URL has no spaces or control characters")
+    return value
+
+
+ServerUrl = Annotated[str, Field(max_length=2048), AfterValidator(server_url)]
+
+
 class ServerEntry(Strict):
     """A server behind an authenticating proxy: its URL and the headers the proxy wants."""
 
-    url: str
+    url: ServerUrl
     headers: dict[str, str | HeaderSecret] = Field(
         default_factory=dict,
         description="Sent on every HTTP request and the WebSocket handshake. A plain string "
@@ -98,7 +120,7 @@ class ServerEntry(Strict):
 
 
 class Settings(Strict):
-    servers: list[str | ServerEntry] = Field(
+    servers: list[ServerUrl | ServerEntry] = Field(
         default_factory=lambda: ["http://127.0.0.1:8188"],
         min_length=1,
         description="ComfyUI servers: a URL, or {url, headers} for one behind a proxy.",
@@ -175,6 +197,10 @@ def load_settings(path: Path | None = None) -> Settings:
         settings = parse_model(Settings, {}, "config/config.yaml", "settings")
         settings._root = Path.cwd()
         return settings
-    settings = load_yaml_model(Settings, path, "settings")
+    # A project's own config/config.yaml stays in the project; $ARTFARM_CONFIG is the user's pick.
+    found = not os.environ.get(SETTINGS_ENV) and path.parent.name == "config"
+    settings = load_yaml_model(
+        Settings, path, "settings", root=path.parent.parent if found else None
+    )
     settings._root = path.resolve().parent.parent
     return settings

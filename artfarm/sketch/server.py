@@ -36,6 +36,15 @@ from artfarm.comfy.objectinfo import comfy_validate
 from artfarm.problems import ArtfarmError
 from artfarm.sketch import catalog, jobs
 from artfarm.sketch.engine import Engine, QueueItem
+from artfarm.sketch.limits import (
+    DEFAULT_MAX_JOB_PIXELS,
+    BadRequest,
+    check_prompt_body,
+    id_list,
+    max_items,
+    too_large,
+    upload_filename,
+)
 from artfarm.sketch.nodes import NodeContext, image_exists
 
 API_VERSIONS = {"0.36": "0.36.0", "0.3.64": "0.3.64"}  # --api mode → comfyui_version
@@ -125,6 +134,7 @@ class SketchServer:
         metadata: bool = True,
         api: str = "0.36",
         require_headers: dict[str, str] | None = None,
+        max_job_pixels: int = DEFAULT_MAX_JOB_PIXELS,
     ):
         if not is_loopback(host) and not allow_remote:
             raise ArtfarmError.single(
@@ -146,6 +156,7 @@ class SketchServer:
         self.models_dir = Path(models_dir).resolve() if models_dir else None
         self.host, self.port = host, port
         self.step_seconds = step_seconds
+        self.max_job_pixels = max_job_pixels
         self.faults = faults or Faults()
         self.metadata = metadata
         self.stats = Stats()
@@ -278,7 +289,12 @@ class SketchServer:
     def _app(self) -> web.Application:
         app = web.Application(
             client_max_size=MAX_UPLOAD,
-            middlewares=[self._auth_middleware, self._fault_middleware, origin_middleware],
+            middlewares=[
+                self._auth_middleware,
+                self._fault_middleware,
+                origin_middleware,
+                bad_request_middleware,
+            ],
         )
         routes = [
             ("GET", "/prompt", self.get_prompt), ("POST", "/prompt", self.post_prompt),
@@ -350,7 +366,7 @@ class SketchServer:
         if self.faults.refuse_prompt_next > 0:
             self.faults.refuse_prompt_next -= 1
             return web.Response(status=502, text="502 Bad Gateway (injected: not forwarded)")
-        body = await request.json()
+        body = check_prompt_body(await _json_body(request))
         engine = self._engine
         if "number" in body:
             number: float = float(body["number"])
@@ -361,6 +377,9 @@ class SketchServer:
                      "details": "No prompt provided", "extra_info": {}}  # fmt: skip
             return web.json_response({"error": error, "node_errors": {}}, status=400)
         prompt = body["prompt"]
+        oversize = too_large(prompt, self.max_job_pixels)
+        if oversize is not None:
+            return web.json_response(oversize, status=400)
         given = body.get("prompt_id")
         if self.jobs_api and given is not None and not jobs.is_canonical_uuid(given):
             return web.json_response(jobs.invalid_prompt_id(), status=400)
@@ -400,7 +419,7 @@ class SketchServer:
         if body.get("clear"):
             self._engine.clear()
         if "delete" in body:
-            self._engine.delete([str(i) for i in body["delete"]])
+            self._engine.delete(id_list(body["delete"]))
         return web.Response(status=200)
 
     async def post_interrupt(self, request: web.Request) -> web.Response:
@@ -414,15 +433,16 @@ class SketchServer:
         return web.Response(status=200)
 
     async def get_history(self, request: web.Request) -> web.Response:
-        max_items = request.rel_url.query.get("max_items")
-        return web.json_response(self._engine.history_items(int(max_items) if max_items else None))
+        limit = max_items(request.rel_url.query.get("max_items"))
+        return web.json_response(self._engine.history_items(limit))
 
     async def get_history_one(self, request: web.Request) -> web.Response:
         return web.json_response(self._engine.history_of(request.match_info["prompt_id"]))
 
     async def post_history(self, request: web.Request) -> web.Response:
         body = await _json_or_empty(request)
-        self._engine.history_delete(body.get("delete"), bool(body.get("clear")))
+        delete = id_list(body["delete"]) if body.get("delete") is not None else None
+        self._engine.history_delete(delete, bool(body.get("clear")))
         return web.Response(status=200)
 
     # ------------------------------------------------------------------ jobs API (v0.36)
@@ -500,7 +520,10 @@ class SketchServer:
         return web.Response(status=404)
 
     async def _save_upload(self, request: web.Request, mask: bool) -> web.Response:
-        post = await request.post()
+        try:
+            post = await request.post()
+        except ValueError as err:  # a malformed multipart body
+            raise BadRequest("malformed form data", str(err)[:80], "bad_request") from None
         image = post.get("image")
         if image is None or not hasattr(image, "file"):
             return web.Response(status=400)
@@ -508,9 +531,7 @@ class SketchServer:
         kind = str(post.get("type") or "input")
         if folder is None:
             folder, kind = self.dirs["input"], "input"
-        filename = image.filename
-        if not filename:
-            return web.Response(status=400)
+        filename = upload_filename(image.filename)
         subfolder = str(post.get("subfolder", ""))
         target_dir = folder / os.path.normpath(subfolder)
         path = Path(os.path.abspath(target_dir / filename))
@@ -550,6 +571,8 @@ class SketchServer:
             ref = json.loads(str(ref_text))
         except ValueError:
             return 400
+        if not isinstance(ref, dict):
+            return 400
         filename, folder = annotated(str(ref.get("filename", "")), self.dirs)
         if not filename or filename[0] == "/" or ".." in filename:
             return 400
@@ -566,12 +589,18 @@ class SketchServer:
             return 404
         import io
 
-        with Image.open(original) as orig:
-            info = PngImagePlugin.PngInfo()
-            for key, value in getattr(orig, "text", {}).items():
-                info.add_text(key, value)
-            rgba = orig.convert("RGBA")
-        alpha = Image.open(io.BytesIO(data)).convert("RGBA").getchannel("A")
+        try:
+            with Image.open(original) as orig:
+                _fits(orig, self.max_job_pixels)
+                info = PngImagePlugin.PngInfo()
+                for key, value in getattr(orig, "text", {}).items():
+                    info.add_text(key, value)
+                rgba = orig.convert("RGBA")
+            with Image.open(io.BytesIO(data)) as upload:
+                _fits(upload, self.max_job_pixels)
+                alpha = upload.convert("RGBA").getchannel("A")
+        except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+            return 400  # the original or the upload is not an image (or too large for one)
         rgba.putalpha(alpha.resize(rgba.size) if alpha.size != rgba.size else alpha)
         rgba.save(dest, compress_level=4, pnginfo=info)
         return 200
@@ -674,6 +703,29 @@ async def _write(ws: web.WebSocketResponse, queue: asyncio.Queue) -> None:
             await ws.send_str(text)
         except (ConnectionError, RuntimeError):
             return
+
+
+def _fits(image: Image.Image, limit: int) -> None:
+    """Refuse an image larger than a job may be, from its header (before decoding it)."""
+    if image.width * image.height > limit:
+        raise ValueError(f"{image.width}×{image.height} is more than {limit} pixels")
+
+
+async def _json_body(request: web.Request) -> Any:
+    """The request's JSON; a body that is not JSON (or empty) is a 400, not a 500."""
+    try:
+        return await request.json()
+    except (ValueError, RecursionError) as err:
+        raise BadRequest("The request body is not valid JSON", str(err)[:80]) from None
+
+
+@web.middleware
+async def bad_request_middleware(request: web.Request, handler):
+    """A `BadRequest` from any handler: 400 with ComfyUI's error body."""
+    try:
+        return await handler(request)
+    except BadRequest as err:
+        return web.json_response(err.body, status=400)
 
 
 async def _json_or_empty(request: web.Request) -> dict[str, Any]:

@@ -46,7 +46,7 @@ class Hostile:
 
             Image.new("RGB", (64, 48), "red").save(path, pnginfo=_png_text())
         else:
-            path.write_text(f"{CANARY}: {CANARY}\ntitle: {CANARY}\n- {CANARY}\n")
+            path.write_text(f"{CANARY}: {CANARY}\ntitle: {CANARY}\nservers: ['{CANARY}']\n")
         return path
 
     def run(self, *argv: str) -> Result:
