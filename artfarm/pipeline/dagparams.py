@@ -54,6 +54,10 @@ def never_raises(compute: Callable[..., str]) -> Callable[..., str]:
             return compute(open_book(wildcards.book), int(wildcards.page))
         except ArtfarmError as err:
             return "invalid:" + sha256_json([p.record() for p in err.problems])[:16]
+        except (OSError, ValueError) as err:
+            # One page's unreadable file must not stop the DAG for the whole book: its job
+            # recomputes the same and fails with its own line, the other pages go on.
+            return f"invalid:{type(err).__name__}"
 
     return safe
 

@@ -39,6 +39,10 @@ GUARDS = "operations/test_archive_guards.py::"
 NEW_BOOK = "pipeline/test_new_book_readme.py::"
 ISOLATION = "models/test_isolation.py::"
 CLI = "foundation/test_cli.py::"
+HOSTILE_DOCS = "hostile/test_documents.py::"
+HOSTILE_REVIEW = "hostile/test_review_cli.py::"
+HOSTILE_CONFIG = "hostile/test_config.py::"
+HOSTILE_HTTP = "hostile/test_sketch_http.py::"
 BOARD = "board/test_board_http.py::"
 BOARD_UI = "board/test_board_browser.py::"
 BOARD_BUILD = "board/test_board_builds.py::"
@@ -229,6 +233,21 @@ PROMISES: dict[str, list[str]] = {
     "`--json` prints NDJSON records with a `severity`": [
         VALIDATE + "test_json_output_is_one_record_per_problem",
         VALIDATE + "test_json_ends_with_a_summary_record_when_all_is_well",
+    ],
+    "read through one guarded reader": [
+        HOSTILE_DOCS + "test_validate_refuses_a_hostile_document",
+        HOSTILE_REVIEW + "test_a_bad_fix_names_its_field",
+    ],
+    "Model pins are file names inside the store's folders": [
+        HOSTILE_DOCS + "test_a_model_pin_that_leaves_the_store_is_refused",
+    ],
+    "Each server is an `http(s)://host:port` URL": [
+        HOSTILE_CONFIG + "test_a_bad_server_url_is_one_line_naming_the_config",
+    ],
+    "The sketch server refuses what a GPU server would": [
+        HOSTILE_HTTP + "test_a_job_too_large_for_the_gpu_names_its_node",
+        HOSTILE_HTTP + "test_the_limit_is_configurable",
+        HOSTILE_HTTP + "test_a_malformed_prompt_is_a_400_in_comfyuis_shape",
     ],
     "Errors are one line each — file, field, problem, fix": [
         VALIDATE + "test_every_problem_is_listed_at_once_and_exit_code_is_1",

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.hostile.conftest import Hostile, assert_refused
 
@@ -157,3 +158,48 @@ def test_validate_refuses_a_hostile_document(hostile: Hostile, target: str, brea
         names = str(path.parent)  # not a spec file: the page folder is named
     assert_refused(result, names)
     assert not Path("pwned").exists()
+
+
+PINS = {
+    "absolute": "/etc/passwd",
+    "dotdot": "../../outside/secret.yaml",
+    "inner_dotdot": "sd/../../x.safetensors",
+    "backslash": "..\\..\\x.safetensors",
+    "tilde": "~/x.safetensors",
+    "control": "x\x1b[2J.safetensors",
+    "empty_part": "sd//x.safetensors",
+    "long": "x" * 5000,
+}
+
+
+@pytest.mark.parametrize("command", ["validate", "lock"])
+@pytest.mark.parametrize("pin", PINS)
+def test_a_model_pin_that_leaves_the_store_is_refused(
+    hostile: Hostile, pin: str, command: str
+) -> None:
+    lock = hostile.book / "models.lock.json"
+    before = lock.read_bytes() if lock.exists() else None
+    config = hostile.book / "book_config.yaml"
+    data = yaml.safe_load(config.read_text())
+    data["models"]["draft"]["checkpoint"] = PINS[pin]
+    config.write_text(yaml.safe_dump(data))
+    argv = ["validate", str(hostile.book)]
+    if command == "lock":
+        argv = ["models", "lock", "--book", str(hostile.book)]
+    result = hostile.run(*argv)
+    assert_refused(result, "book_config.yaml")
+    assert any("models.draft.checkpoint" in line for line in result.lines())
+    assert (lock.read_bytes() if lock.exists() else None) == before
+
+
+def test_a_pinned_model_linked_out_of_the_store_is_not_hashed(hostile: Hostile) -> None:
+    lock = hostile.book / "models.lock.json"
+    before = lock.read_bytes() if lock.exists() else None
+    store = Path("models/checkpoints")
+    store.mkdir(parents=True, exist_ok=True)
+    (store / "sketch_draft_v1.safetensors").unlink(missing_ok=True)
+    (store / "sketch_draft_v1.safetensors").symlink_to(hostile.canary(".json"))
+    result = hostile.run("models", "lock", "--book", str(hostile.book))
+    assert_refused(result, "book_config.yaml")
+    assert any("outside" in line for line in result.lines())
+    assert (lock.read_bytes() if lock.exists() else None) == before
