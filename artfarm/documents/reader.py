@@ -37,6 +37,8 @@ EXCERPT = 60  # characters of an input value quoted back in an error
 
 _JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
 _BRACKETS = re.compile(r"[^\[\]{}]+")
+# libyaml when present: PyYAML's pure-Python scanner takes minutes on a 1 MB flow sequence.
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _SMALLER = "use a smaller image (the header is read before any pixel is decoded)"
 
 _FIX_BY_ERROR = {
@@ -217,7 +219,7 @@ def read_yaml(path: Path, *, root: Path | None = None, max_bytes: int = MAX_DOCU
             path, json_depth(text)
         )  # flow [ { nesting: PyYAML's scanner is quadratic in it
         _check_depth(path, yaml_depth(text))
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_YAML_LOADER)
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -234,7 +236,7 @@ def read_yaml(path: Path, *, root: Path | None = None, max_bytes: int = MAX_DOCU
 def yaml_depth(text: str) -> int:
     """Deepest nesting of a YAML text, from its event stream (the composer recurses)."""
     depth = deepest = 0
-    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+    for event in yaml.parse(text, Loader=_YAML_LOADER):
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
             deepest = max(deepest, depth)
