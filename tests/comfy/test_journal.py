@@ -143,3 +143,17 @@ def test_the_journal_tells_each_rerun_what_happened(tmp_path) -> None:
             journal.record_attempt(lost, "22222222-2222-4222-8222-222222222222", "first")
             client.run(graph(), {}, tmp_path / "lost", job_key="l")
             assert any("unknown to the server" in e for e in journal.load("l").events)
+
+
+@pytest.mark.parametrize("on_disk", [True, False], ids=["folder", "memory"])
+def test_in_flight_lists_the_jobs_whose_prompt_may_still_run(tmp_path, on_disk) -> None:
+    journal = Journal(tmp_path if on_disk else None)
+    for key, state in [("queued", "submitted"), ("sending", "submitting"), ("ok", "done"),
+                       ("bad", "failed"), ("gone", "cancelled")]:  # fmt: skip
+        entry = JobEntry(job_key=key, server="http://s", graph_sha256="g")
+        journal.record_attempt(entry, f"id-{key}", "first")
+        journal.mark(entry, state)
+    journal.save(JobEntry(job_key="never-sent", server="http://s", graph_sha256="g"))
+    if on_disk:
+        (tmp_path / "half-written.json").write_text("{")
+    assert sorted(e.job_key for e in journal.in_flight()) == ["queued", "sending"]
