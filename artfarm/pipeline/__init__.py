@@ -4,6 +4,8 @@ manifest     what each stage leaves behind: outputs with sha256, jobs with full 
 render_cache content-addressed outputs by request hash: never pay GPU time twice
 lease        which ComfyUI server (and queue slot) a job may use
 stages       draft / refine / final / print: compile → cache or GPU → manifest
+input_store  every uploaded file kept in the book by content (inputs/sha256/), for replays
+replay       `artfarm replay`: a manifest run again, every output's sha256 compared
 selection    the draft-review gate: stale checks, copies of the chosen drafts
 contact_sheet  candidates in a grid, sized for a vision model to read
 reviewing    `artfarm review`: writing and checking review.json

@@ -274,7 +274,9 @@ class NotRendered(Exception):
     """A job's input is an earlier job's output that is not rendered (or cached) yet."""
 
 
-def planned_jobs(book: Book, page: int, stage: str, cache: RenderCache, masks: Path) -> list:
+def planned_jobs(
+    book: Book, page: int, stage: str, cache: RenderCache, masks: Path
+) -> list[CompiledJob]:
     """The jobs `stage` would submit now, compiled exactly as a run compiles them.
 
     Inpaint fix k works on fix k-1's output: it is taken from the render cache; the jobs
