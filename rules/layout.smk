@@ -27,6 +27,7 @@ rule layout_pages:
     input:
         spec="books/{book}/layout/book.yaml",
         art=layout_print_jpegs,
+        config=layout_copyright_config,
     output:
         pdf="books/{book}/layout/pages.pdf",
         report="books/{book}/layout/preflight.json",
@@ -60,6 +61,7 @@ rule layout_proof:
     input:
         spec="books/{book}/layout/book.yaml",
         art=layout_proof_art,
+        config=layout_copyright_config,
     output:
         pdf="books/{book}/layout/proof.pdf",
     params:
@@ -76,6 +78,7 @@ rule layout_web:
     input:
         spec="books/{book}/layout/book.yaml",
         art=layout_print_jpegs,  # web art is scaled from the print JPEGs
+        config=layout_copyright_config,
     output:
         pdf="books/{book}/exports/web/book.pdf",
         index="books/{book}/exports/web/index.json",

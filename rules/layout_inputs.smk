@@ -46,6 +46,14 @@ def layout_proof_art(wildcards):
     return [str(f[0]) for f in found if f]
 
 
+def layout_copyright_config(wildcards):
+    """book_config.yaml, when the interior has a copyright page (it lists the pinned models)."""
+    job = _layout_job(wildcards)
+    if job is None or "copyright" not in job.spec.order:
+        return []
+    return [f"books/{wildcards.book}/book_config.yaml"]
+
+
 def layout_cover_art(wildcards):
     job = _layout_job(wildcards)
     if job is None:

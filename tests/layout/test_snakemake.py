@@ -57,3 +57,18 @@ def test_changing_the_trim_redoes_every_page_jpeg_through_its_params(make_book):
     out = snakemake(workdir, "-n", target)
     assert planned_rules(out) == {"layout_art", "layout_pages"}
     assert "Params have changed" in out
+
+
+@pytest.mark.slow
+def test_a_licence_edit_reruns_the_interior_when_it_has_a_copyright_page(make_book):
+    from .test_copyright import CONFIG, book
+
+    root = book(make_book)
+    workdir = root.parent.parent
+    target = "books/tiny/layout/pages.pdf"
+    snakemake(workdir, target)
+    assert planned_rules(snakemake(workdir, "-n", target)) == set()
+    config = yaml.safe_load(yaml.safe_dump(CONFIG))
+    config["models"]["licences"]["wash.safetensors"] = "CC-BY-4.0"
+    (root / "book_config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+    assert planned_rules(snakemake(workdir, "-n", target)) == {"layout_pages"}
