@@ -23,5 +23,9 @@ include: "rules/print.smk"
 include: "rules/layout.smk"
 
 
+onstart:
+    check_servers()
+
+
 onerror:
     finish_stopped_run()

@@ -39,6 +39,18 @@ def script(name):
     return f"{PYTHON} {shlex.quote(str(SCRIPTS / name))}"
 
 
+def check_servers():
+    """Before the first job of a run that renders: every server answers, or one line names it."""
+    from artfarm.comfy.health import server_problems
+    from artfarm.documents.settings import load_settings
+
+    if not any(job.resources.get("gpu", 0) for job in workflow.dag.needrun_jobs()):
+        return  # layout, contact sheets, gates: no server needed
+    problems = server_problems(load_settings())
+    if problems:
+        raise WorkflowError("\n".join(p.line() for p in problems))
+
+
 def review_if_written(wildcards):
     """review.json when the agent has written it, else nothing: the gate job then waits.
 

@@ -48,6 +48,15 @@ BOARD_UI = "board/test_board_browser.py::"
 BOARD_BUILD = "board/test_board_builds.py::"
 
 PROMISES: dict[str, list[str]] = {
+    # The look at every server before a run that renders
+    "Before the first job of a run that renders, every server in use is asked": [
+        SNAKE + "test_a_run_that_renders_names_a_dead_server_before_any_job_starts",
+        "comfy/test_health.py::test_each_dead_server_is_one_line_naming_its_entry_and_fix",
+        "comfy/test_health.py::test_a_server_refusing_the_credentials_is_named_with_the_header_fix",
+    ],
+    "A run that renders nothing (layout, contact sheets, review gates) needs no server": [
+        SNAKE + "test_a_run_that_renders_nothing_needs_no_server",
+    ],
     # Operations: prune, archive, restore
     "The gold of a book is its bible, specs, reviews (+ history)": [
         OPS + "test_archive_delete_restore_gives_the_gold_back_and_plans_nothing",

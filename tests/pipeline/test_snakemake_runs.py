@@ -287,6 +287,36 @@ def test_a_server_that_is_down_is_named_in_the_error(project: Project, tmp_path:
     assert "Traceback" not in done.stderr
 
 
+def add_dead_server(project: Project) -> None:
+    config = project.root / "config" / "config.yaml"
+    settings = yaml.safe_load(config.read_text())
+    settings["servers"] = [*settings["servers"], "http://127.0.0.1:9"]
+    config.write_text(yaml.safe_dump(settings))
+
+
+def test_a_run_that_renders_names_a_dead_server_before_any_job_starts(project: Project) -> None:
+    add_dead_server(project)
+    edit_spec(project, 1, seed=4243)
+    before = project.submissions()
+    done = project.snakemake(f"{BOOK}/pages/0001/draft/manifest.json")
+    assert done.returncode == 1
+    named = [line for line in done.stderr.splitlines() if "127.0.0.1:9" in line]
+    assert len(named) == 1, done.stderr
+    assert named[0].startswith("config/config.yaml: servers[1]: ")
+    assert "(fix: " in named[0]
+    assert "rule draft" not in done.stderr + done.stdout  # no job started
+    assert project.submissions() == before
+    assert "Traceback" not in done.stderr
+
+
+def test_a_run_that_renders_nothing_needs_no_server(project: Project) -> None:
+    add_dead_server(project)
+    (project.page(1) / "draft" / "contact_sheet.png").unlink()
+    done = project.snakemake(f"{BOOK}/pages/0001/draft/contact_sheet.png")
+    assert done.returncode == 0, done.stderr
+    assert (project.page(1) / "draft" / "contact_sheet.png").is_file()
+
+
 def point_at(project: Project, url: str) -> None:
     config = project.root / "config" / "config.yaml"
     config.write_text(config.read_text().replace(project.server.url, url))
