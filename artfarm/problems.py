@@ -67,3 +67,10 @@ class ArtfarmError(Exception):
 def problems_as_json(problems: Iterable[Problem]) -> str:
     """NDJSON: one record per line, the same fields as the human text."""
     return "\n".join(json.dumps(p.record(), ensure_ascii=False) for p in problems)
+
+
+def filesystem_problem(err: OSError) -> Problem:
+    """A file system fault as a problem: atomic writes leave nothing half-written behind."""
+    path = err.filename or "file system"
+    reason = err.strerror or type(err).__name__
+    return Problem(str(path), "", reason, "free space or fix permissions, then run it again")

@@ -11,7 +11,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from artfarm.problems import ArtfarmError, Problem, problems_as_json
+from artfarm.problems import ArtfarmError, filesystem_problem, problems_as_json
 
 from . import (
     board_cmds,
@@ -71,13 +71,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as err:  # a read-only folder, a full disk: the path and the cause, one line
         print(f"error: {filesystem_problem(err).line()}", file=sys.stderr)
         return 1
-
-
-def filesystem_problem(err: OSError) -> Problem:
-    """A file system fault as a problem: atomic writes leave nothing half-written behind."""
-    path = err.filename or "file system"
-    reason = err.strerror or type(err).__name__
-    return Problem(str(path), "", reason, "free space or fix permissions, then run it again")
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ from artfarm.documents.book import Book
 from artfarm.documents.reader import book_file, load_image
 from artfarm.layout.fonts import pillow_font
 from artfarm.pipeline.manifest import read_manifest
-from artfarm.problems import ArtfarmError
+from artfarm.problems import ArtfarmError, filesystem_problem
 
 MAX_SIDE = 2048
 HEADER = 96
@@ -137,5 +137,8 @@ def main(argv: list[str]) -> int:
     except ArtfarmError as err:
         for problem in err.problems:
             print(f"error: {problem.line()}", file=sys.stderr)
+        return 1
+    except OSError as err:  # a read-only page folder, a full disk
+        print(f"error: {filesystem_problem(err).line()}", file=sys.stderr)
         return 1
     return 0

@@ -52,7 +52,7 @@ from artfarm.pipeline.selection import (
     select_drafts,
 )
 from artfarm.pipeline.todo import clear_failure, write_failure
-from artfarm.problems import ArtfarmError
+from artfarm.problems import ArtfarmError, filesystem_problem
 from artfarm.rendering.compiler import CompiledJob, compile_stage
 from artfarm.rendering.contenthash import sha256_file
 from artfarm.rendering.prompts import compile_prompts
@@ -430,6 +430,9 @@ def main(argv: list[str]) -> int:
     except ArtfarmError as err:
         for problem in err.problems:  # Snakemake shows the log of a failed job
             print(f"error: {problem.line()}", file=log)
+        return 1
+    except OSError as err:  # a read-only page folder, a full disk: nothing half-written
+        print(f"error: {filesystem_problem(err).line()}", file=log)
         return 1
     finally:
         if log is not sys.stderr:

@@ -264,6 +264,10 @@ PROMISES: dict[str, list[str]] = {
         SNAKE + "test_an_invalid_spec_fails_its_job_with_one_clear_line",
         SNAKE + "test_a_broken_config_names_the_field",
     ],
+    "A file system fault (a read-only folder, a full disk) is one line naming the path": [
+        SNAKE + "test_a_file_system_fault_in_a_render_job_is_one_line_naming_the_path",
+        "hostile/test_filesystem.py::test_a_read_only_target_in_the_cli_is_one_line_naming_it",
+    ],
     # What re-renders, and why
     "`snakemake -n books/<id>/layout/pages.pdf` lists what would run": [
         SNAKE + "test_editing_one_scene_rerenders_that_page_only_and_its_review_goes_stale",

@@ -317,6 +317,20 @@ def test_a_run_that_renders_nothing_needs_no_server(project: Project) -> None:
     assert (project.page(1) / "draft" / "contact_sheet.png").is_file()
 
 
+def test_a_file_system_fault_in_a_render_job_is_one_line_naming_the_path(project: Project) -> None:
+    cache = project.root / "runtime" / "cache"
+    shutil.rmtree(cache)
+    cache.write_text("not a folder: the render cache cannot be written\n")
+    edit_spec(project, 1, seed=4244)
+    done = project.snakemake(f"{BOOK}/pages/0001/draft/manifest.json")
+    assert done.returncode == 1
+    named = [line for line in done.stderr.splitlines() if line.startswith("error: ")]
+    assert len(named) == 1, done.stderr
+    assert str(cache) in named[0] and "(fix: free space or fix permissions" in named[0]
+    assert "Traceback" not in done.stderr
+    assert not (project.page(1) / "draft" / "manifest.json").exists()
+
+
 def point_at(project: Project, url: str) -> None:
     config = project.root / "config" / "config.yaml"
     config.write_text(config.read_text().replace(project.server.url, url))
