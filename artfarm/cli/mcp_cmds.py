@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 from pathlib import Path
 
 
@@ -33,6 +34,9 @@ def cmd_mcp(args: argparse.Namespace) -> int:
     from artfarm.mcp.server import serve_http, serve_stdio
 
     project = Project.open(args.root or load_settings().root, args.snakefile)
+    # A cancelled build is a Ctrl-C to Snakemake: started with SIGINT ignored (nohup, a
+    # background shell), this process would hand that on and Snakemake would not hear it.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     if args.http:
         serve_http(project, args.host, args.port, args.allow_remote)
     else:
