@@ -8,7 +8,6 @@ by names the manifests list, resolved inside the book.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import json
 import re
 import threading
@@ -24,6 +23,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from artfarm.board import actions, auth
 from artfarm.board.builds import BuildBusy, BuildRunner
 from artfarm.board.view import book_view, page_state, page_view
+from artfarm.comfy.loopback import is_loopback
 from artfarm.documents.book import Book
 from artfarm.documents.safepath import PathEscape, resolve_inside
 from artfarm.problems import ArtfarmError
@@ -31,15 +31,6 @@ from artfarm.problems import ArtfarmError
 HERE = Path(__file__).parent
 ART_STAGES = {"draft", "selected", "refine", "final", "print"}
 ART_FILE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*\.png$")
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def check_host(host: str, allow_remote: bool) -> None:

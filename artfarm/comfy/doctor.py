@@ -18,8 +18,8 @@ import httpx
 from artfarm.comfy.capabilities import parse_version
 from artfarm.comfy.client import ComfyClient
 from artfarm.comfy.errors import ComfyError
+from artfarm.comfy.loopback import is_loopback
 from artfarm.comfy.objectinfo import combo_options, input_spec
-from artfarm.comfy.service import is_loopback
 from artfarm.documents.book import Book
 from artfarm.documents.settings import Settings
 from artfarm.rendering.compiler import TEMPLATES

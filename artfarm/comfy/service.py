@@ -23,7 +23,6 @@ user forces it (and then belongs behind an authenticating proxy).
 from __future__ import annotations
 
 import contextlib
-import ipaddress
 import json
 import os
 import signal
@@ -39,6 +38,7 @@ import httpx
 
 from artfarm.atomic import write_json
 from artfarm.comfy.credentials import auth_summary, request_headers
+from artfarm.comfy.loopback import is_loopback
 from artfarm.comfy.start_failure import cause_and_fix
 from artfarm.documents.settings import ComfyInstall, Settings
 from artfarm.problems import ArtfarmError
@@ -60,15 +60,6 @@ class Launch:
     cwd: Path
     url: str
     folders: tuple[Path, ...] = ()  # must exist before it starts (ComfyUI checks some)
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def check_listen(host: str, allow_remote: bool) -> None:

@@ -22,7 +22,7 @@ from mcp.server.stdio import stdio_server
 from mcp.shared.exceptions import MCPError
 
 from artfarm import __version__
-from artfarm.comfy.service import is_loopback
+from artfarm.comfy.loopback import is_loopback
 from artfarm.documents.reader import read_text
 from artfarm.mcp import resources
 from artfarm.mcp.arguments import parse

@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-import ipaddress
 import json
 import mimetypes
 import os
@@ -32,6 +31,7 @@ from typing import Any
 from aiohttp import WSMsgType, web
 from PIL import Image, PngImagePlugin
 
+from artfarm.comfy.loopback import is_loopback
 from artfarm.comfy.objectinfo import comfy_validate
 from artfarm.problems import ArtfarmError
 from artfarm.sketch import catalog, jobs
@@ -74,15 +74,6 @@ class Stats:
     prompts_accepted: list[str] = field(default_factory=list)
     crashes: int = 0
     routes: Counter[str] = field(default_factory=Counter)  # "GET /api/jobs/{job_id}" → count
-
-
-def is_loopback(host: str) -> bool:
-    if host in ("localhost", ""):
-        return host == "localhost"
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 class Hub:
