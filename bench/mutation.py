@@ -69,6 +69,7 @@ TARGETS: dict[str, tuple[list[str], list[str] | None]] = {
     ),
     "artfarm/documents/safepath.py": (
         [
+            "tests/foundation/test_safepath.py",
             "tests/foundation/test_cli.py",
             "tests/foundation/test_validate.py",
             "tests/workflows/test_masks.py",
