@@ -47,8 +47,10 @@ def check_servers():
     if not any(job.resources.get("gpu", 0) for job in workflow.dag.needrun_jobs()):
         return  # layout, contact sheets, gates: no server needed
     problems = server_problems(load_settings())
+    for problem in problems:  # the same "error: " lines a job or the CLI prints
+        print(f"error: {problem.line()}", file=sys.stderr)
     if problems:
-        raise WorkflowError("\n".join(p.line() for p in problems))
+        raise SystemExit(1)  # before any job: nothing to clean up, Snakemake's lock is released
 
 
 def review_if_written(wildcards):

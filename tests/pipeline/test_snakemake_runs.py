@@ -302,11 +302,13 @@ def test_a_run_that_renders_names_a_dead_server_before_any_job_starts(project: P
     assert done.returncode == 1
     named = [line for line in done.stderr.splitlines() if "127.0.0.1:9" in line]
     assert len(named) == 1, done.stderr
-    assert named[0].startswith("config/config.yaml: servers[1]: ")
+    assert named[0].startswith("error: config/config.yaml: servers[1]: ")
     assert "(fix: " in named[0]
     assert "rule draft" not in done.stderr + done.stdout  # no job started
     assert project.submissions() == before
     assert "Traceback" not in done.stderr
+    again = project.snakemake(f"{BOOK}/pages/0001/draft/manifest.json")  # the lock was released
+    assert again.returncode == 1 and "cannot be locked" not in again.stderr
 
 
 def test_a_run_that_renders_nothing_needs_no_server(project: Project) -> None:
