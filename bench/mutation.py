@@ -77,7 +77,11 @@ TARGETS: dict[str, tuple[list[str], list[str] | None]] = {
         None,
     ),
     "artfarm/documents/reader.py": (
-        ["tests/layout/test_spec.py", "tests/foundation/test_validate.py"],
+        [
+            "tests/hostile/test_documents.py",
+            "tests/layout/test_spec.py",
+            "tests/foundation/test_validate.py",
+        ],
         None,
     ),
     "artfarm/layout/preflight.py": (
