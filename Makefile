@@ -3,6 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The board's browser tests drive Debian's Chromium (never a downloaded one): `make test`
+# installs it when missing, unless ARTFARM_SKIP_BROWSER=1 says to skip those tests.
+CHROMIUM ?= /usr/bin/chromium
+BROWSER := $(if $(filter 1,$(ARTFARM_SKIP_BROWSER)),,$(CHROMIUM))
 
 .PHONY: setup demo test lint clean
 
@@ -19,9 +23,13 @@ demo: $(STAMP)
 	$(BIN)/artfarm validate books/gingerbear_01
 	$(BIN)/artfarm demo books/gingerbear_01
 
-test: $(STAMP)
+test: $(STAMP) $(BROWSER)
 	$(BIN)/ruff check .
 	$(BIN)/pytest
+
+$(CHROMIUM):
+	if [ "$$(id -u)" -eq 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
+	else sudo apt-get update -qq && sudo apt-get install -y -qq chromium; fi
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -499,7 +499,7 @@ PROMISES: dict[str, list[str]] = {
     ],
     "The board's browser tests drive Debian's Chromium": [
         "board/test_board_setup.py::test_browser_tests_fail_without_chromium_unless_told_to_skip",
-        "board/test_board_setup.py::test_ci_installs_chromium_before_the_test_command",
+        "board/test_board_setup.py::test_make_test_installs_chromium_when_it_is_missing",
     ],
     # Layout
     "`layout/book.yaml` (schema with every key's description and a full example": [
