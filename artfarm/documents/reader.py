@@ -342,9 +342,7 @@ def open_image(
             cite, field, f"{prefix}image is larger than {max_pixels} pixels", _SMALLER
         ) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as err:
-        raise ArtfarmError.single(
-            cite, field, f"{prefix}not a readable image ({str(err)[:80]})", "use a PNG or JPEG"
-        ) from None
+        raise _unreadable(path, source, field, err) from None
     width, height = img.size
     if width * height > max_pixels:
         img.close()
@@ -374,14 +372,19 @@ def load_image(
         img.load()
     except (OSError, SyntaxError, ValueError) as err:
         img.close()
-        prefix = f"{path.name}: " if source else ""
-        raise ArtfarmError.single(
-            source or str(path),
-            field,
-            f"{prefix}not a readable image ({str(err)[:80]})",
-            "use a PNG or JPEG",
-        ) from None
+        raise _unreadable(path, source, field, err) from None
     return img
+
+
+def _unreadable(path: Path, source: str | None, field: str, err: Exception) -> ArtfarmError:
+    """Pillow could not read the header or the pixels: one line, cut short, naming the image."""
+    prefix = f"{path.name}: " if source else ""
+    return ArtfarmError.single(
+        source or str(path),
+        field,
+        f"{prefix}not a readable image ({str(err)[:80]})",
+        "use a PNG or JPEG",
+    )
 
 
 def parse_model(model: type[M], data: Any, file: Path | str, schema: str) -> M:
