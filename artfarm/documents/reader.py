@@ -44,7 +44,9 @@ _SMALLER = "use a smaller image (the header is read before any pixel is decoded)
 _FIX_BY_ERROR = {
     "extra_forbidden": "remove this key (unknown keys are not ignored); see `artfarm schema {schema}`",
     "missing": "add this field; see `artfarm schema {schema}`",
+    "credentials_in_url": "send them as headers {{env: NAME}}; see `artfarm schema {schema}`",
 }
+_NEVER_QUOTED = {"missing", "credentials_in_url"}  # nothing to quote, or a secret
 
 
 def field_path(loc: tuple[Any, ...]) -> str:
@@ -65,7 +67,7 @@ def problems_from_validation(err: ValidationError, file: str, schema: str) -> li
         fix = _FIX_BY_ERROR.get(item["type"], "correct the value; see `artfarm schema {schema}`")
         message = item["msg"].removeprefix("Value error, ")
         if (
-            item["type"] != "missing"
+            item["type"] not in _NEVER_QUOTED
             and "input" in item
             and not isinstance(item["input"], dict | list)
         ):

@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, Field, PrivateAttr, model_validator
+from pydantic_core import PydanticCustomError
 
 from artfarm.documents.reader import load_yaml_model, parse_model
 from artfarm.documents.renderspec import Strict
@@ -99,6 +100,11 @@ def server_url(value: str) -> str:
         raise ValueError("a server URL names a host, e.g. http://127.0.0.1:8188")
     if port == 0:
         raise ValueError("port 0 is not a server's port")
+    if parts.username is not None or parts.password is not None:
+        # Its own error type: the reader never quotes this value back (it holds a secret).
+        raise PydanticCustomError(
+            "credentials_in_url", "a server URL carries no user:password (records keep URLs)"
+        )
     if any(c.isspace() or ord(c) < 32 for c in value):
         raise ValueError("a server URL has no spaces or control characters")
     return value

@@ -30,7 +30,22 @@ BAD_SERVERS = {
     "entry_with_bad_url": [{"url": "gopher://x"}],
     "huge_url": ["http://" + "a" * 100_000 + ":8188"],
     "javascript": ["javascript:alert(1)"],
+    "credentials": ["http://admin:s3cret-pw@127.0.0.1:8188"],
+    "entry_with_credentials": [{"url": "https://admin:s3cret-pw@gpu.example:443"}],
 }
+
+
+@pytest.mark.parametrize("case", ["credentials", "entry_with_credentials"])
+def test_credentials_in_a_server_url_are_refused_without_echoing_them(
+    hostile: Hostile, case: str
+) -> None:
+    CONFIG.parent.mkdir(exist_ok=True)
+    CONFIG.write_text(yaml.safe_dump({"servers": BAD_SERVERS[case]}))
+    result = hostile.run("validate", str(hostile.book))
+    assert_refused(result, "config/config.yaml")
+    text = result.out + result.err
+    assert "headers" in text
+    assert "s3cret-pw" not in text
 
 
 @pytest.mark.parametrize("case", BAD_SERVERS)
