@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
-import threading
 from pathlib import Path
 
 import artfarm
@@ -34,14 +32,11 @@ def default_snakefile(root: Path) -> Path:
     return own if own.is_file() else Path(artfarm.__file__).resolve().parent.parent / "Snakefile"
 
 
-def interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
-
-
 def cmd_board(args: argparse.Namespace) -> int:
     from artfarm.board.app import Board, BoardServer, check_host
     from artfarm.board.auth import new_token
     from artfarm.board.builds import BuildRunner
+    from artfarm.cli.serving import serve_until_stopped
     from artfarm.documents.book import Book
     from artfarm.documents.settings import load_settings
 
@@ -57,13 +52,6 @@ def cmd_board(args: argparse.Namespace) -> int:
     )
     server = BoardServer(Board(book, builds, new_token(), args.reviewer), args.host, args.port)
     server.start()
-    signal.signal(signal.SIGTERM, interrupt)  # `kill` stops a build it started, as Ctrl-C does
     print(f"artfarm board for {book.root}: open {server.url}", flush=True)
     print("Ctrl-C stops the board (and a build it started)", file=sys.stderr)
-    try:
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.stop()
-    return 0
+    return serve_until_stopped(server)

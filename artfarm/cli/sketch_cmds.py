@@ -69,6 +69,7 @@ def required_headers(pairs: list[str]) -> dict[str, str]:
 
 
 def sketch_server(args: argparse.Namespace) -> int:
+    from artfarm.cli.serving import serve_until_stopped
     from artfarm.sketch.limits import DEFAULT_MAX_JOB_PIXELS
     from artfarm.sketch.server import Faults, SketchServer
 
@@ -106,12 +107,4 @@ def sketch_server(args: argparse.Namespace) -> int:
         server.refuse_connections(args.refuse_seconds)
     print(f"sketch server (API {server.version}) on {server.url} (root {server.root}); "
           "Ctrl-C stops", file=sys.stderr)  # fmt: skip
-    try:
-        import threading
-
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.stop()
-    return 0
+    return serve_until_stopped(server)
