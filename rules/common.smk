@@ -63,6 +63,19 @@ def review_if_written(wildcards):
     return [ancient(str(path))] if path.exists() else []
 
 
+def page_reference_files(wildcards):
+    """The page's reference images (artfarm.rendering.references) as inputs of its render jobs.
+
+    Snakemake then orders a page after the sheets it uses (a rendered sheet is built first).
+    ancient(): the params' request hash already covers every reference byte, so a changed
+    sheet re-runs exactly the pages that use it while a touched one re-runs nothing. A page
+    whose spec cannot be read lists none: its job fails with the clear line instead.
+    """
+    from artfarm.pipeline.dagparams import page_reference_paths
+
+    return [ancient(p) for p in page_reference_paths(wildcards.book, int(wildcards.page))]
+
+
 # A stop at the review gates is a wait, not a crash (artfarm.pipeline.waits): no crash report
 # for waiting gate jobs, then the summary of the requested books and exit status 75.
 GATE_WAITS = waits.install(logger)

@@ -4,6 +4,7 @@
 rule draft:
     input:
         spec=ancient(f"{PAGE}/renderspec.json"),
+        refs=page_reference_files,
     output:
         manifest=f"{PAGE}/draft/manifest.json",
     params:

@@ -4,6 +4,7 @@
 rule refine:
     input:
         selected=f"{PAGE}/selected/manifest.json",
+        refs=page_reference_files,
     output:
         manifest=f"{PAGE}/refine/manifest.json",
     params:

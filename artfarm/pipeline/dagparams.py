@@ -67,6 +67,16 @@ def open_book(book_id: str) -> Book:
     return Book(Path("books") / book_id)
 
 
+def page_reference_paths(book_id: str, page: int) -> list[str]:
+    """The page's reference files for the rules' inputs; none while its documents are broken."""
+    from artfarm.rendering.references import page_references
+
+    try:
+        return [str(ref.path) for ref in page_references(open_book(book_id), page)]
+    except (ArtfarmError, OSError, ValueError):
+        return []  # the render job recomputes and fails with its own line
+
+
 @never_raises
 def draft_request(book: Book, page: int) -> str:
     return explained(book, page, compile_stage(book, page, "draft"))

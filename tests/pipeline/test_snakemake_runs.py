@@ -144,6 +144,29 @@ def test_editing_one_scene_rerenders_that_page_only_and_its_review_goes_stale(
     assert json.loads((project.page(2) / "review.json").read_text())["draft"]
 
 
+def test_changing_one_sheet_rerenders_exactly_the_pages_that_use_it(project: Project) -> None:
+    bear = project.root / BOOK / "bible" / "character_refs" / "bear.png"
+    Image.new("RGB", (64, 48), (200, 30, 30)).save(bear)
+    planned = project.planned_jobs()
+    assert sorted(planned["draft"]) == ["0001", "0003"]  # the bear's pages; page 2 is the fox's
+    assert {page for pages in planned.values() for page in pages} == {"0001", "0003"}
+    dry = project.snakemake("-n", *project.prints())
+    reasons = [line for line in (dry.stdout + dry.stderr).splitlines() if "reason:" in line]
+    [before, now] = reasons[0].split("before: ")[1].split(" now: ")
+    changed = {part.split(":")[0] for part in set(now.split()) - set(before.split())}
+    assert "refs" in changed  # the reason names the changed references
+
+
+def test_a_pages_sheets_are_inputs_of_its_draft_job(project: Project) -> None:
+    """So Snakemake orders a page after the sheets it uses (a rule that renders one runs first)."""
+    (project.root / BOOK / "bible" / "character_refs" / "fox.png").unlink()
+    (project.page(2) / "draft" / "manifest.json").unlink()
+    dry = project.snakemake("-n", f"{BOOK}/pages/0002/draft/manifest.json")
+    assert dry.returncode != 0
+    assert "Missing input files for rule draft" in dry.stdout + dry.stderr
+    assert "bible/character_refs/fox.png" in dry.stdout + dry.stderr
+
+
 def test_a_stale_final_review_is_refused_naming_the_page_and_its_review_is_kept(
     project: Project,
 ) -> None:
