@@ -27,6 +27,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help="models folder: checkpoints/, loras/, vae/, controlnet/, ...")  # fmt: skip
     parser.add_argument("--step-seconds", type=float, default=0.0,
                         help="simulated seconds per sampler step")  # fmt: skip
+    parser.add_argument("--load-seconds", type=float, default=0.0, metavar="S",
+                        help="simulated seconds a model load costs (a loader not in the cache)")  # fmt: skip
+    parser.add_argument("--cache-lru", type=int, default=0, metavar="N",
+                        help="keep N node results across prompts, as ComfyUI's --cache-lru "
+                        "(default: only the last prompt's, as ComfyUI's default cache)")  # fmt: skip
     parser.add_argument(
         "--max-job-pixels",
         type=int,
@@ -92,6 +97,8 @@ def sketch_server(args: argparse.Namespace) -> int:
         api=args.api,
         require_headers=required_headers(args.require_header),
         max_job_pixels=args.max_job_pixels or DEFAULT_MAX_JOB_PIXELS,
+        cache_lru=max(args.cache_lru, 0),
+        load_seconds=max(args.load_seconds, 0.0),
     )
     try:
         server.start()

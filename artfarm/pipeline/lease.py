@@ -3,6 +3,11 @@
 Snakemake's `gpu` resource bounds how many render jobs run at once (servers × slots); inside a
 job the lease says which server it talks to. Two slots per server keep the next job already
 queued on the server while the current one runs, so the GPU never waits for a process start.
+
+Model residency: each server's `<tag>.models` file names the models of the last job leased to
+it (what its cache holds once its queue drains). Among the free slots of the same rank, a job
+takes the server holding most of its models, so a second tier's jobs do not make every server
+switch models; it never waits for such a server while another has a free slot.
 """
 
 from __future__ import annotations
@@ -12,29 +17,61 @@ import fcntl
 import hashlib
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from artfarm.atomic import write_text
 from artfarm.problems import ArtfarmError
 
 SLOTS_PER_SERVER = 2
 
 
+def _tag(url: str) -> str:
+    return hashlib.sha256(url.encode()).hexdigest()[:12]
+
+
 def _slot_file(folder: Path, url: str, slot: int) -> Path:
-    tag = hashlib.sha256(url.encode()).hexdigest()[:12]
-    return folder / f"{tag}.{slot}.lock"
+    return folder / f"{_tag(url)}.{slot}.lock"
+
+
+def _models_file(folder: Path, url: str) -> Path:
+    return folder / f"{_tag(url)}.models"
+
+
+def resident_models(folder: Path, url: str) -> frozenset[str]:
+    """The models of the last job leased to `url` (empty when unknown)."""
+    try:
+        return frozenset(_models_file(folder, url).read_text().split("\n")) - {""}
+    except OSError:
+        return frozenset()
+
+
+def by_residency(servers: list[str], folder: Path, models: frozenset[str]) -> list[str]:
+    """`servers` with those holding most of `models` first (stable: config order otherwise)."""
+    if not models:
+        return list(servers)
+    held = {url: len(models & resident_models(folder, url)) for url in servers}
+    return sorted(servers, key=lambda url: -held[url])
 
 
 @contextlib.contextmanager
 def lease_server(
-    servers: list[str], folder: Path, *, slots: int = SLOTS_PER_SERVER, wait: float = 3600.0
+    servers: list[str],
+    folder: Path,
+    *,
+    slots: int = SLOTS_PER_SERVER,
+    wait: float = 3600.0,
+    models: Iterable[str] = (),
 ) -> Iterator[str]:
-    """Hold a free slot on one of `servers` for the duration of the block; yields its URL."""
+    """Hold a free slot on one of `servers` for the duration of the block; yields its URL.
+    `models`: the model files the job loads, to prefer a server that has them loaded."""
     folder.mkdir(parents=True, exist_ok=True)
+    wanted = frozenset(models)
     deadline = time.monotonic() + wait
     while True:
+        ranked = by_residency(servers, folder, wanted)
         for slot in range(slots):  # slot-major: spread jobs over servers before queueing
-            for url in servers:
+            for url in ranked:
                 fd = os.open(_slot_file(folder, url, slot), os.O_RDWR | os.O_CREAT, 0o644)
                 try:
                     fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -44,6 +81,8 @@ def lease_server(
                 try:
                     os.ftruncate(fd, 0)
                     os.write(fd, f"{os.getpid()} {url}\n".encode())
+                    if wanted:
+                        write_text(_models_file(folder, url), "\n".join(sorted(wanted)) + "\n")
                     yield url
                 finally:
                     fcntl.flock(fd, fcntl.LOCK_UN)

@@ -130,7 +130,8 @@ def execute(run: StageRun, job: CompiledJob) -> tuple[JobRecord, list[Path]]:
         run.say(f"{job.stage}: {job.request_hash[:12]} restored from the render cache (no GPU)")
         return job_record(run, job, hit.record.get("run"), True), hit.files
     leases = run.settings.runtime_path / "leases"
-    with lease_server(servers_in_use(run.settings), leases) as url:
+    models = job.request.get("models", {})
+    with lease_server(servers_in_use(run.settings), leases, models=models) as url:
         run.say(f"{job.stage}: {job.request_hash[:12]} on {url}")
         journal = run.settings.runtime_path / "journal"
         scratch = run.settings.runtime_path / "tmp"

@@ -1,8 +1,9 @@
 """Queue, history, node cache and the one worker of a sketch server life.
 
 Behaves like ComfyUI's PromptQueue + PromptExecutor: one prompt at a time in `number` order,
-node results cached by input signature (only the latest prompt's are kept, so an identical
-resubmission executes nothing and reports the old files), events in the recorded order, and
+node results cached by input signature under ComfyUI's cache rules (model_cache: the latest
+prompt's, or --cache-lru N; an identical resubmission executes nothing and reports the old
+files; a loader that executes pays `load_seconds`), events in the recorded order, and
 the history entry stored before the final `executing` (node null). A crash discards the whole
 engine: queue, history and cache live in memory only, as on ComfyUI.
 """
@@ -22,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from artfarm.sketch.model_cache import LoadLog, NodeCache, loaded_model
 from artfarm.sketch.nodes import NODES, NodeContext, NodeFailure, input_path
 
 MAX_HISTORY = 10_000
@@ -68,7 +70,8 @@ class Engine:
 
     def __init__(self, dirs: dict[str, Path], models_dir: Path | None, emit: Emit, *,
                  step_seconds: float = 0.0, on_step: StepHook | None = None,
-                 metadata: bool = True):  # fmt: skip
+                 metadata: bool = True, cache_lru: int = 0, load_seconds: float = 0.0,
+                 load_log: LoadLog | None = None):  # fmt: skip
         self.dirs = dirs
         self.models_dir = models_dir
         self.emit_raw = emit
@@ -80,7 +83,9 @@ class Engine:
         self.running: QueueItem | None = None
         self.running_node: str | None = None
         self.history: OrderedDict[str, dict[str, Any]] = OrderedDict()
-        self.cache: dict[str, dict[str, Any]] = {}
+        self.cache = NodeCache(cache_lru)
+        self.load_seconds = load_seconds
+        self.load_log = load_log or LoadLog()
         self.counter = itertools.count()
         self.number = 0
         self.alive = True
@@ -189,7 +194,7 @@ class Engine:
 
     def loaded_models(self) -> int:
         return sum(
-            1 for v in list(self.cache.values()) if v.get("class_type") == "CheckpointLoaderSimple"
+            1 for v in self.cache.values() if v.get("class_type") == "CheckpointLoaderSimple"
         )
 
     def stop(self) -> None:
@@ -303,11 +308,12 @@ class Engine:
 
         event("execution_start", {"prompt_id": pid, "timestamp": now_ms()})
         keys = self.signatures(prompt)
+        self.cache.begin(keys.values())
         cached = [nid for nid in prompt if keys[nid] in self.cache]
         event("execution_cached", {"nodes": cached, "prompt_id": pid, "timestamp": now_ms()})
         ui_outputs: dict[str, Any] = {}
         for nid in cached:
-            ui = self.cache[keys[nid]].get("ui")
+            ui = self.cache.entries[keys[nid]].get("ui")
             if ui and nid in self._order(prompt, item.outputs):
                 ui_outputs[nid] = ui
                 self.emit(
@@ -322,16 +328,16 @@ class Engine:
         try:
             for nid in self._order(prompt, item.outputs):
                 self._check(pid)
-                if keys[nid] in self.cache:
-                    values[nid] = self.cache[keys[nid]]["result"]
+                hit = self.cache.get(keys[nid])
+                if hit is not None:
+                    values[nid] = hit["result"]
                     continue
                 current = nid
                 ui = self._run_node(pid, sid, prompt, item.extra_data, nid, values, states)
-                self.cache[keys[nid]] = {
-                    "result": values[nid],
-                    "ui": ui,
-                    "class_type": prompt[nid]["class_type"],
-                }
+                self.cache.put(
+                    keys[nid],
+                    {"result": values[nid], "ui": ui, "class_type": prompt[nid]["class_type"]},
+                )
                 executed.append(nid)
                 if ui:
                     ui_outputs[nid] = ui
@@ -365,8 +371,6 @@ class Engine:
             self._finish(item, ui_outputs, "error", False, messages)
             return
         event("execution_success", {"prompt_id": pid, "timestamp": now_ms()})
-        live = set(keys.values())
-        self.cache = {k: v for k, v in self.cache.items() if k in live}
         self._finish(item, ui_outputs, "success", True, messages)
 
     def _run_node(self, pid, sid, prompt, extra, nid, values, states) -> dict[str, Any] | None:
@@ -379,6 +383,7 @@ class Engine:
         self.emit("executing", {"node": nid, "display_node": nid, "prompt_id": pid}, sid)
         with self.cond:
             self.running_node = nid
+        self._load(pid, node)
         inputs = {}
         for name, value in node.get("inputs", {}).items():
             if isinstance(value, list) and len(value) == 2 and str(value[0]) in values:
@@ -409,6 +414,16 @@ class Engine:
             "progress_state", {"prompt_id": pid, "nodes": json.loads(json.dumps(states))}, sid
         )
         return result.get("ui")
+
+    def _load(self, pid: str, node: dict[str, Any]) -> None:
+        """A loader that executes pays a model load (its result was not in the cache)."""
+        model = loaded_model(node["class_type"], node.get("inputs", {}))
+        if model is None:
+            return
+        self.load_log.record(model)
+        if self.load_seconds > 0:
+            self.wake.wait(self.load_seconds)
+            self._check(pid)
 
     def _finish(self, item, outputs, status_str, completed, messages) -> None:
         """Store the history entry, then announce the end (history first, as ComfyUI does)."""

@@ -45,6 +45,7 @@ from artfarm.sketch.limits import (
     too_large,
     upload_filename,
 )
+from artfarm.sketch.model_cache import LoadLog
 from artfarm.sketch.nodes import NodeContext, image_exists
 
 API_VERSIONS = {"0.36": "0.36.0", "0.3.64": "0.3.64"}  # --api mode → comfyui_version
@@ -74,6 +75,7 @@ class Stats:
     prompts_accepted: list[str] = field(default_factory=list)
     crashes: int = 0
     routes: Counter[str] = field(default_factory=Counter)  # "GET /api/jobs/{job_id}" → count
+    loads: LoadLog = field(default_factory=LoadLog)  # model loads paid, by loader and file
 
 
 class Hub:
@@ -126,6 +128,8 @@ class SketchServer:
         api: str = "0.36",
         require_headers: dict[str, str] | None = None,
         max_job_pixels: int = DEFAULT_MAX_JOB_PIXELS,
+        cache_lru: int = 0,
+        load_seconds: float = 0.0,
     ):
         if not is_loopback(host) and not allow_remote:
             raise ArtfarmError.single(
@@ -148,6 +152,7 @@ class SketchServer:
         self.host, self.port = host, port
         self.step_seconds = step_seconds
         self.max_job_pixels = max_job_pixels
+        self.cache_lru, self.load_seconds = cache_lru, load_seconds
         self.faults = faults or Faults()
         self.metadata = metadata
         self.stats = Stats()
@@ -222,7 +227,8 @@ class SketchServer:
                 self.loop.call_soon_threadsafe(self.hub.send, event, data, sid)
 
         return Engine(self.dirs, self.models_dir, emit, step_seconds=self.step_seconds,
-                      on_step=self._on_step, metadata=self.metadata)  # fmt: skip
+                      on_step=self._on_step, metadata=self.metadata, cache_lru=self.cache_lru,
+                      load_seconds=self.load_seconds, load_log=self.stats.loads)  # fmt: skip
 
     async def _listen(self) -> None:
         self.runner = web.AppRunner(self._app(), shutdown_timeout=0.5, access_log=None)
@@ -305,6 +311,7 @@ class SketchServer:
                     app.router.add_get(prefix + path, handler)
                 else:
                     app.router.add_post(prefix + path, handler)
+        app.router.add_get("/sketch/stats", self.sketch_stats)  # not ComfyUI's: for benches
         if self.jobs_api:  # registered with the /api/ prefix hard-coded, as on ComfyUI
             app.router.add_get("/api/jobs", self.get_jobs)
             app.router.add_post("/api/jobs/cancel", self.cancel_jobs)
@@ -624,6 +631,16 @@ class SketchServer:
                 "vram_total": vram_total, "vram_free": vram_free,
                 "torch_vram_total": vram_total, "torch_vram_free": vram_free,
             }],
+        })  # fmt: skip
+
+    async def sketch_stats(self, request: web.Request) -> web.Response:
+        """The sketch server's own counters (no ComfyUI has this; the client never asks)."""
+        loads = self.stats.loads.snapshot()
+        return web.json_response({
+            "model_loads": loads, "loads_total": sum(loads.values()),
+            "prompts_accepted": len(self.stats.prompts_accepted), "crashes": self.stats.crashes,
+            "cache": self._engine.cache.rule, "load_seconds": self.load_seconds,
+            "step_seconds": self.step_seconds,
         })  # fmt: skip
 
     async def _object_info(self) -> dict[str, Any]:
