@@ -21,6 +21,7 @@ include: "rules/refine.smk"
 include: "rules/final.smk"
 include: "rules/print.smk"
 include: "rules/layout.smk"
+include: "rules/storyboard.smk"
 
 
 onstart:

@@ -60,3 +60,17 @@ def layout_cover_art(wildcards):
         return []
     refs = (job.spec.cover.art, job.spec.cover.back_art)
     return [f"books/{wildcards.book}/pages/{r:04d}/print/print.png" for r in refs if isinstance(r, int)]
+
+
+def storyboard_art(wildcards):
+    """Each story page's best art so far, else its thumbnail (which the thumb rule renders).
+
+    A page whose best art changes (a new selection, a final pick) changes this list, so the
+    storyboard is built again.
+    """
+    from artfarm.layout.storyboard import storyboard_art_paths
+
+    job = _layout_job(wildcards)
+    if job is None:
+        return []
+    return [str(path) for path in storyboard_art_paths(job)]

@@ -8,7 +8,7 @@ import sys
 
 from artfarm.problems import ArtfarmError
 
-TARGET_CHOICES = ("pages", "cover", "proof", "web", "all", "art")
+TARGET_CHOICES = ("pages", "cover", "proof", "web", "storyboard", "all", "art")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -17,7 +17,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "layout",
         help="lay out a book with Typst (pages.pdf, cover.pdf, proof.pdf, web export)",
         description="Build layout targets of books/<id>: pages (print interior), cover, "
-        "proof (best art so far, stamped PROOF), web (small PDF, JPEGs, PNGs), all; "
+        "proof (best art so far, stamped PROOF), web (small PDF, JPEGs, PNGs), storyboard "
+        "(every opening with its best art so far, PDF + one-image PNG), all; "
         "art --page N prepares one page's print JPEG.",
     )
     layout.add_argument("book", help="book folder, e.g. books/gingerbear_01")

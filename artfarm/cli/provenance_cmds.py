@@ -11,7 +11,7 @@ from pathlib import Path
 from artfarm.atomic import canonical_json
 from artfarm.problems import ArtfarmError
 
-GRAPH_STAGES = ("draft", "refine", "final", "print")
+GRAPH_STAGES = ("thumb", "draft", "refine", "final", "print")
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -15,6 +15,7 @@ from artfarm.documents.reader import load_yaml_model
 from artfarm.documents.renderspec import Strict
 
 STYLEPACK_FILE = "stylepack.yaml"
+THUMB_MIN_STEPS = 4  # fewer and a thumbnail is mostly noise on a real diffusion model
 
 
 class Lora(Strict):
@@ -56,6 +57,20 @@ class Tiers(Strict):
     refine: Tier
     inpaint: InpaintTier
     upscale: UpscaleTier
+    thumb: Tier | None = Field(
+        default=None,
+        description=(
+            "Storyboard thumbnails (one candidate, small, on the draft model). Absent: the "
+            f"draft tier with half its steps, at least {THUMB_MIN_STEPS} and at most the draft's."
+        ),
+    )
+
+    def thumb_tier(self) -> Tier:
+        """The storyboard's sampler settings: its own tier, else a cheaper draft tier."""
+        if self.thumb is not None:
+            return self.thumb
+        steps = min(self.draft.steps, max(THUMB_MIN_STEPS, self.draft.steps // 2))
+        return self.draft.model_copy(update={"steps": steps})
 
 
 class ConstraintWords(Strict):

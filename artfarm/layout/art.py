@@ -9,6 +9,7 @@ Where converted art goes (inside the book):
     exports/print/NNNN.jpg   print art (q95, full resolution) — layout/pages.pdf, cover
     exports/web/NNNN.jpg     ≈150 ppi (q80), scaled from the print JPEG — exports/web/book.pdf, PNGs
     layout/proof_art/NNNN.jpg ≈150 ppi (q85) of the best art that exists — layout/proof.pdf
+    layout/storyboard_art/NNNN.jpg ≈100 ppi (q80) — layout/storyboard.pdf (see storyboard.py)
 Cover art from a path (not a page number) is saved as `cover-front.jpg` / `cover-back.jpg`.
 """
 
@@ -28,7 +29,7 @@ from artfarm.documents.reader import read_json
 from artfarm.layout.geometry import PT_PER_IN, effective_ppi
 from artfarm.problems import ArtfarmError
 
-Source = Literal["print", "final", "selected"]
+Source = Literal["print", "final", "selected", "thumb"]
 SIDECAR_VERSION = 1
 Image.MAX_IMAGE_PIXELS = 400_000_000  # 2× upscaled spreads are big but trusted local files
 
@@ -37,7 +38,7 @@ Image.MAX_IMAGE_PIXELS = 400_000_000  # 2× upscaled spreads are big but trusted
 class Variant:
     """One output flavour: where its JPEGs go, how good they are, what art it may use."""
 
-    name: Literal["print", "proof", "web"]
+    name: Literal["print", "proof", "web", "storyboard"]
     folder: str
     quality: int
     max_ppi: float | None  # downscale to this; None keeps every pixel

@@ -4,6 +4,7 @@ pages  → exports/print/NNNN.jpg, layout/pages.pdf, layout/preflight.{json,txt}
 cover  → exports/print/cover-*.jpg, layout/cover.pdf
 proof  → layout/proof_art/NNNN.jpg, layout/proof.pdf (best art so far, stamped PROOF)
 web    → exports/web/NNNN.jpg, exports/web/book.pdf, exports/web/pages/page-NNN.png
+storyboard → layout/storyboard_art/NNNN.jpg, layout/storyboard.pdf + .png (see storyboard.py)
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from artfarm.layout.interior import art_box, build_interior, interior_data, prep
 from artfarm.layout.job import LayoutJob
 from artfarm.layout.preflight import Report, scratch_pdf, write_report
 from artfarm.layout.render import compile_template
+from artfarm.layout.storyboard import build_storyboard
 from artfarm.problems import ArtfarmError
 
 WEB_PNG_PPI = 100.0
@@ -113,6 +115,7 @@ TARGETS: dict[str, Callable[[LayoutJob], Report]] = {
     "cover": build_cover_pdf,
     "proof": build_proof,
     "web": build_web,
+    "storyboard": build_storyboard,
 }
 
 

@@ -83,6 +83,11 @@ def draft_request(book: Book, page: int) -> str:
 
 
 @never_raises
+def thumb_request(book: Book, page: int) -> str:
+    return explained(book, page, compile_stage(book, page, "thumb"))
+
+
+@never_raises
 def draft_selection(book: Book, page: int) -> str:
     review = load_review(book, page)
     if review is None or review.draft is None:

@@ -17,7 +17,7 @@ from artfarm.atomic import write_json
 from artfarm.documents.reader import load_json_model
 from artfarm.rendering.contenthash import sha256_json
 
-Stage = Literal["draft", "selected", "refine", "final", "print"]
+Stage = Literal["thumb", "draft", "selected", "refine", "final", "print"]
 MANIFEST = "manifest.json"
 
 

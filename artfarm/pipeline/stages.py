@@ -5,6 +5,7 @@
     refine  each selected draft → variants (a GPU job each) → refine/cNN-vK.png + manifest
     final   review gate → picked variant + inpaint fixes  → final/final.png + manifest
     print   final → 2× print art (one GPU job)             → print/print.png + manifest
+    thumb   spec → one cheap storyboard thumbnail (GPU job) → thumb/thumb.png + manifest
 
 Every GPU job goes through `execute`: the render cache first (same request hash → same images,
 no GPU time), else a leased server via the ComfyUI client, whose journal lets a killed run
@@ -219,6 +220,10 @@ def draft_jobs(book: Book, page: int) -> list[CompiledJob]:
     return [compile_stage(book, page, "draft")]
 
 
+def thumb_jobs(book: Book, page: int) -> list[CompiledJob]:
+    return [compile_stage(book, page, "thumb")]
+
+
 def refine_jobs(book: Book, page: int) -> list[tuple[str, CompiledJob]]:
     """One refine job per selected draft, with the draft's id."""
     selected = read_manifest(book.page_dir(page) / "selected")
@@ -285,13 +290,15 @@ def planned_jobs(
     """
     if stage == "draft":
         return draft_jobs(book, page)
+    if stage == "thumb":
+        return thumb_jobs(book, page)
     if stage == "refine":
         return [job for _, job in refine_jobs(book, page)]
     if stage == "print":
         return print_jobs(book, page)
     if stage != "final":
         raise ArtfarmError.single(
-            "stage", stage, "not a stage with GPU jobs", "use draft, refine, final or print"
+            "stage", stage, "not a stage with GPU jobs", "use thumb, draft, refine, final or print"
         )
     compiled: list[CompiledJob] = []
 
@@ -318,6 +325,16 @@ def run_draft(run: StageRun) -> Path:
         outputs.append(output_file(dest, dest.stem))
     record.outputs = [o.id for o in outputs]
     return finish(run, "draft", outputs, [record], folder)
+
+
+def run_thumb(run: StageRun) -> Path:
+    [job] = thumb_jobs(run.book, run.page)
+    record, files = execute(run, job)
+    folder = run.page_dir / "thumb"
+    dest = folder / "thumb.png"
+    place(files[0], dest)
+    record.outputs = ["thumb"]
+    return finish(run, "thumb", [output_file(dest, "thumb")], [record], folder)
 
 
 def run_select(run: StageRun) -> Path:
@@ -371,6 +388,7 @@ def run_print(run: StageRun) -> Path:
 
 
 STAGES: dict[str, Callable[[StageRun], Path]] = {
+    "thumb": run_thumb,
     "draft": run_draft,
     "select": run_select,
     "refine": run_refine,

@@ -4,6 +4,7 @@
     compile_stage(book, page, "refine", image=path, candidate="c03")      draft → variants
     compile_stage(book, page, "inpaint", image=path, fix=fix, fix_index=0) one review fix
     compile_stage(book, page, "upscale", image=path)                      final → print size
+    compile_stage(book, page, "thumb")                          spec → 1 storyboard thumbnail
 
 Values come from the spec (prompts, seed, counts), the style pack's tier (sampler settings,
 LoRAs, ControlNet) and the book (model pins, sizes). The request — graph with uploads and
@@ -60,6 +61,8 @@ from artfarm.rendering.workflow import (
 
 STAGES = ("draft", "refine", "inpaint", "upscale")
 TEMPLATES = {"draft": "draft", "refine": "refine", "inpaint": "inpaint", "upscale": "upscale_print"}
+STAGES += ("thumb",)
+TEMPLATES["thumb"] = "draft"
 REQUEST_VERSION = 1
 
 
@@ -308,6 +311,28 @@ def _plan_draft(ctx: _Page) -> _Plan:
     return plan
 
 
+def _plan_thumb(ctx: _Page) -> _Plan:
+    """The draft job made cheap for the storyboard: same model, prompts and references, one
+    candidate at the canvas's thumbnail size, the pack's thumb tier (fewer steps)."""
+    plan = _plan_draft(ctx)
+    tier = ctx.book.style_pack.spec.tiers.thumb_tier()
+    seed = stage_seed(ctx.spec.seed, "thumb")
+    width, height = _thumb_size(ctx.book, ctx.page)
+    plan.values["sampler"] = _sampler(tier, seed)
+    plan.values["latent"] = {"width": width, "height": height, "batch_size": 1}
+    plan.seed, plan.outputs = seed, Outputs(1, width, height)
+    return plan
+
+
+def _thumb_size(book: Book, page: int) -> tuple[int, int]:
+    """About a ninth of the draft's area (a third of each side), at least 64 px a side."""
+    sizes = book.config.sizes
+    return (
+        max(64, _multiple_of_8(sizes.draft_width / 3)),
+        max(64, _multiple_of_8(sizes.draft_height / 3)),
+    )
+
+
 def _plan_refine(ctx: _Page, *, image: Path, candidate: str) -> _Plan:
     book, spec = ctx.book, ctx.spec
     sizes = book.config.sizes
@@ -421,6 +446,7 @@ _PLANNERS = {
     "refine": _plan_refine,
     "inpaint": _plan_inpaint,
     "upscale": _plan_upscale,
+    "thumb": _plan_thumb,
 }
 
 

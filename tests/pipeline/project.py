@@ -71,7 +71,7 @@ class Project:
         return len(self.server.stats.prompts_accepted)
 
     def planned_jobs(self, *targets: str) -> dict[str, list[str]]:
-        """Rule → pages of the jobs a dry run plans (and the printed reasons)."""
+        """Rule → pages of the jobs a dry run plans ("" for a job of the whole book)."""
         done = self.snakemake("-n", *(targets or self.prints()))
         assert done.returncode == 0, done.stderr + done.stdout
         jobs: dict[str, list[str]] = {}
@@ -81,7 +81,7 @@ class Project:
             if line.startswith(("rule ", "localrule ")):
                 rule = line.split()[1].rstrip(":")
             elif line.startswith("wildcards:") and rule:
-                page = line.split("page=")[1].split(",")[0]
+                page = line.split("page=")[1].split(",")[0] if "page=" in line else ""
                 jobs.setdefault(rule, []).append(page)
                 rule = None
         return jobs

@@ -36,6 +36,7 @@ def all_stages(book: Book, page: int, store: ModelStore, tmp: Path):
         book, page, "inpaint", store=store, image=final, fix=fix, fix_index=0, workdir=tmp
     )
     yield compile_stage(book, page, "upscale", store=store, image=final)
+    yield compile_stage(book, page, "thumb", store=store)
 
 
 def assert_valid(job, store):
@@ -69,6 +70,41 @@ def test_draft_renders_the_specs_candidates_at_draft_size_with_the_spec_seed(tmp
     assert (job.outputs.count, job.outputs.width, job.outputs.height) == (2, 64, 64)
     assert job.seed == spec.seed == job.request["seeds"]["sampler"]
     assert job.filename_prefix == f"artfarm/tiny_01/0001/draft/{job.request_hash[:16]}"
+
+
+def test_thumb_is_one_small_cheap_candidate_on_the_draft_model(sample_book, tmp_path):
+    book = Book(sample_book)
+    store = ModelStore(tmp_path / "models")
+    write_placeholders(book, store)
+    lock_book(book, store)
+    draft = compile_stage(book, 1, "draft", store=store)
+    thumb = compile_stage(book, 1, "thumb", store=store)
+    assert thumb.outputs.count == 1 and thumb.request["outputs"]["count"] == 1
+    ratio = (
+        thumb.outputs.width * thumb.outputs.height / (draft.outputs.width * draft.outputs.height)
+    )
+    assert 1 / 12 < ratio < 1 / 7  # about a ninth of the draft's area
+    assert thumb.outputs.width % 8 == 0 and thumb.outputs.height % 8 == 0
+    sampler = next(n for n in thumb.graph.values() if n["class_type"] == "KSampler")["inputs"]
+    assert sampler["steps"] == 4  # half the pack's 8 draft steps
+    assert thumb.request["models"] == draft.request["models"]
+    assert thumb.request_hash != draft.request_hash and thumb.seed != draft.seed
+
+
+def test_a_packs_own_thumb_tier_sets_the_thumbnails_steps(sample_book, tmp_path):
+    import yaml
+
+    pack = sample_book.parent.parent / "style_packs" / "watercolor_whimsy_v1" / "stylepack.yaml"
+    data = yaml.safe_load(pack.read_text())
+    data["tiers"]["thumb"] = {"sampler": "euler", "steps": 3, "cfg": 4.0}
+    pack.write_text(yaml.safe_dump(data))
+    book = Book(sample_book)
+    store = ModelStore(tmp_path / "models")
+    write_placeholders(book, store)
+    lock_book(book, store)
+    thumb = compile_stage(book, 1, "thumb", store=store)
+    sampler = next(n for n in thumb.graph.values() if n["class_type"] == "KSampler")["inputs"]
+    assert (sampler["steps"], sampler["sampler_name"], sampler["cfg"]) == (3, "euler", 4.0)
 
 
 def test_refine_scales_the_draft_to_final_size_and_repeats_it_per_variant(tmp_path):
@@ -151,7 +187,7 @@ def test_inpaint_prompt_is_the_fix_plus_global_constraints_and_the_page_negative
     assert job.seed != book.load_spec(1).seed
 
 
-@pytest.mark.parametrize("stage", ["draft", "refine", "inpaint", "upscale"])
+@pytest.mark.parametrize("stage", ["draft", "refine", "inpaint", "upscale", "thumb"])
 def test_the_save_prefix_is_unique_per_job(tmp_path, stage):
     book = make_book(tmp_path, pages=2)
     store = make_store(tmp_path, book)
