@@ -6,6 +6,7 @@
 rule thumb:
     input:
         spec=ancient(f"{PAGE}/renderspec.json"),
+        refs=page_reference_files,
     output:
         image=f"{PAGE}/thumb/thumb.png",
         manifest=f"{PAGE}/thumb/manifest.json",
