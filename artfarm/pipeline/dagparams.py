@@ -31,7 +31,8 @@ def explained(book: Book, page: int, job: CompiledJob) -> str:
 
     Snakemake prints a param's value before and after in its "Params have changed" reason, so
     this spelling says *what* changed: `renderspec.json:…` differs when the spec was edited,
-    `models:…` when a model was swapped, `inputs:…` when an upstream image changed.
+    `models:…` when a model was swapped, `inputs:…` when an upstream image changed, `canvas:…`
+    when the page's shape in the layout did (rendering/canvas.py).
     """
     parts = content_inputs(book, book.load_spec(page))
     named = {
@@ -42,6 +43,7 @@ def explained(book: Book, page: int, job: CompiledJob) -> str:
         "refs": parts["references"],
         "models": job.request.get("models", {}),
         "inputs": job.request.get("uploads", {}),
+        "canvas": [job.outputs.width, job.outputs.height],
     }
     sources = " ".join(f"{name}:{sha256_json(value)[:10]}" for name, value in named.items())
     return f"{sources} request:{job.request_hash}"

@@ -7,7 +7,8 @@
     compile_stage(book, page, "thumb")                          spec → 1 storyboard thumbnail
 
 Values come from the spec (prompts, seed, counts), the style pack's tier (sampler settings,
-LoRAs, ControlNet) and the book (model pins, sizes). The request — graph with uploads and
+LoRAs, ControlNet) and the book (model pins; draft and refine sizes from the page's canvas,
+`canvas.page_canvas`: the shape of its place in the layout). The request — graph with uploads and
 models replaced by their sha256, ids canonicalised — is the render's identity: its hash names
 the job, the output folder prefix and the cache entry. Each input image is named in the graph
 by its content (`comfy.uploads.upload_name`), the name the client uploads it under, so the
@@ -40,6 +41,7 @@ from artfarm.documents.review import InpaintFix
 from artfarm.documents.settings import load_settings
 from artfarm.documents.stylepack import Tier
 from artfarm.problems import ArtfarmError, Problem
+from artfarm.rendering.canvas import page_canvas
 from artfarm.rendering.constraints import constraint_words
 from artfarm.rendering.contenthash import sha256_file, sha256_json
 from artfarm.rendering.masks import render_mask, save_mask
@@ -282,22 +284,18 @@ def _tier_models(book: Book, tier: str) -> tuple[ModelRef, ModelRef | None]:
 
 def _plan_draft(ctx: _Page) -> _Plan:
     book, spec = ctx.book, ctx.spec
-    sizes = book.config.sizes
+    width, height = page_canvas(book, ctx.page).draft
     checkpoint, vae = _tier_models(book, "draft")
     seed = stage_seed(spec.seed, "draft")
     values = _common(checkpoint, ctx.prompts, book.style_pack.spec.tiers.draft, seed)
-    values["latent"] = {
-        "width": sizes.draft_width,
-        "height": sizes.draft_height,
-        "batch_size": spec.candidates,
-    }
+    values["latent"] = {"width": width, "height": height, "batch_size": spec.candidates}
     plan = _Plan(
         values,
         checkpoint,
         vae,
         seed,
         "spec",
-        Outputs(spec.candidates, sizes.draft_width, sizes.draft_height),
+        Outputs(spec.candidates, width, height),
         optional={"style_ref"},
     )
     if spec.refs.style:
@@ -335,12 +333,12 @@ def _thumb_size(book: Book, page: int) -> tuple[int, int]:
 
 def _plan_refine(ctx: _Page, *, image: Path, candidate: str) -> _Plan:
     book, spec = ctx.book, ctx.spec
-    sizes = book.config.sizes
+    width, height = page_canvas(book, ctx.page).final
     checkpoint, vae = _tier_models(book, "final")
     seed = stage_seed(spec.seed, "refine", candidate)
     values = _common(checkpoint, ctx.prompts, book.style_pack.spec.tiers.refine, seed)
     values["init_image"] = {"image": "draft.png"}
-    values["scale"] = {"width": sizes.final_width, "height": sizes.final_height}
+    values["scale"] = {"width": width, "height": height}
     values["batch"] = {"amount": spec.refine_variants}
     return _Plan(
         values,
@@ -348,7 +346,7 @@ def _plan_refine(ctx: _Page, *, image: Path, candidate: str) -> _Plan:
         vae,
         seed,
         candidate,
-        Outputs(spec.refine_variants, sizes.final_width, sizes.final_height),
+        Outputs(spec.refine_variants, width, height),
         inputs={"init_image": _existing(image, "image")},
         controlnet=_uses_controlnet(book),
     )

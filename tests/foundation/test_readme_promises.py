@@ -31,6 +31,7 @@ LAYOUT_OUT = "layout/test_outputs.py::"
 INTERIOR = "layout/test_interior.py::"
 PLACEMENT = "layout/test_placement.py::"
 COPYRIGHT = "layout/test_copyright.py::"
+CANVAS = "workflows/test_canvas.py::"
 PACKAGING = "foundation/test_packaging.py::"
 SAMPLE_PDF = "pipeline/test_sample_book_to_pdf.py::"
 MCP = "mcp/test_mcp_tools.py::"
@@ -517,6 +518,23 @@ PROMISES: dict[str, list[str]] = {
         LAYOUT_OUT + "test_the_web_export_is_small_with_a_png_per_page",
         "layout/test_errors.py::test_art_below_300_ppi_says_how_many_pixels_are_needed",
         SAMPLE_PDF + "test_the_sample_book_goes_from_specs_to_a_print_ready_pdf",
+    ],
+    "Art is made in the shape of its place in the layout.": [
+        CANVAS + "test_the_aspect_is_the_art_box_trim_plus_bleed",
+        CANVAS + "test_draft_and_refine_render_at_the_canvas_and_the_hash_covers_it",
+    ],
+    "Each page's draft and final art is rendered at the aspect of its art box": [
+        CANVAS + "test_the_aspect_is_the_art_box_trim_plus_bleed",
+        CANVAS + "test_a_square_trim_gets_square_art_of_the_same_pixel_budget",
+        CANVAS + "test_a_page_without_a_layout_entry_keeps_the_sizes_and_says_so",
+        CANVAS + "test_without_a_layout_the_canvas_is_the_book_config_sizes",
+    ],
+    "Inpaint and the print upscale keep the shape of the image they start from.": [
+        CANVAS + "test_inpaint_and_upscale_follow_their_input_image_not_the_canvas",
+    ],
+    "A trim, bleed or spread edit that changes a page's canvas changes its request hash": [
+        CANVAS + "test_draft_and_refine_render_at_the_canvas_and_the_hash_covers_it",
+        CANVAS + "test_an_edited_layout_is_read_again_and_changes_the_request_hash",
     ],
     "Text goes where the art is calm.": [
         PLACEMENT + "test_auto_text_avoids_a_busy_bottom_and_lands_on_the_calm_top",

@@ -21,7 +21,16 @@ from tests.pipeline.fakes import fake_stage
 from tests.pipeline.project import BOOK, write_config
 
 PENDING = dagparams.PENDING
-SOURCES = ["renderspec.json", "style_pack", "templates", "bible", "refs", "models", "inputs"]
+SOURCES = [
+    "renderspec.json",
+    "style_pack",
+    "templates",
+    "bible",
+    "refs",
+    "models",
+    "inputs",
+    "canvas",
+]
 
 
 @pytest.fixture
@@ -63,6 +72,16 @@ def test_a_draft_request_names_its_sources_and_changes_only_with_that_page(book:
     changed = {k for k, v in parts(edited).items() if parts(first)[k] != v}
     assert changed == {"renderspec.json", "request"}
     assert param(dagparams.draft_request, 2) == other
+
+
+def test_a_page_made_a_spread_names_its_canvas_as_what_changed(book: Book) -> None:
+    first = param(dagparams.draft_request, 2)
+    layout = yaml.safe_load(book.layout_path.read_text())
+    layout["pages"][1]["spread"] = True
+    book.layout_path.write_text(yaml.safe_dump(layout))
+    spread = param(dagparams.draft_request, 2)
+    changed = {k for k, v in parts(spread).items() if parts(first)[k] != v}
+    assert changed == {"canvas", "request"}
 
 
 def test_a_broken_spec_gives_an_invalid_value_instead_of_raising(book: Book) -> None:

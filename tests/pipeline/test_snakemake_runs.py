@@ -19,6 +19,7 @@ from PIL import Image
 from artfarm.comfy.client import ComfyClient
 from artfarm.pipeline.manifest import read_manifest
 from artfarm.pipeline.selection import WAITING
+from artfarm.rendering.canvas import page_canvas
 from artfarm.rendering.modelstore import ModelStore, lock_book
 from artfarm.sketch.testing import running_sketch_server
 from tests.pipeline.project import BOOK, REPO, Project, edit_spec, make_pipeline_project
@@ -86,9 +87,13 @@ def test_a_fresh_book_renders_drafts_and_stops_with_a_review_summary(
 
 
 def test_after_both_reviews_every_page_reaches_print(rendered: Project) -> None:
+    book = rendered.book
     for page in (1, 2, 3):
+        final = page_canvas(book, page).final  # the layout's 8.5x8.5 + bleed: nearly square
         with Image.open(rendered.page(page) / "print" / "print.png") as image:
-            assert image.size == (256, 320)
+            assert image.size == tuple(
+                round(side * book.config.sizes.print_scale) for side in final
+            )
         manifest = read_manifest(rendered.page(page) / "print")
         [job] = manifest.jobs
         assert job.run is not None and job.run["prompt_id"]

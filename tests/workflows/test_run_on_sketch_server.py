@@ -10,6 +10,7 @@ from PIL import Image
 from artfarm.comfy.client import ComfyClient
 from artfarm.documents.book import Book
 from artfarm.documents.review import InpaintFix
+from artfarm.rendering.canvas import page_canvas
 from artfarm.rendering.compiler import compile_stage
 from artfarm.rendering.modelstore import ModelStore, lock_book, write_placeholders
 from artfarm.sketch.testing import running_sketch_server
@@ -71,5 +72,7 @@ def test_the_sample_book_renders_page_one_at_real_sizes(sample_book, tmp_path):
     with running_sketch_server(tmp_path, models_dir=store.root) as server:
         client = ComfyClient(server.url, journal_dir=tmp_path / "journal")
         [printed] = render_page(book, 1, store, client, tmp_path / "out")
+    final = page_canvas(book, 1).final  # 8x10 trim + bleed, at 1536×2048's pixel budget
+    assert abs(final[0] * final[1] / (1536 * 2048) - 1) < 0.01
     with Image.open(printed) as img:
-        assert img.size == (3072, 4096)
+        assert img.size == (2 * final[0], 2 * final[1])
