@@ -1,8 +1,10 @@
 """Benchmark the layout step: 32 pages of noisy 3072×4096 art → print and web PDFs.
 
-Prints wall time, peak RSS and PDF sizes against the targets of issue 6 (2 cores):
-print ≤ 15 s, ≤ 2 GB RSS, PDF ≤ 1.05 × the sum of the JPEG art; web ≤ 15 MB.
-Art conversion (PNG → JPEG, one Snakemake job per page) is timed separately.
+Prints wall time, peak RSS and PDF sizes against the targets of issues 6 and 15 (2 cores):
+print ≤ 10 s, ≤ 1.5 GB RSS, PDF ≤ 1.05 × the sum of the JPEG art; web ≤ 15 MB. Beside it, in
+the same run, the same interior compiled directly by Typst with the real art (the way before
+issue 15: Typst decodes every image) for comparison. Art conversion (PNG → JPEG, one
+Snakemake job per page) is timed separately.
 
     .venv/bin/python bench/layout.py [--pages 32] [--keep DIR]
 """
@@ -54,6 +56,21 @@ def make_book(root: Path, pages: int) -> None:
     (root / "layout/book.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
 
 
+DIRECT = """
+import sys
+from pathlib import Path
+from artfarm.layout.art import PRINT
+from artfarm.layout.interior import interior_data, prepare_pages
+from artfarm.layout.job import open_job
+from artfarm.layout.render import compile_template
+job = open_job(sys.argv[1])
+arts, _ = prepare_pages(job, PRINT)
+data = interior_data(job, arts, PRINT, bleed=True)
+del arts
+compile_template("interior.typ", data, job.fonts, job.spec_file, job.field_of, output=Path(sys.argv[2]))
+"""
+
+
 def timed(cmd: list[str]) -> tuple[float, float]:
     """Wall seconds and peak RSS (GB) of a child process."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
@@ -102,8 +119,15 @@ def main() -> None:
     pdf = (root / "layout/pages.pdf").stat().st_size
     ok = lambda good: "OK" if good else "MISSED"  # noqa: E731
     print(
-        f"print pages.pdf: {wall:.1f} s [{ok(wall <= 15)} ≤ 15 s], peak RSS {rss:.2f} GB [{ok(rss <= 2)} ≤ 2 GB]"
+        f"print pages.pdf: {wall:.1f} s [{ok(wall <= 10)} ≤ 10 s], peak RSS {rss:.2f} GB [{ok(rss <= 1.5)} ≤ 1.5 GB]"
     )
+    direct = base / "direct.pdf"
+    d_wall, d_rss = run_one([sys.executable, "-c", DIRECT, str(root), str(direct)])
+    print(
+        f"  beside it, Typst placing the real art (before issue 15): {d_wall:.1f} s, "
+        f"peak RSS {d_rss:.2f} GB, PDF {direct.stat().st_size / 1e6:.1f} MB"
+    )
+    direct.unlink()
     print(
         f"  PDF {pdf / 1e6:.1f} MB vs JPEG art {jpeg_sum / 1e6:.1f} MB = {pdf / jpeg_sum:.3f}× [{ok(pdf <= 1.05 * jpeg_sum)} ≤ 1.05×]"
     )

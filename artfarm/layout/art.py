@@ -2,8 +2,9 @@
 
 Typst re-encodes PNG (slow, huge PDFs) but passes JPEG through untouched, so every image is
 converted once, here: centred 'cover' crop to the target box, sRGB, 4:4:4 chroma, and a
-sidecar `.json` beside it recording the source and the effective resolution. A JPEG whose
-sidecar matches the source file (size, mtime) and the box is reused, not re-encoded.
+sidecar `.json` beside it recording the source and the effective resolution, and the grey
+sample text placement measures (`.samples/NNNN.png`, see samples.py). A JPEG whose sidecar
+matches the source file (size, mtime) and the box is reused, not re-encoded.
 
 Where converted art goes (inside the book):
     exports/print/NNNN.jpg   print art (q95, full resolution) — layout/pages.pdf, cover
@@ -27,6 +28,7 @@ from PIL import Image, ImageCms
 from artfarm.atomic import atomic_path, write_json
 from artfarm.documents.reader import read_json
 from artfarm.layout.geometry import PT_PER_IN, effective_ppi
+from artfarm.layout.samples import grey_sample, remove_sample
 from artfarm.problems import ArtfarmError
 
 Source = Literal["print", "final", "selected", "thumb"]
@@ -124,6 +126,8 @@ def prepare(
         cropped = cropped.resize(size, Image.Resampling.LANCZOS)
     with atomic_path(dest) as tmp:
         cropped.save(tmp, "JPEG", quality=variant.quality, subsampling=0, optimize=True)
+    del rgb, cropped
+    grey_sample(dest)  # made now, in the per-page job, not by every layout run (samples.py)
     write_json(sidecar, {"key": key, "ppi": ppi, "pixels": list(pixels), "kind": kind})
     return PreparedArt(dest, source, kind, ppi, pixels)
 
@@ -199,3 +203,4 @@ def remove_stale(folder: Path, keep: set[str]) -> None:
             for stale in (path, path.with_suffix(".json")):
                 if stale.exists():
                     os.remove(stale)
+            remove_sample(path)

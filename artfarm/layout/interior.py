@@ -34,6 +34,7 @@ from artfarm.layout.preflight import (
     text_findings,
 )
 from artfarm.layout.render import compile_template
+from artfarm.layout.standins import compile_with_stand_ins
 from artfarm.problems import ArtfarmError, Problem
 
 
@@ -230,9 +231,9 @@ def interior_data(
 def build_interior(job: LayoutJob, variant: Variant, pdf: Path, bleed: bool = True) -> Report:
     """Prepare art, check, compile into `pdf`, read it back; an error stops before Typst runs.
 
-    The caller keeps `pdf` only when the report has no error (see build.py). Typst writes the
-    file itself and the check reads it lazily from disk, so the print interior (hundreds of MB)
-    is never held in Python.
+    The caller keeps `pdf` only when the report has no error (see build.py). Typst lays out
+    small stand-ins and the real JPEG bytes are swapped in afterwards (standins.py), so the
+    art is never decoded here; the check reads the PDF lazily from disk.
     """
     report = Report(job.root.name)
     report.add(text_findings(job))
@@ -251,7 +252,9 @@ def build_interior(job: LayoutJob, variant: Variant, pdf: Path, bleed: bool = Tr
     report.add(placement_findings(job, choices))
     del arts
     try:
-        compile_template("interior.typ", data, job.fonts, job.spec_file, job.field_of, output=pdf)
+        compile_with_stand_ins(
+            "interior.typ", data, job.fonts, job.spec_file, job.field_of, output=pdf
+        )
     except ArtfarmError as err:
         report.add([Finding.of(p) for p in err.problems])
         return report

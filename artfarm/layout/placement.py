@@ -28,6 +28,7 @@ from artfarm.layout.job import LayoutJob
 from artfarm.layout.plan import PlannedPage
 from artfarm.layout.preflight import Finding
 from artfarm.layout.render import TEMPLATES
+from artfarm.layout.samples import grey_sample
 from artfarm.problems import ArtfarmError
 
 PLACEMENTS = ("top", "bottom", "left", "right", "over")
@@ -40,7 +41,6 @@ CALM_SPACE = {
     "calm space at the right": "right",
 }
 BUSY = 0.12  # busyness at or above this is art a reader's eye would fight with
-SAMPLE_PX = 256  # long side of the grey copy the busyness is measured on
 
 
 @dataclass(frozen=True)
@@ -185,15 +185,6 @@ def text_rect(placement: str, fit: Fit, safe: Box, reserve: float) -> Box:
     else:
         x, y = (safe.w - w) / 2, (safe.h - h) / 2
     return Box(safe.x + x, safe.y + y, w, h)
-
-
-def grey_sample(path: Path) -> Image.Image:
-    """A small grey copy of the art: busyness is about shapes a reader sees, not pixels."""
-    with Image.open(path) as img:
-        img.draft("L", (SAMPLE_PX, SAMPLE_PX))
-        grey = img.convert("L")
-    grey.thumbnail((SAMPLE_PX, SAMPLE_PX), Image.Resampling.BOX)
-    return grey
 
 
 def busyness(sample: Image.Image, art: Box, rect: Box) -> float:
