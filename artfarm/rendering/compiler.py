@@ -315,20 +315,11 @@ def _plan_thumb(ctx: _Page) -> _Plan:
     plan = _plan_draft(ctx)
     tier = ctx.book.style_pack.spec.tiers.thumb_tier()
     seed = stage_seed(ctx.spec.seed, "thumb")
-    width, height = _thumb_size(ctx.book, ctx.page)
+    width, height = page_canvas(ctx.book, ctx.page).thumb
     plan.values["sampler"] = _sampler(tier, seed)
     plan.values["latent"] = {"width": width, "height": height, "batch_size": 1}
     plan.seed, plan.outputs = seed, Outputs(1, width, height)
     return plan
-
-
-def _thumb_size(book: Book, page: int) -> tuple[int, int]:
-    """About a ninth of the draft's area (a third of each side), at least 64 px a side."""
-    sizes = book.config.sizes
-    return (
-        max(64, _multiple_of_8(sizes.draft_width / 3)),
-        max(64, _multiple_of_8(sizes.draft_height / 3)),
-    )
 
 
 def _plan_refine(ctx: _Page, *, image: Path, candidate: str) -> _Plan:

@@ -59,6 +59,8 @@ def test_a_fresh_books_storyboard_renders_thumbnails_only(tmp_path: Path, server
         assert manifest.stage == "thumb" and manifest.ids() == ["thumb"]
         assert manifest.jobs[0].request["outputs"]["count"] == 1
         assert manifest.jobs[0].run is not None  # provenance: the server's run record
+    with Image.open(project.page(1) / "thumb" / "thumb.png") as spread_thumb:
+        assert spread_thumb.width > 1.8 * spread_thumb.height  # the canvas of two pages
     reader = PdfReader(project.root / STORYBOARD)
     texts = sheet_texts(project)
     assert len(texts) == 4  # title | spread 2–3 | 4 5 | end
