@@ -38,6 +38,7 @@ MCP = "mcp/test_mcp_tools.py::"
 OPS = "operations/test_prune_archive_slow.py::"
 GUARDS = "operations/test_archive_guards.py::"
 NEW_BOOK = "pipeline/test_new_book_readme.py::"
+STORYBOARD = "pipeline/test_storyboard_pipeline.py::"
 ISOLATION = "models/test_isolation.py::"
 CLI = "foundation/test_cli.py::"
 HOSTILE_DOCS = "hostile/test_documents.py::"
@@ -156,7 +157,18 @@ PROMISES: dict[str, list[str]] = {
         NEW_BOOK + "test_the_readme_makes_a_new_four_page_book_from_a_blank_folder",
         VALIDATE + "test_models_not_locked_is_a_problem",
     ],
-    "The first two `snakemake` runs stop at the review gates with exit status 75": [
+    "The storyboard comes first: the whole book in reading order before any draft burst": [
+        NEW_BOOK + "test_the_readme_makes_a_new_four_page_book_from_a_blank_folder",
+        STORYBOARD + "test_a_fresh_books_storyboard_renders_thumbnails_only",
+        "layout/test_storyboard.py::test_openings_in_reading_order_with_the_spread_across_the_fold",
+        "layout/test_storyboard.py::test_the_overview_is_one_deterministic_image_of_every_opening_in_a_grid",
+        "workflows/test_compile_stages.py::test_thumb_is_one_small_cheap_candidate_on_the_draft_model",
+    ],
+    "Look at it, fix scenes and texts, ask again: each page shows its best art so far": [
+        STORYBOARD + "test_a_final_pick_replaces_the_thumbnail_and_rebuilds_the_storyboard",
+        "layout/test_storyboard.py::test_each_page_shows_its_best_art_final_then_selected_then_thumbnail",
+    ],
+    "The first two `pages.pdf` runs stop at the review gates with exit status 75": [
         NEW_BOOK + "test_the_readme_makes_a_new_four_page_book_from_a_blank_folder",
         SNAKE + "test_a_fresh_book_renders_drafts_and_stops_with_a_review_summary",
     ],

@@ -121,7 +121,7 @@ def run(command: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedPro
 def test_the_readme_makes_a_new_four_page_book_from_a_blank_folder(tmp_path: Path) -> None:
     commands = readme_commands()
     assert commands[0] == "source .venv/bin/activate"
-    assert sum(c.startswith("snakemake ") for c in commands) == 3
+    assert sum(c.startswith("snakemake ") for c in commands) == 4
     root = make_checkout(tmp_path / "checkout")
     assert not (root / "books").exists()
     env = {k: v for k, v in os.environ.items() if k != "ARTFARM_CONFIG"}
@@ -144,7 +144,10 @@ def test_the_readme_makes_a_new_four_page_book_from_a_blank_folder(tmp_path: Pat
         subprocess.run(
             [sys.executable, "-m", "artfarm", "comfyui", "stop"], cwd=root, env=env, check=False
         )
-    assert snakemake_codes == [WAITING, WAITING, 0]
+    assert snakemake_codes == [0, WAITING, WAITING, 0]  # the storyboard needs no review
+    storyboard = root / "books" / "my_book" / "layout" / "storyboard.pdf"
+    assert len(PdfReader(storyboard).pages) == 4  # title | 2 3 | 4 5 | the end
+    assert (root / "books" / "my_book" / "layout" / "storyboard.png").is_file()
     pdf = root / "books" / "my_book" / "layout" / "pages.pdf"
     reader = PdfReader(pdf)
     assert len(reader.pages) == 6  # title, four story pages, the end
