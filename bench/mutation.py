@@ -10,6 +10,12 @@ Mutants run in a scratch copy of the repo (never in your work tree), one at a ti
 after another: `python bench/mutation.py [module ...] [--json out.json]`. A small AST mutator
 rather than mutmut: it needs no config, mutates only the named functions of a module (the
 re-attach parts of the client), and runs subprocesses (CLI, scripts) against the mutant too.
+
+Speed: a first, traced run of the module's tests records which test runs which of its lines, in
+the test process and in every Python process a test starts (bench/mutation_trace.py). Each
+mutant then runs only the tests that reach its lines, quickest first, stopping at the first
+failure; a mutant no test reaches (module constants, default arguments) runs all of them.
+`--confirm` re-runs each survivor against every listed test.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ import ast
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -26,6 +33,9 @@ import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.mutation_trace import load_traces
 
 REPO = Path(__file__).resolve().parent.parent
 COPY = [
@@ -55,7 +65,11 @@ TARGETS: dict[str, tuple[list[str], list[str] | None]] = {
     "artfarm/comfy/journal.py": (["tests/comfy/test_journal.py"], None),
     "artfarm/pipeline/reviewing.py": (["tests/pipeline/test_reviews.py"], None),
     "artfarm/rendering/contenthash.py": (
-        ["tests/pipeline/test_dagparams.py", "tests/foundation/test_prompts.py"],
+        [
+            "tests/pipeline/test_dagparams.py",
+            "tests/foundation/test_prompts.py",
+            "tests/foundation/test_file_digest.py",
+        ],
         None,
     ),
     "artfarm/comfy/client.py": (
@@ -78,6 +92,7 @@ TARGETS: dict[str, tuple[list[str], list[str] | None]] = {
     ),
     "artfarm/documents/reader.py": (
         [
+            "tests/foundation/test_reader_bounds.py",
             "tests/hostile/test_documents.py",
             "tests/layout/test_spec.py",
             "tests/foundation/test_validate.py",
@@ -85,7 +100,11 @@ TARGETS: dict[str, tuple[list[str], list[str] | None]] = {
         None,
     ),
     "artfarm/layout/preflight.py": (
-        ["tests/layout/test_errors.py", "tests/layout/test_outputs.py"],
+        [
+            "tests/layout/test_preflight_pdf.py",
+            "tests/layout/test_errors.py",
+            "tests/layout/test_outputs.py",
+        ],
         None,
     ),
 }
@@ -119,6 +138,7 @@ class Mutant:
     variant: int  # which change of that site
     line: int
     what: str
+    end: int = 0  # last line of the mutated node: the tests reaching any of its lines run it
 
 
 def docstring_ids(tree: ast.AST) -> set[int]:
@@ -211,7 +231,8 @@ def mutants(source: str, functions: list[str] | None) -> list[Mutant]:
     tree = ast.parse(source)
     found = []
     for n, (node, what, _how) in enumerate(sites(tree, functions)):
-        found.append(Mutant(n, 0, getattr(node, "lineno", 0), what))
+        line = getattr(node, "lineno", 0)
+        found.append(Mutant(n, 0, line, what, getattr(node, "end_lineno", None) or line))
     return found
 
 
@@ -235,12 +256,23 @@ def scratch_copy(dest: Path) -> Path:
             )
         elif src.exists():
             shutil.copy2(src, dest / name)
+    # every Python process started with PYTHONPATH=dest traces itself when asked to
+    (dest / "sitecustomize.py").write_text(
+        "from bench.mutation_trace import trace_process\n\ntrace_process()\n", encoding="utf-8"
+    )
     return dest
 
 
-def run_tests(root: Path, tests: list[str], timeout: float) -> str:
+def run_tests(
+    root: Path, tests: list[str], timeout: float, extra_env: dict[str, str] | None = None
+) -> str:
     """'killed', 'survived' or 'timeout' (a mutant that hangs counts as killed)."""
-    env = {**os.environ, "PYTHONPATH": str(root), "PYTHONDONTWRITEBYTECODE": "1"}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(root),
+        "PYTHONDONTWRITEBYTECODE": "1",
+        **(extra_env or {}),
+    }
     present = [t for t in tests if (root / t.split("::")[0]).exists()]
     if not present:
         raise SystemExit(f"none of {tests} exists: no tests to run the mutants against")
@@ -254,25 +286,61 @@ def run_tests(root: Path, tests: list[str], timeout: float) -> str:
         "not slow",
         "-p",
         "no:cacheprovider",
+        "-p",
+        "bench.mutation_trace",
         *present,
     ]
     try:
         done = subprocess.run(command, cwd=root, env=env, capture_output=True, timeout=timeout)
     except subprocess.TimeoutExpired:
         return "timeout"
+    if done.returncode == 5:  # nothing ran: a selection that matched no test is the script's bug
+        raise SystemExit(f"no test ran for {present}: {done.stdout.decode()[-300:]}")
     return "survived" if done.returncode == 0 else "killed"
 
 
-def score_module(root: Path, module: str, before: dict | None = None) -> dict[str, object]:
+def traced_baseline(root: Path, module: str, tests: list[str]) -> tuple[dict, dict, float]:
+    """Run the tests once, unmutated and traced: lines per test, durations, seconds taken."""
+    with tempfile.TemporaryDirectory(prefix="trace-", dir=root) as folder:
+        env = {"ARTFARM_MUTATION_TRACE": folder, "ARTFARM_MUTATION_FILE": str(root / module)}
+        started = time.monotonic()
+        if run_tests(root, tests, timeout=3600, extra_env=env) != "survived":
+            raise SystemExit(f"{module}: its tests fail without any mutant; fix them first")
+        took = time.monotonic() - started
+        lines, durations = load_traces(Path(folder))
+    return lines, durations, took
+
+
+def selection(mutant: Mutant, lines: dict, durations: dict) -> list[str] | None:
+    """The tests that run the mutant's lines, quickest first; None: no test reaches it, run all."""
+    span = set(range(mutant.line, max(mutant.end, mutant.line) + 1))
+    reaching = [test for test, hit in lines.items() if span & hit]
+    if not reaching:
+        return None
+    return sorted(reaching, key=lambda test: (durations.get(test, 0.0), test))
+
+
+def run_selected(root: Path, tests: list[str], chosen: list[str] | None, timeout: float) -> str:
+    if chosen is None:
+        return run_tests(root, tests, timeout)
+    files = sorted({test.split("::")[0] for test in chosen})
+    with tempfile.NamedTemporaryFile("w", suffix=".json", dir=root, delete=False) as fh:
+        json.dump(chosen, fh)
+    try:
+        return run_tests(root, files, timeout, {"ARTFARM_MUTATION_SELECT": fh.name})
+    finally:
+        os.unlink(fh.name)
+
+
+def score_module(
+    root: Path, module: str, before: dict | None = None, confirm: bool = False
+) -> dict[str, object]:
     """Run every mutant of `module`; with `before` (an earlier result), only its survivors."""
     tests, functions = TARGETS[module]
     path = root / module
     original = path.read_text(encoding="utf-8")
     started = time.monotonic()
-    baseline = run_tests(root, tests, timeout=1800)
-    took = time.monotonic() - started
-    if baseline != "survived":
-        raise SystemExit(f"{module}: its tests fail without any mutant; fix them first")
+    lines, durations, took = traced_baseline(root, module, tests)
     found = mutants(original, functions)
     todo, killed = found, 0
     if before is not None and before["mutants"] == len(found):
@@ -283,7 +351,10 @@ def score_module(root: Path, module: str, before: dict | None = None) -> dict[st
     try:
         for mutant in todo:
             path.write_text(mutated_source(original, functions, mutant), encoding="utf-8")
-            verdict = run_tests(root, tests, timeout=3 * took + 30)
+            chosen = selection(mutant, lines, durations)
+            verdict = run_selected(root, tests, chosen, timeout=3 * took + 30)
+            if verdict == "survived" and confirm and chosen is not None:
+                verdict = run_tests(root, tests, timeout=3 * took + 30)
             print(
                 f"    {module}:{mutant.line}: {mutant.what}: {verdict}", file=sys.stderr, flush=True
             )
@@ -319,9 +390,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--list", action="store_true", help="count mutants, run nothing")
     parser.add_argument(
+        "--confirm", action="store_true", help="re-run each survivor against all listed tests"
+    )
+    parser.add_argument(
         "--again", type=Path, help="an earlier --json: re-run only its survivors (tests changed)"
     )
     args = parser.parse_args(argv)
+    # a stopped run (SIGTERM) still removes its scratch copy
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     modules = args.modules or list(TARGETS)
     unknown = [m for m in modules if m not in TARGETS]
     if unknown:
@@ -337,7 +413,7 @@ def main(argv: list[str] | None = None) -> int:
         earlier = json.loads(args.again.read_text()) if args.again else []
         previous = {r["module"]: r for r in earlier}
         for module in modules:
-            result = score_module(root, module, previous.get(module))
+            result = score_module(root, module, previous.get(module), args.confirm)
             results.append(result)
             if args.json:  # after each module, so a long run's finished modules are kept
                 args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
