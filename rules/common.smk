@@ -1,7 +1,6 @@
 # Shared by every rule: config check, wildcard constraints, the script runner, input functions
 # for the agent-written review.json (never an output of any rule), and the content-hash params.
 
-import shlex
 import sys
 from pathlib import Path
 
@@ -10,6 +9,7 @@ from snakemake.logging import logger
 from snakemake.utils import validate
 
 from artfarm.pipeline import dagparams, waits
+from artfarm.pipeline.command import Command
 from artfarm.documents.settings import settings_problems
 
 
@@ -30,13 +30,13 @@ wildcard_constraints:
 
 
 PAGE = "books/{book}/pages/{page}"
-PYTHON = shlex.quote(sys.executable)
 SCRIPTS = Path(workflow.basedir) / "scripts"
 
 
 def script(name):
-    """The command line of scripts/<name>, run by this Snakemake's own Python."""
-    return f"{PYTHON} {shlex.quote(str(SCRIPTS / name))}"
+    """The command line of scripts/<name>, run by this Snakemake's own Python (a Command: a
+    moved checkout re-runs nothing, see artfarm/pipeline/command.py)."""
+    return Command(sys.executable, str(SCRIPTS / name))
 
 
 def check_servers():

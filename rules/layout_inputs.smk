@@ -1,11 +1,12 @@
 # Input functions and params of the layout rules (rules/layout.smk): which art a book's
 # layout uses, read from its layout/book.yaml.
 
-import shlex as _layout_shlex
 import sys as _layout_sys
 from pathlib import Path as _LayoutPath
 
-LAYOUT_CLI = f"{_layout_shlex.quote(_layout_sys.executable)} -m artfarm layout"
+from artfarm.pipeline.command import Command as _LayoutCommand
+
+LAYOUT_CLI = _LayoutCommand(_layout_sys.executable, "-m", "artfarm", "layout")
 LAYOUT_BOOK = "books/{book}"
 
 

@@ -12,4 +12,5 @@ reviewing    `artfarm review`: writing and checking review.json
 todo         `artfarm next`: the agent's to-do list
 waits        a stop at the review gates is a wait (exit 75, a summary), not a crash
 dagparams    the content hashes rules carry as params (what makes a job re-run)
+command      a rule's command line as a param that never makes a job re-run (moved checkout)
 """

@@ -125,6 +125,36 @@ def test_a_plain_copy_of_the_book_renders_nothing_new(project: Project, tmp_path
     assert project.submissions() == before
 
 
+def test_a_moved_checkout_and_interpreter_plan_no_job(project: Project, tmp_path: Path) -> None:
+    """Params hold no path of the checkout or its Python: a moved clone re-runs nothing."""
+    pages = project.book.page_numbers()
+    targets = [*project.prints(), *(f"{BOOK}/exports/print/{p:04d}.jpg" for p in pages)]
+    built = project.snakemake(*targets)
+    assert built.returncode == 0, built.stderr
+    moved = tmp_path / "moved"
+    moved.mkdir()
+    for part in ("Snakefile", "rules", "scripts", "config", "profiles", "environment.yml"):
+        source = REPO / part
+        if source.is_dir():
+            shutil.copytree(source, moved / part)
+        else:
+            shutil.copy2(source, moved / part)
+    venv = tmp_path / "venv"
+    venv.symlink_to(sys.prefix, target_is_directory=True)  # the same packages, another path
+    command = [str(venv / "bin" / "python"), "-m", "snakemake", "-s", str(moved / "Snakefile")]
+    env = {**os.environ, "ARTFARM_CONFIG": str(project.root / "config" / "config.yaml")}
+    dry = subprocess.run(
+        [*command, "-d", str(project.root), "-n", *targets],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=project.root,
+        env=env,
+    )
+    assert dry.returncode == 0, dry.stderr
+    assert "Nothing to be done" in dry.stdout + dry.stderr, dry.stdout + dry.stderr
+
+
 def test_editing_one_scene_rerenders_that_page_only_and_its_review_goes_stale(
     project: Project,
 ) -> None:
