@@ -424,19 +424,27 @@ def main() -> None:
         f"a page → {per_page * args.big_pages:.2f} s of the {args.big_pages}-page dry run's "
         f"{extra:.2f} s above the empty Snakefile"
     )
-    verdict = "meets" if best.wall / perfect.wall <= 1.03 else "misses"
+    ok = lambda good: "OK" if good else "MISSED"  # noqa: E731
+    ratio = best.wall / perfect.wall
+    busy = best.busy / best.wall
     fixed = best.wall - perfect.wall
     print()
     print(
-        f"fixed cost of the pipeline run (wall − ideal) {fixed:.2f} s: the ratio reaches 1.03 when "
-        f"the book's GPU time is ≥ {fixed / 0.03:.0f} s (≥ {fixed / 0.03 / args.pages:.1f} s a "
+        f"fixed cost of the pipeline run (wall − ideal) {fixed:.2f} s: the ratio reaches 1.01 when "
+        f"the book's GPU time is ≥ {fixed / 0.01:.0f} s (≥ {fixed / 0.01 / args.pages:.1f} s a "
         f"job for {args.pages} pages)"
     )
+    print("targets (issue 15), measured in this run:")
     print(
-        f"ratio pipeline/ideal {best.wall / perfect.wall:.3f} end to end ({verdict} ≤ 1.03), "
-        f"{best.span / perfect.wall:.3f} over the render span; "
-        f"benchmark took {time.perf_counter() - started:.0f} s"
+        f"  ratio pipeline/ideal end to end  {ratio:.3f}  [{ok(ratio <= 1.01)} ≤ 1.01]  "
+        f"({best.span / perfect.wall:.3f} over the render span)"
     )
+    print(f"  GPU busy end to end              {100 * busy:.1f} %  [{ok(busy >= 0.99)} ≥ 99 %]")
+    print(
+        f"  snakemake -n {args.big_pages} pages − one-rule floor  {extra:.2f} s  "
+        f"[{ok(extra <= 1.0)} ≤ 1 s]"
+    )
+    print(f"benchmark took {time.perf_counter() - started:.0f} s")
 
 
 if __name__ == "__main__":

@@ -11,17 +11,22 @@ while Snakemake builds its DAG: cheap, and never raising — a page whose spec i
 from __future__ import annotations
 
 import functools
+import json
+import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from artfarm.documents.book import Book
+from artfarm.documents.renderspec import RenderSpec
+from artfarm.documents.settings import load_settings
 from artfarm.pipeline.manifest import MANIFEST, read_manifest
 from artfarm.pipeline.reviewing import load_review
 from artfarm.problems import ArtfarmError
 from artfarm.rendering.compiler import CompiledJob, compile_stage
 from artfarm.rendering.contenthash import content_inputs, sha256_json
+from artfarm.rendering.modelstore import ModelStore
 
 PENDING = "pending"
 
@@ -45,8 +50,26 @@ def explained(book: Book, page: int, job: CompiledJob) -> str:
         "inputs": job.request.get("uploads", {}),
         "canvas": [job.outputs.width, job.outputs.height],
     }
-    sources = " ".join(f"{name}:{sha256_json(value)[:10]}" for name, value in named.items())
+    sources = " ".join(f"{name}:{short_hash(value)}" for name, value in named.items())
     return f"{sources} request:{job.request_hash}"
+
+
+_SHORT: dict[str, str] = {}
+
+
+def short_hash(value: Any) -> str:
+    """`sha256_json(value)[:10]`, remembered by the value's compact JSON.
+
+    The style pack, templates and models parts are the same for every page of a book, and
+    the canonical (indented) spelling is made by json's pure-Python encoder; the compact key
+    comes from its C encoder. Equal compact JSON means equal canonical JSON.
+    """
+    key = json.dumps(value, sort_keys=True, ensure_ascii=False, allow_nan=False)
+    if key not in _SHORT:
+        if len(_SHORT) > 4096:
+            _SHORT.clear()
+        _SHORT[key] = sha256_json(value)[:10]
+    return _SHORT[key]
 
 
 def never_raises(compute: Callable[..., str]) -> Callable[..., str]:
@@ -64,9 +87,42 @@ def never_raises(compute: Callable[..., str]) -> Callable[..., str]:
     return safe
 
 
+class DagBook(Book):
+    """A book as one DAG build sees it: the model store set up once, each spec read once.
+
+    Every page's params compile its stage and then explain the hash (which reads the spec
+    again); the settings file was read once per page too. A spec is reused only while its
+    file is unchanged (size, mtime), so a long-lived process never sees a stale one.
+    """
+
+    @functools.cached_property
+    def store(self) -> ModelStore:
+        return ModelStore(load_settings().models_path)
+
+    @functools.cached_property
+    def _specs(self) -> dict[int, tuple[tuple[int, int, int], RenderSpec]]:
+        return {}
+
+    def load_spec(self, page: int) -> RenderSpec:
+        try:
+            stat = os.stat(self.spec_path(page))
+        except OSError:
+            return super().load_spec(page)  # the reader names the problem
+        key = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+        cached = self._specs.get(page)
+        if cached is None or cached[0] != key:
+            cached = (key, super().load_spec(page))
+            self._specs[page] = cached
+        return cached[1]
+
+
 @functools.cache
-def open_book(book_id: str) -> Book:
-    return Book(Path("books") / book_id)
+def open_book(book_id: str) -> DagBook:
+    return DagBook(Path("books") / book_id)
+
+
+def compile_page(book: DagBook, page: int, stage: str, **stage_args: Any) -> CompiledJob:
+    return compile_stage(book, page, stage, store=book.store, **stage_args)
 
 
 def page_reference_paths(book_id: str, page: int) -> list[str]:
@@ -80,17 +136,17 @@ def page_reference_paths(book_id: str, page: int) -> list[str]:
 
 
 @never_raises
-def draft_request(book: Book, page: int) -> str:
-    return explained(book, page, compile_stage(book, page, "draft"))
+def draft_request(book: DagBook, page: int) -> str:
+    return explained(book, page, compile_page(book, page, "draft"))
 
 
 @never_raises
-def thumb_request(book: Book, page: int) -> str:
-    return explained(book, page, compile_stage(book, page, "thumb"))
+def thumb_request(book: DagBook, page: int) -> str:
+    return explained(book, page, compile_page(book, page, "thumb"))
 
 
 @never_raises
-def draft_selection(book: Book, page: int) -> str:
+def draft_selection(book: DagBook, page: int) -> str:
     review = load_review(book, page)
     if review is None or review.draft is None:
         return PENDING
@@ -98,12 +154,12 @@ def draft_selection(book: Book, page: int) -> str:
 
 
 @never_raises
-def refine_request(book: Book, page: int) -> str:
+def refine_request(book: DagBook, page: int) -> str:
     folder = book.page_dir(page) / "selected"
     if not (folder / MANIFEST).is_file():
         return PENDING
     jobs = [
-        compile_stage(book, page, "refine", image=folder / o.file, candidate=o.id)
+        compile_page(book, page, "refine", image=folder / o.file, candidate=o.id)
         for o in read_manifest(folder).outputs
     ]
     if len(jobs) == 1:
@@ -112,7 +168,7 @@ def refine_request(book: Book, page: int) -> str:
 
 
 @never_raises
-def final_recipe(book: Book, page: int) -> str:
+def final_recipe(book: DagBook, page: int) -> str:
     """The refine section of the review, plus the first inpaint request (the fixes' recipe)."""
     review = load_review(book, page)
     if review is None or review.refine is None:
@@ -128,7 +184,7 @@ def final_recipe(book: Book, page: int) -> str:
         chosen = read_manifest(folder).output(section.final)
         if chosen is not None:
             with tempfile.TemporaryDirectory() as masks:
-                recipe["inpaint"] = compile_stage(
+                recipe["inpaint"] = compile_page(
                     book,
                     page,
                     "inpaint",
@@ -142,8 +198,8 @@ def final_recipe(book: Book, page: int) -> str:
 
 
 @never_raises
-def print_request(book: Book, page: int) -> str:
+def print_request(book: DagBook, page: int) -> str:
     final = book.page_dir(page) / "final" / "final.png"
     if not final.is_file():
         return PENDING
-    return explained(book, page, compile_stage(book, page, "upscale", image=final))
+    return explained(book, page, compile_page(book, page, "upscale", image=final))
