@@ -147,6 +147,11 @@ def cover_size(w: int, h: int, aspect: float) -> tuple[int, int]:
     return w, max(1, round(w / aspect))
 
 
+def crop_fraction(image_aspect: float, box_aspect: float) -> float:
+    """How much of an image a 'cover' fit into a box of another aspect cuts away (0–1)."""
+    return 1 - min(image_aspect, box_aspect) / max(image_aspect, box_aspect)
+
+
 def crop_cover(img: Image.Image, aspect: float) -> Image.Image:
     """The largest centred region with the given width/height ratio (what fit: 'cover' shows)."""
     w, h = img.size

@@ -15,6 +15,7 @@ from artfarm.layout.art import (
     PROOF,
     PreparedArt,
     Variant,
+    crop_fraction,
     find_art,
     ppi_fix,
     prepare,
@@ -36,6 +37,8 @@ from artfarm.layout.preflight import (
 from artfarm.layout.render import compile_template
 from artfarm.layout.standins import compile_with_stand_ins
 from artfarm.problems import ArtfarmError, Problem
+
+MAX_CROP = 0.02  # more of the art cut away than this is a warning naming the page
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,7 @@ def prepare_pages(job: LayoutJob, variant: Variant) -> tuple[dict[int, PageArt],
         dest = job.out(f"{variant.folder}/{story.page:04d}.jpg")
         prepared = prepare_for(job, story.page, source, kind, dest, box, variant)
         arts[story.page] = PageArt(prepared, box)
+        findings += crop_findings(job, story.page, prepared, box)
         if variant.name != "proof" and prepared.ppi < min_ppi:
             findings.append(
                 Finding(
@@ -94,6 +98,26 @@ def prepare_pages(job: LayoutJob, variant: Variant) -> tuple[dict[int, PageArt],
                 )
             )
     return arts, findings
+
+
+def crop_findings(job: LayoutJob, page: int, art: PreparedArt, box: Box) -> list[Finding]:
+    """A warning when the art's shape differs from its box so much that > 2 % is cut away."""
+    w, h = art.pixels
+    cut = crop_fraction(w / h, box.w / box.h)
+    if cut <= MAX_CROP:
+        return []
+    return [
+        Finding(
+            "warning",
+            str(art.source),
+            job.field_of(page),
+            f"page {page}: {cut:.0%} of the art is cropped ({w}×{h} px is "
+            f"{w / h:.3f}:1, its place in the layout {box.w / box.h:.3f}:1)",
+            f"render page {page} again (snakemake re-renders it at its layout shape, "
+            "rendering/canvas.py), or change trim, bleed or spread back",
+            page,
+        )
+    ]
 
 
 def prepare_for(
@@ -133,9 +157,13 @@ def missing_art(job: LayoutJob, page: int, variant: Variant) -> Finding:
 
 
 def shown_box(job: LayoutJob, page: PlannedPage, box: Box) -> Box:
-    """The art box as this page shows it: a spread's right half is the same art shifted left."""
+    """The art box as this page shows it: a spread's right half is the same art shifted left.
+
+    The spread's box is in the left page's trim coordinates, whose fold is at x = trim_w; the
+    right page's fold is its x = 0, so its view is the box moved left by one trim width.
+    """
     if page.half == "right":
-        return Box(box.x - job.geometry.trim_w - job.geometry.bleed, box.y, box.w, box.h)
+        return Box(box.x - job.geometry.trim_w, box.y, box.w, box.h)
     return box
 
 

@@ -258,6 +258,7 @@ def placement_findings(job: LayoutJob, choices: Mapping[int, Choice]) -> list[Fi
     size = job.spec.fonts.size
     for choice in choices.values():
         field_name = job.field_of(choice.page)
+        out += gutter_findings(job, choice, field_name)
         out += busy_findings(job, choice, field_name)
         fit = choice.fits[choice.placement]
         if fit.fits and fit.size < size:
@@ -273,6 +274,32 @@ def placement_findings(job: LayoutJob, choices: Mapping[int, Choice]) -> list[Fi
                 )
             )
     return out
+
+
+def gutter_findings(job: LayoutJob, choice: Choice, field_name: str) -> list[Finding]:
+    """An error when a spread's text box reaches into the gutter (the fold and `gutter` beside
+    it), where the binding swallows it; a spread's art runs on across the fold, its text may not.
+    """
+    page = next(p for p in text_pages(job) if p.story and p.story.page == choice.page)
+    if page.half is None:
+        return []
+    g, rect = job.geometry, choice.rect
+    into = rect.x + rect.w - (g.trim_w - g.gutter) if not page.recto else g.gutter - rect.x
+    if into <= 0.01:
+        return []
+    side = "right" if page.recto else "left"  # the page; its text moves to that side too
+    return [
+        Finding(
+            "error",
+            job.spec_file,
+            f"{field_name}.placement",
+            f"page {choice.page}: the spread's text box at '{choice.placement}' reaches "
+            f"{into:.1f} pt into the gutter of the {side}-hand page",
+            f"set placement: {side} (away from the fold) for page {choice.page}, "
+            "or a larger gutter in layout/book.yaml",
+            choice.page,
+        )
+    ]
 
 
 def busy_findings(job: LayoutJob, choice: Choice, field_name: str) -> list[Finding]:

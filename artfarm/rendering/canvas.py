@@ -63,11 +63,6 @@ def thumb_size(draft: tuple[int, int], aspect: float) -> tuple[int, int]:
     return max(width, THUMB_MIN_SIDE), max(height, THUMB_MIN_SIDE)
 
 
-def crop_fraction(image_aspect: float, box_aspect: float) -> float:
-    """How much of an image a 'cover' fit into a box of another aspect cuts away (0–1)."""
-    return 1 - min(image_aspect, box_aspect) / max(image_aspect, box_aspect)
-
-
 def _layout_shape(book: Book, page: int) -> tuple[float | None, int, str]:
     """(aspect, pages, source) from layout/book.yaml; no aspect when the page has no entry."""
     path = book.layout_path

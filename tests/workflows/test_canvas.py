@@ -9,7 +9,7 @@ from PIL import Image
 from artfarm.documents.book import Book
 from artfarm.layout.geometry import Geometry, effective_ppi
 from artfarm.layout.spec import load_layout_spec
-from artfarm.rendering.canvas import crop_fraction, page_canvas
+from artfarm.rendering.canvas import page_canvas
 from artfarm.rendering.compiler import compile_stage
 from tests.bookfactory import make_book, make_store
 
@@ -152,13 +152,6 @@ def test_inpaint_and_upscale_follow_their_input_image_not_the_canvas(tmp_path):
     assert (inpaint.outputs.width, inpaint.outputs.height) == (400, 200)
     upscale = compile_stage(book, 2, "upscale", store=store, image=final)
     assert (upscale.outputs.width, upscale.outputs.height) == (800, 400)
-
-
-def test_crop_fraction_is_the_share_a_cover_fit_cuts_away():
-    assert crop_fraction(0.75, 0.75) == 0
-    assert crop_fraction(0.75, 1.0) == pytest.approx(0.25)
-    assert crop_fraction(2.0, 1.0) == pytest.approx(0.5)
-    assert crop_fraction(1.0, 2.0) == crop_fraction(2.0, 1.0)
 
 
 def test_a_spread_at_the_default_sizes_prints_above_300_ppi(tmp_path):
