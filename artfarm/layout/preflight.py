@@ -2,10 +2,12 @@
 
 Each finding is an error (the build stops) or a warning (the book builds; look at it):
     error    missing art · art below printer.min_ppi · unknown font · a character the font
-             lacks · text that does not fit · a spread on a right-hand page · odd page count ·
-             a font not embedded · no TrimBox · page size ≠ trim + bleed
+             lacks · text that does not fit · a spread on a right-hand page · a spread's text
+             in the gutter (placement.py) · odd page count · a font not embedded · no
+             TrimBox · page size ≠ trim + bleed
     warning  fewer pages than printer.min_pages · proof pages without final art · text over
-             busy art, or text that shrank below fonts.size (placement.py)
+             busy art, or text that shrank below fonts.size (placement.py) · more than 2 %
+             of a page's art cropped (interior.py)
     info     colour space of the art (RGB/CMYK), worst resolution, spine width
 The report is written as `layout/preflight.json` and `layout/preflight.txt`.
 """

@@ -32,6 +32,8 @@ INTERIOR = "layout/test_interior.py::"
 PLACEMENT = "layout/test_placement.py::"
 COPYRIGHT = "layout/test_copyright.py::"
 CANVAS = "workflows/test_canvas.py::"
+SPREADS = "layout/test_spreads.py::"
+SPREAD_PDF = "pipeline/test_spread_to_pdf.py::"
 PACKAGING = "foundation/test_packaging.py::"
 SAMPLE_PDF = "pipeline/test_sample_book_to_pdf.py::"
 MCP = "mcp/test_mcp_tools.py::"
@@ -547,6 +549,22 @@ PROMISES: dict[str, list[str]] = {
     "A trim, bleed or spread edit that changes a page's canvas changes its request hash": [
         CANVAS + "test_draft_and_refine_render_at_the_canvas_and_the_hash_covers_it",
         CANVAS + "test_an_edited_layout_is_read_again_and_changes_the_request_hash",
+    ],
+    "A spread (`spread: true`) is one landscape canvas across both pages": [
+        CANVAS + "test_a_spread_is_one_landscape_canvas_of_two_pages_budget",
+        SPREADS + "test_a_spreads_right_half_continues_the_left_half_across_the_fold",
+        SPREADS + "test_the_proof_shows_a_spread_as_a_spread",
+        SPREAD_PDF + "test_a_spread_is_landscape_art_across_the_gutter_at_print_resolution",
+    ],
+    "Its text sits on one of the two pages (`text_side`), out of the gutter": [
+        SPREADS + "test_a_spreads_text_keeps_out_of_the_gutter",
+        SPREADS + "test_a_text_box_reaching_into_the_gutter_is_an_error_naming_the_page",
+        SPREAD_PDF + "test_a_spread_is_landscape_art_across_the_gutter_at_print_resolution",
+    ],
+    "Preflight warns, naming the page, when more than 2 % of a page's art is": [
+        SPREADS + "test_art_of_another_shape_is_a_warning_naming_the_page_and_how_much_is_cut",
+        SPREADS + "test_art_at_its_layout_shape_is_not_warned_about",
+        SPREAD_PDF + "test_a_spread_is_landscape_art_across_the_gutter_at_print_resolution",
     ],
     "Text goes where the art is calm.": [
         PLACEMENT + "test_auto_text_avoids_a_busy_bottom_and_lands_on_the_calm_top",
