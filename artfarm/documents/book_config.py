@@ -6,7 +6,7 @@ and each model (draft tier, final tier, upscaler, LoRAs, ControlNet) by file nam
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, model_validator
 
@@ -35,9 +35,78 @@ ModelName = Annotated[
 ]
 
 
+FAMILIES = ("sd15", "sdxl", "flux-kontext", "qwen-image-edit-plus")
+Family = Literal["sd15", "sdxl", "flux-kontext", "qwen-image-edit-plus"]
+CHECKPOINT_FAMILIES = ("sd15", "sdxl")
+TEXT_ENCODERS = {"flux-kontext": 2, "qwen-image-edit-plus": 1}
+
+
 class CheckpointPin(Strict):
-    checkpoint: ModelName = Field(description="File in models/checkpoints.")
-    vae: ModelName | None = Field(default=None, description="Optional file in models/vae.")
+    """One tier's model: a checkpoint (sd15, sdxl) or a diffusion model with its encoders."""
+
+    family: Family = Field(
+        default="sd15",
+        description=(
+            "The model's family; it picks the tier's graphs (workflows/families/<family>/) and "
+            "how references reach them. sd15, sdxl: `checkpoint` (+ optional `vae`); the "
+            "style pack's LoRAs and ControlNet apply; the default graphs take no reference "
+            "image (the IP-Adapter variant takes the style reference). flux-kontext: `unet`, "
+            "`clip` [clip_l, t5xxl], `vae`; two reference images through ReferenceLatent "
+            "(more are put on one board); `style_model` + `clip_vision` add the style "
+            "reference through StyleModelApply (Redux). qwen-image-edit-plus: `unet`, `clip` "
+            "[qwen_2.5_vl], `vae`; three reference images through TextEncodeQwenImageEditPlus."
+        ),
+    )
+    checkpoint: ModelName | None = Field(
+        default=None, description="File in models/checkpoints (sd15, sdxl)."
+    )
+    unet: ModelName | None = Field(
+        default=None,
+        description="File in models/diffusion_models (flux-kontext, qwen-image-edit-plus).",
+    )
+    clip: list[ModelName] = Field(
+        default_factory=list,
+        max_length=2,
+        description="Files in models/text_encoders: flux-kontext two (clip_l, t5xxl), qwen one.",
+    )
+    vae: ModelName | None = Field(
+        default=None,
+        description="File in models/vae: optional for sd15/sdxl, required for the others.",
+    )
+    style_model: ModelName | None = Field(
+        default=None, description="File in models/style_models (Redux; flux-kontext only)."
+    )
+    clip_vision: ModelName | None = Field(
+        default=None, description="File in models/clip_vision, required with style_model."
+    )
+
+    def files(self) -> list[tuple[str, str]]:
+        """(store folder, file name) of every file this pin names."""
+        named = [("checkpoints", self.checkpoint), ("diffusion_models", self.unet)]
+        named += [("text_encoders", c) for c in self.clip]
+        named += [("vae", self.vae), ("style_models", self.style_model)]
+        named += [("clip_vision", self.clip_vision)]
+        return [(folder, name) for folder, name in named if name]
+
+    @model_validator(mode="after")
+    def _files_fit_family(self) -> CheckpointPin:
+        family = self.family
+        if family in CHECKPOINT_FAMILIES:
+            if not self.checkpoint or self.unet or self.clip:
+                raise ValueError(f"family {family} pins `checkpoint` (and no unet or clip)")
+            if self.style_model or self.clip_vision:
+                raise ValueError(f"family {family} takes no style_model; use flux-kontext")
+            return self
+        wanted = TEXT_ENCODERS[family]
+        if self.checkpoint or not self.unet or not self.vae or len(self.clip) != wanted:
+            raise ValueError(
+                f"family {family} pins `unet`, `vae` and {wanted} file(s) in `clip` (no checkpoint)"
+            )
+        if self.style_model and family != "flux-kontext":
+            raise ValueError("style_model (Redux) works with family flux-kontext only")
+        if bool(self.style_model) != bool(self.clip_vision):
+            raise ValueError("style_model and clip_vision go together")
+        return self
 
 
 class ModelPins(Strict):
@@ -61,7 +130,8 @@ class ModelPins(Strict):
 
     def pinned_names(self) -> list[str]:
         """Every pinned file name, in the order the copyright page lists them."""
-        names = [self.draft.checkpoint, self.draft.vae, self.final.checkpoint, self.final.vae]
+        names = [name for _, name in self.draft.files()]
+        names += [name for _, name in self.final.files()]
         names += [self.upscaler, *self.loras, self.controlnet]
         return list(dict.fromkeys(n for n in names if n))
 

@@ -44,11 +44,25 @@ from artfarm.problems import ArtfarmError, Problem
 from artfarm.rendering.canvas import page_canvas
 from artfarm.rendering.constraints import constraint_words
 from artfarm.rendering.contenthash import sha256_file, sha256_json
+from artfarm.rendering.families import (
+    REFERENCE_STAGES,
+    Family,
+    assign_references,
+    family_template,
+    loader_values,
+    prompt_values,
+    stage_tier,
+    tier_family,
+    tier_pin,
+)
 from artfarm.rendering.masks import render_mask, save_mask
 from artfarm.rendering.modelstore import ModelRef, ModelStore, book_pins, verified_hashes
 from artfarm.rendering.prompts import Prompts, compile_prompts, tidy
+from artfarm.rendering.reference_board import write_board
+from artfarm.rendering.references import page_references
 from artfarm.rendering.seeds import stage_seed
 from artfarm.rendering.workflow import (
+    WORKFLOWS_DIR,
     Graph,
     Template,
     bypass,
@@ -59,6 +73,7 @@ from artfarm.rendering.workflow import (
     load_template,
     missing_nodes,
     prune_unreachable,
+    unplug,
 )
 
 STAGES = ("draft", "refine", "inpaint", "upscale")
@@ -116,6 +131,8 @@ class _Plan:
     optional: set[str] = field(default_factory=set)
     remove: list[tuple[str, str]] = field(default_factory=list)  # (title, input to pass through)
     controlnet: bool = False
+    unplug: set[str] = field(default_factory=set)  # reference slots the page leaves empty
+    references: dict[str, list[str]] = field(default_factory=dict)  # slot → what went into it
 
 
 @dataclass(frozen=True)
@@ -154,12 +171,17 @@ def compile_stage(
     prompts = compile_prompts(
         spec, book.style_pack, book.bible, book.templates_dir, str(book.spec_path(page))
     )
-    tmpl = load_template(template or TEMPLATES[stage], workflows_dir)
+    name = family_template(
+        book, stage, template or TEMPLATES[stage], workflows_dir or WORKFLOWS_DIR
+    )
+    tmpl = load_template(name, workflows_dir)
     workdir = workdir or book.page_dir(page) / "masks"
     ctx = _Page(book, page, spec, prompts, workdir, frozenset(tmpl.slots()))
     plan = _PLANNERS[stage](ctx, **stage_args)
+    family = tier_family(book, stage_tier(stage))
+    _apply_family(ctx, plan, tmpl, stage, family)
     _drop_absent_optional(plan, tmpl)
-    loras = _pack_loras(book)
+    loras = _pack_loras(book) if family.checkpoint else []
     models = [plan.checkpoint, *([plan.vae] if plan.vae else []), *plan.extra_models]
     models += [ModelRef("loras", name) for name, _, _ in loras]
     if plan.controlnet:
@@ -179,14 +201,17 @@ def _drop_absent_optional(plan: _Plan, tmpl: Template) -> None:
 
 def _build_graph(ctx: _Page, tmpl: Template, plan: _Plan, loras) -> Graph:
     tmpl = _without(tmpl, plan.remove)
+    if plan.unplug:
+        tmpl = Template(tmpl.name, tmpl.path, unplug(tmpl.graph, plan.unplug))
     graph, problems = fill_slots(tmpl, plan.values, plan.optional)
     if problems:
         raise ArtfarmError(problems)
     slots = {t: n for t, n in tmpl.slots().items()}
-    loader = slots["checkpoint"]
-    if plan.vae:
-        insert_vae(graph, loader, plan.vae.name)
-    insert_loras(graph, loader, loras)
+    if "checkpoint" in slots:  # a checkpoint family: an extra VAE and the pack's LoRAs
+        loader = slots["checkpoint"]
+        if plan.vae:
+            insert_vae(graph, loader, plan.vae.name)
+        insert_loras(graph, loader, loras)
     if plan.controlnet:
         _insert_controlnet(ctx.book, graph, slots["sampler"], slots["scale"])
     return graph
@@ -237,6 +262,8 @@ def _finish(ctx, stage, tmpl: Template, plan: _Plan, graph: Graph, hashes) -> Co
             "height": plan.outputs.height,
         },
     }
+    if plan.references:  # which reference image went into which slot (the manifest shows it)
+        request["references"] = plan.references
     request_hash = sha256_json(request)
     prefix = f"artfarm/{ctx.book.id}/{ctx.page:04d}/{stage}/{request_hash[:16]}"
     graph[slots["save"]]["inputs"]["filename_prefix"] = prefix
@@ -251,6 +278,56 @@ def _finish(ctx, stage, tmpl: Template, plan: _Plan, graph: Graph, hashes) -> Co
         seed=plan.seed,
         filename_prefix=prefix,
     )
+
+
+# ------------------------------------------------------------------------------- model families
+
+
+def _apply_family(ctx: _Page, plan: _Plan, tmpl: Template, stage: str, family: Family) -> None:
+    """The tier's loaders, prompt inputs and cfg as its family needs; its reference slots."""
+    prompt_values(plan.values, family)
+    if family.cfg is not None and "sampler" in plan.values:
+        plan.values["sampler"]["cfg"] = family.cfg
+    if not family.checkpoint:
+        pin = tier_pin(ctx.book, stage_tier(stage))
+        plan.values.pop("checkpoint", None)
+        plan.values.update(loader_values(pin, family))
+        files = [ModelRef(folder, name) for folder, name in pin.files()]
+        plan.checkpoint, plan.vae, plan.controlnet = files[0], None, False
+        plan.extra_models.extend(files[1:])
+    slots = [t for t in tmpl.slots() if t.startswith("ref_")]
+    if not slots:
+        return
+    refs = page_references(ctx.book, ctx.page) if stage in REFERENCE_STAGES else []
+    assigned = assign_references(refs, len(slots))
+    for one in assigned:
+        plan.values[one.slot] = {"image": f"{one.slot}.png"}
+        plan.inputs[one.slot] = _reference_file(ctx, [r.path for r in one.references])
+        plan.references[one.slot] = [_reference_name(ctx.book, r) for r in one.references]
+    plan.unplug = set(slots) - {a.slot for a in assigned}
+    if "reference" in tmpl.slots():
+        if assigned:
+            plan.values["reference"] = {}
+        else:  # no reference at all: the prompt alone conditions the sampler
+            plan.remove.append(("reference", "conditioning"))
+
+
+def _reference_file(ctx: _Page, paths: list[Path]) -> Path:
+    """The one reference image itself, or the board of several (written to the job's workdir)."""
+    source = str(ctx.book.spec_path(ctx.page))
+    if len(paths) == 1:
+        return book_file(ctx.book.root, _relative(ctx.book, paths[0]), source=source, field="refs")
+    for path in paths:
+        book_file(ctx.book.root, _relative(ctx.book, path), source=source, field="refs")
+    return write_board(paths, ctx.workdir, source=source, field="refs")
+
+
+def _relative(book: Book, path: Path) -> str:
+    return path.relative_to(book.root).as_posix()
+
+
+def _reference_name(book: Book, ref) -> str:
+    return f"{ref.kind}:{ref.id} {_relative(book, ref.path)}"
 
 
 # ------------------------------------------------------------------------------- stage planners

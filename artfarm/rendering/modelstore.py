@@ -1,6 +1,7 @@
 """The shared model store and each book's model lock.
 
     models/{checkpoints,loras,vae,controlnet,clip_vision,upscale_models}/   model files
+    models/{diffusion_models,text_encoders,style_models}/   the diffusion-model families' files
     models/.artfarm/sha256-cache.json    path → size, mtime, sha256 (re-hash only what changed)
     books/<id>/models.lock.json          pinned model ("checkpoints/x.safetensors") → sha256
 
@@ -27,7 +28,15 @@ from artfarm.documents.reader import read_json
 from artfarm.documents.safepath import PathEscape, ensure_inside
 from artfarm.problems import ArtfarmError, Problem
 
-FOLDERS = ("checkpoints", "loras", "vae", "controlnet", "clip_vision", "upscale_models")
+FOLDERS = (
+    "checkpoints", "loras", "vae", "controlnet", "clip_vision", "upscale_models",
+    "diffusion_models", "text_encoders", "style_models",
+)  # fmt: skip
+# store folder → role name of a tier's file in book_pins
+TIER_ROLES = {
+    "checkpoints": "checkpoint", "diffusion_models": "checkpoint", "text_encoders": "clip:",
+    "vae": "vae", "style_models": "style_model", "clip_vision": "clip_vision",
+}  # fmt: skip
 MODEL_SUFFIXES = (".safetensors", ".ckpt", ".pt", ".pth", ".bin", ".sft")
 LOCK_FILE = "models.lock.json"
 CACHE_FILE = Path(".artfarm") / "sha256-cache.json"
@@ -162,16 +171,21 @@ class ProgressBar:
 
 
 def book_pins(book: Book) -> dict[str, ModelRef]:
-    """Role → pinned model: draft, final, their VAEs, upscaler, each LoRA, ControlNet."""
+    """Role → pinned model: each tier's files, upscaler, each LoRA, ControlNet.
+
+    `<tier>_checkpoint` is the tier's main model (a checkpoint, or a diffusion model's unet);
+    `<tier>_vae`, `<tier>_clip:<n>`, `<tier>_style_model`, `<tier>_clip_vision` the rest.
+    """
     m = book.config.models
-    pins = {
-        "draft_checkpoint": ModelRef("checkpoints", m.draft.checkpoint),
-        "final_checkpoint": ModelRef("checkpoints", m.final.checkpoint),
-    }
-    if m.draft.vae:
-        pins["draft_vae"] = ModelRef("vae", m.draft.vae)
-    if m.final.vae:
-        pins["final_vae"] = ModelRef("vae", m.final.vae)
+    pins: dict[str, ModelRef] = {}
+    for tier, pin in (("draft", m.draft), ("final", m.final)):
+        clips = 0
+        for folder, name in pin.files():
+            if folder == "text_encoders":
+                clips += 1
+            pins[f"{tier}_{TIER_ROLES[folder]}{clips if folder == 'text_encoders' else ''}"] = (
+                ModelRef(folder, name)
+            )
     if m.upscaler:
         pins["upscaler"] = ModelRef("upscale_models", m.upscaler)
     for name in m.loras:

@@ -324,6 +324,34 @@ def bypass(graph: Graph, node_id: str, through: str) -> None:
     del graph[node_id]
 
 
+def unplug(graph: Graph, names: Iterable[str]) -> Graph:
+    """A copy without the nodes titled `names` (e.g. reference slots a page leaves empty).
+
+    A node left with no linked input (a scale of a removed image) goes too; any other node
+    just loses the inputs that linked to a removed node (optional inputs such as ImageStitch's
+    image2 or TextEncodeQwenImageEditPlus's image3).
+    """
+    graph = copy.deepcopy(graph)
+    wanted = set(names)
+    doomed = {nid for nid, title in titles(graph).items() if title in wanted}
+    while True:
+        more = set()
+        for nid, node in graph.items():
+            links = [v for v in node["inputs"].values() if is_link(v)]
+            if nid not in doomed and links and all(v[0] in doomed for v in links):
+                more.add(nid)
+        if not more:
+            break
+        doomed |= more
+    for nid in doomed:
+        del graph[nid]
+    for node in graph.values():
+        dead = [k for k, v in node["inputs"].items() if is_link(v) and v[0] in doomed]
+        for name in dead:
+            del node["inputs"][name]
+    return graph
+
+
 def prune_unreachable(graph: Graph, outputs: Iterable[str]) -> None:
     """Drop nodes no output depends on (ComfyUI ignores them; the request must too)."""
     keep: set[str] = set()

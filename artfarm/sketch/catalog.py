@@ -27,6 +27,11 @@ MODEL_COMBOS = {
     ("UpscaleModelLoader", "model_name"): "upscale_models",
     ("ControlNetLoader", "control_net_name"): "controlnet",
     ("CLIPVisionLoader", "clip_name"): "clip_vision",
+    ("UNETLoader", "unet_name"): "diffusion_models",
+    ("CLIPLoader", "clip_name"): "text_encoders",
+    ("DualCLIPLoader", "clip_name1"): "text_encoders",
+    ("DualCLIPLoader", "clip_name2"): "text_encoders",
+    ("StyleModelLoader", "style_model_name"): "style_models",
 }
 INPUT_COMBOS = {("LoadImage", "image"), ("LoadImageMask", "image")}
 

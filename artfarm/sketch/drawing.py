@@ -54,8 +54,16 @@ def gradient(size: tuple[int, int], top: tuple, bottom: tuple) -> Image.Image:
     return column.resize((w, h), Image.Resampling.BILINEAR)
 
 
-def draw_scene(scene: Scene, seed: int, width: int, height: int) -> Image.Image:
-    """The storyboard sketch of one candidate (one batch item: pass a per-item seed)."""
+Colour = tuple[int, int, int]
+
+
+def draw_scene(
+    scene: Scene, seed: int, width: int, height: int, colours: list[Colour] | None = None
+) -> Image.Image:
+    """The storyboard sketch of one candidate (one batch item: pass a per-item seed).
+
+    `colours[i]` paints the i-th character (its sheet's dominant colour, when the graph gave
+    the sampler reference images); a character without one gets its name's colour."""
     rng = item_rng("scene", seed, scene.caption)
     top, bottom, ground, sun, sun_h, night = PALETTES.get(scene.time_of_day, PALETTES["afternoon"])
     horizon = int(height * rng.uniform(0.55, 0.7))
@@ -67,7 +75,7 @@ def draw_scene(scene: Scene, seed: int, width: int, height: int) -> Image.Image:
     _sky(draw, rng, width, horizon, unit, sun, sun_h, night)
     _ground(draw, rng, width, height, horizon, ground)
     _weather(draw, rng, scene.weather, width, height, unit)
-    _figures(draw, rng, scene, width, height, horizon, unit)
+    _figures(draw, rng, scene, width, height, horizon, unit, colours or [])
     return canvas
 
 
@@ -115,7 +123,7 @@ def _weather(draw, rng, weather, width, height, unit) -> None:
             draw.rectangle((0, y, width, y + height * 0.03), fill=(205, 210, 215))
 
 
-def _figures(draw, rng, scene, width, height, horizon, unit) -> None:
+def _figures(draw, rng, scene, width, height, horizon, unit, colours) -> None:
     names = scene.characters or ()
     fig_h = height * FIGURE_HEIGHT.get(scene.shot, 0.46)
     n = max(1, len(names))
@@ -125,6 +133,8 @@ def _figures(draw, rng, scene, width, height, horizon, unit) -> None:
         base = min(height * 0.97, horizon + (height - horizon) * rng.uniform(0.3, 0.8))
         paint = item_rng("colour", name)
         colour = tuple(paint.randint(40, 220) for _ in range(3))
+        if i < len(colours):
+            colour = colours[i]
         _figure(draw, rng, cx, base, fig_h, colour, unit)
 
 
@@ -168,3 +178,59 @@ def draw_fix(img: Image.Image, scene: Scene, seed: int, box: tuple[int, int, int
         draw.ellipse(
             (left + bw * 0.1, top + bh * 0.1, right - bw * 0.1, bottom - bh * 0.1), fill=colour
         )
+
+
+# ------------------------------------------------------------------ reference sheets
+
+SHEET_HEIGHT = 64  # sheets are read at this height: colours, not detail
+
+
+def reference_colours(images: list[Image.Image], count: int) -> list[Colour]:
+    """The dominant colour of each sheet found in `images`, left to right, at most `count`.
+
+    A reference image may hold several sheets (a board, or images stitched by the graph):
+    sheets are the runs of columns that differ from the image's background (its corner
+    colour), so a board of bear | fox gives the bear's colour, then the fox's.
+    """
+    found: list[Colour] = []
+    for image in images:
+        if len(found) >= count:
+            break
+        small = image.convert("RGB")
+        width = max(1, round(small.width * SHEET_HEIGHT / max(1, small.height)))
+        small = small.resize((width, SHEET_HEIGHT), Image.Resampling.NEAREST)
+        found.extend(_sheet_colours(small))
+    return found[:count]
+
+
+def _near(a: Colour, b: Colour) -> bool:
+    return sum(abs(x - y) for x, y in zip(a, b, strict=True)) <= 60
+
+
+def _sheet_colours(image: Image.Image) -> list[Colour]:
+    background = image.getpixel((0, 0))
+    pixels = image.load()
+    columns = [
+        [pixels[x, y] for y in range(image.height) if not _near(pixels[x, y], background)]
+        for x in range(image.width)
+    ]
+    runs: list[list[Colour]] = []
+    current: list[Colour] = []
+    for column in [*columns, []]:
+        if column:
+            current.extend(column)
+        elif current:
+            runs.append(current)
+            current = []
+    if not runs:
+        return [background]
+    return [_dominant(run) for run in runs]
+
+
+def _dominant(pixels: list[Colour]) -> Colour:
+    """The mean of the most common colour bucket (32 levels a channel): robust to outlines."""
+    buckets: dict[Colour, list[Colour]] = {}
+    for p in pixels:
+        buckets.setdefault((p[0] // 32, p[1] // 32, p[2] // 32), []).append(p)
+    top = max(buckets.values(), key=len)
+    return tuple(round(sum(c[i] for c in top) / len(top)) for i in range(3))  # type: ignore[return-value]

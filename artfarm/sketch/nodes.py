@@ -20,7 +20,7 @@ from typing import Any
 
 from PIL import Image, ImageChops, ImageFilter, ImageOps, PngImagePlugin
 
-from artfarm.sketch.drawing import draw_fix, draw_scene, item_rng
+from artfarm.sketch.drawing import draw_fix, draw_scene, item_rng, reference_colours
 from artfarm.sketch.refine import refine
 from artfarm.sketch.scene import read_scene
 
@@ -138,7 +138,7 @@ def controlnet_apply(ctx, positive, negative, control_net, image, strength, star
 
 @node("CLIPVisionEncode")
 def clip_vision_encode(ctx, clip_vision, image, crop):
-    return out({"clip_vision_output": len(image)})
+    return out({"clip_vision_output": len(image), "images": list(image)})
 
 
 @node("unCLIPConditioning")
@@ -267,6 +267,7 @@ def sample(
     """
     text = _positive_text(positive)
     scene = read_scene(text)
+    colours = reference_colours(_references(positive), len(scene.characters))
     n = _batch(latent_image)
     w, h = latent_image["size"]
     for step in range(1, steps + 1):
@@ -278,7 +279,7 @@ def sample(
     for i in range(n):
         item_seed = int(item_rng(seed, i, sampler).getrandbits(63))
         if source is None or (denoise >= 1.0 and mask is None):
-            results.append(draw_scene(scene, item_seed, w, h))
+            results.append(draw_scene(scene, item_seed, w, h, colours))
             continue
         src = source[i % len(source)].convert("RGB")
         if mask is None:
@@ -603,3 +604,116 @@ def save_image(ctx, images, filename_prefix="ComfyUI"):
 def preview_image(ctx, images):
     suffix = "".join(random.choice(string.ascii_lowercase) for _ in range(5))
     return save_images(ctx, images, f"ComfyUI_temp_{suffix}", ctx.temp_dir, "temp", 1)
+
+
+# ------------------------------------------------------------------ model families' nodes
+# The loaders and reference nodes of the diffusion-model families (flux-kontext,
+# qwen-image-edit-plus, Redux). A reference image travels in the conditioning
+# (`references`); the sampler draws each character in the dominant colours of its sheet.
+
+
+def _references(conditioning: list[dict[str, Any]]) -> list[Image.Image]:
+    return [img for c in conditioning for img in c.get("references", ())]
+
+
+@node("UNETLoader")
+def unet_loader(ctx, unet_name, weight_dtype):
+    return out({"model": _model_file(ctx, "diffusion_models", unet_name), "loras": ()})
+
+
+@node("CLIPLoader")
+def clip_loader(ctx, clip_name, type, device="default"):
+    return out({"clip": _model_file(ctx, "text_encoders", clip_name)})
+
+
+@node("DualCLIPLoader")
+def dual_clip_loader(ctx, clip_name1, clip_name2, type, device="default"):
+    names = [_model_file(ctx, "text_encoders", n) for n in (clip_name1, clip_name2)]
+    return out({"clip": "+".join(names)})
+
+
+@node("StyleModelLoader")
+def style_model_loader(ctx, style_model_name):
+    return out({"style_model": _model_file(ctx, "style_models", style_model_name)})
+
+
+@node("ReferenceLatent")
+def reference_latent(ctx, conditioning, latent=None):
+    images = list((latent or {}).get("images") or [])
+    return out([dict(c, references=(*c.get("references", ()), *images)) for c in conditioning])
+
+
+@node("TextEncodeQwenImageEditPlus")
+def text_encode_qwen_image_edit_plus(ctx, clip, prompt, vae=None, image1=None, image2=None,
+                                     image3=None):  # fmt: skip
+    images = [img for batch in (image1, image2, image3) if batch for img in batch[:1]]
+    return out([{"text": prompt, "references": tuple(images)}])
+
+
+@node("FluxKontextImageScale")
+def flux_kontext_image_scale(ctx, image):
+    """ComfyUI picks Kontext's nearest preferred size; sizes do not matter to a sketch."""
+    return out([img.copy() for img in image])
+
+
+_STITCH_COLOURS = {"white": (255, 255, 255), "black": (0, 0, 0), "red": (255, 0, 0),
+                   "green": (0, 255, 0), "blue": (0, 0, 255)}  # fmt: skip
+
+
+@node("ImageStitch")
+def image_stitch(ctx, image1, direction, match_image_size, spacing_width, spacing_color,
+                 image2=None):  # fmt: skip
+    """image2 beside image1 (right, down, left, up), scaled to match, with a spacing strip."""
+    if not image2:
+        return out([img.copy() for img in image1])
+    result = []
+    for i, first in enumerate(image1):
+        second = image2[i % len(image2)]
+        across = direction in ("right", "left")
+        if match_image_size:
+            if across:
+                second = second.resize((max(1, round(second.width * first.height / second.height)),
+                                        first.height))  # fmt: skip
+            else:
+                second = second.resize((first.width,
+                                        max(1, round(second.height * first.width / second.width))))  # fmt: skip
+        a, b = (second, first) if direction in ("left", "up") else (first, second)
+        gap = int(spacing_width)
+        if across:
+            size = (a.width + gap + b.width, max(a.height, b.height))
+            at = (a.width + gap, 0)
+        else:
+            size = (max(a.width, b.width), a.height + gap + b.height)
+            at = (0, a.height + gap)
+        canvas = Image.new("RGB", size, _STITCH_COLOURS.get(spacing_color, (255, 255, 255)))
+        canvas.paste(a.convert("RGB"), (0, 0))
+        canvas.paste(b.convert("RGB"), at)
+        result.append(canvas)
+    return out(result)
+
+
+@node("ModelSamplingAuraFlow")
+def model_sampling_aura_flow(ctx, model, shift):
+    return out(model)
+
+
+@node("CFGNorm")
+def cfg_norm(ctx, model, strength):
+    return out(model)
+
+
+@node("FluxGuidance")
+def flux_guidance(ctx, conditioning, guidance):
+    return out(conditioning)
+
+
+@node("ConditioningZeroOut")
+def conditioning_zero_out(ctx, conditioning):
+    return out([{"text": ""} for _ in conditioning])
+
+
+@node("StyleModelApply")
+def style_model_apply(ctx, conditioning, style_model, clip_vision_output, strength,
+                      strength_type):  # fmt: skip
+    images = list(clip_vision_output.get("images", ()))
+    return out([dict(c, style=(*c.get("style", ()), *images)) for c in conditioning])
