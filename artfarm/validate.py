@@ -8,7 +8,8 @@ itself runs (the review gates, the model lock, the layout plan and template), so
 validate passes the pipeline does not refuse for a document's sake.
 
 Warnings do not fail validation: prompts longer than the text encoder's window (77 CLIP
-tokens for sd15/sdxl; see artfarm.rendering.tokens), naming the words that fall off.
+tokens for sd15/sdxl; see artfarm.rendering.tokens), naming the words that fall off; a page
+that names reference images its tiers' model family cannot put into a graph.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from artfarm.pipeline.selection import (
     refine_review_for,
 )
 from artfarm.problems import ArtfarmError, Problem
+from artfarm.rendering.families import tier_family, tier_pin
 from artfarm.rendering.modelstore import ModelStore, book_pins, lock_path, verified_hashes
 from artfarm.rendering.prompts import compile_prompts, template_environment
 from artfarm.rendering.tokens import TEXT_TOKENS, count_tokens, words_past
@@ -356,4 +358,28 @@ def book_warnings(path: str | Path) -> list[Problem]:
                         "or see `artfarm prompt` for the whole text",
                     )
                 )
+        warnings += unused_references(book, page)
     return warnings
+
+
+def unused_references(book: Book, page: int) -> list[Problem]:
+    """A page whose spec names references while a tier's family takes none into its graphs."""
+    try:
+        spec = book.load_spec(page)
+        named = len(spec.refs.style) + sum(len(r) for r in spec.refs.characters.values())
+        blind = [t for t in ("draft", "final") if tier_family(book, t).reference_slots == 0]
+    except ArtfarmError:
+        return []
+    if not named or not blind:
+        return []
+    families = ", ".join(f"models.{t}: {tier_pin(book, t).family}" for t in blind)
+    return [
+        Problem(
+            str(book.spec_path(page)),
+            "refs",
+            f"page {page} names {named} reference image(s) its model family cannot use "
+            f"({families}): they reach no graph, only the bible's words reach the prompt",
+            "pin a flux-kontext or qwen-image-edit-plus model in book_config.yaml to draw "
+            "from them, or remove refs",
+        )
+    ]

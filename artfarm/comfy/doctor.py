@@ -23,6 +23,7 @@ from artfarm.comfy.objectinfo import combo_options, input_spec
 from artfarm.documents.book import Book
 from artfarm.documents.settings import Settings
 from artfarm.rendering.compiler import TEMPLATES
+from artfarm.rendering.families import family_template
 from artfarm.rendering.modelstore import (
     ModelRef,
     ModelStore,
@@ -31,7 +32,7 @@ from artfarm.rendering.modelstore import (
     missing_problems,
     read_lock,
 )
-from artfarm.rendering.workflow import CUSTOM_NODE_PACKS, load_template
+from artfarm.rendering.workflow import CUSTOM_NODE_PACKS, WORKFLOWS_DIR, load_template
 
 TESTED = ((0, 3, 64), (0, 36, 999))  # the contract suite's recordings: 0.3.64 and v0.36
 TESTED_TEXT = "0.3.64 – 0.36.x"
@@ -42,6 +43,9 @@ MODEL_LISTS = {  # store folder → (loader node, its input), as ComfyUI lists t
     "controlnet": ("ControlNetLoader", "control_net_name"),
     "upscale_models": ("UpscaleModelLoader", "model_name"),
     "clip_vision": ("CLIPVisionLoader", "clip_name"),
+    "diffusion_models": ("UNETLoader", "unet_name"),
+    "text_encoders": ("CLIPLoader", "clip_name"),
+    "style_models": ("StyleModelLoader", "style_model_name"),
 }
 VRAM_FLAGS = ("--gpu-only", "--highvram", "--normalvram", "--lowvram", "--novram")
 UPSCALE_MODEL_NODES = {"UpscaleModelLoader", "ImageUpscaleWithModel"}
@@ -113,7 +117,9 @@ def version_finding(version: str) -> Finding:
 def needed_nodes(book: Book | None) -> set[str]:
     """Node classes the stages' workflows use, plus what the compiler inserts for the book."""
     nodes: set[str] = set()
-    for name in TEMPLATES.values():
+    for stage, name in TEMPLATES.items():
+        if book is not None:  # the graphs of the family each tier pins
+            name = family_template(book, stage, name, WORKFLOWS_DIR)
         nodes |= {node["class_type"] for node in load_template(name).graph.values()}
     if book is None:
         return nodes

@@ -50,8 +50,52 @@ HOSTILE_HTTP = "hostile/test_sketch_http.py::"
 BOARD = "board/test_board_http.py::"
 BOARD_UI = "board/test_board_browser.py::"
 BOARD_BUILD = "board/test_board_builds.py::"
+FAMILIES = "workflows/test_families.py::"
 
 PROMISES: dict[str, list[str]] = {
+    # Model families and references
+    "Each tier in `book_config.yaml` (`models.draft`, `models.final`) names its model `family`": [
+        FAMILIES + "test_every_familys_graphs_validate_against_the_recorded_object_info",
+    ],
+    "`sd15` (the default) and `sdxl`: a `checkpoint` in `models/checkpoints`": [
+        FAMILIES + "test_the_sd15_default_graph_takes_no_reference",
+        FAMILIES + "test_every_familys_graphs_validate_against_the_recorded_object_info",
+    ],
+    "`flux-kontext`: `unet` in `models/diffusion_models`": [
+        FAMILIES + "test_every_familys_graphs_validate_against_the_recorded_object_info",
+    ],
+    "Two reference images reach the sampler through `ReferenceLatent`.": [
+        FAMILIES + "test_a_pages_draft_and_refine_carry_its_characters_sheets",
+    ],
+    "`qwen-image-edit-plus`: `unet`, `clip: [qwen_2.5_vl_7b]` and `vae` in the same folders": [
+        FAMILIES + "test_a_pages_draft_and_refine_carry_its_characters_sheets",
+        FAMILIES + "test_every_familys_graphs_validate_against_the_recorded_object_info",
+    ],
+    "A page's references are the sheets of its characters": [
+        "workflows/test_references.py::test_a_page_gets_its_characters_refs_in_spec_order_then_its_style",
+        "workflows/test_references.py::test_without_spec_refs_a_character_gets_the_bibles_sheets",
+        SNAKE + "test_changing_one_sheet_rerenders_exactly_the_pages_that_use_it",
+        SNAKE + "test_a_pages_sheets_are_inputs_of_its_draft_job",
+    ],
+    "The diffusion-model families put them into their draft and refine graphs": [
+        FAMILIES + "test_a_pages_draft_and_refine_carry_its_characters_sheets",
+        FAMILIES + "test_more_references_than_slots_share_the_last_slot_as_a_board",
+    ],
+    "The manifest's request says which image went into which slot": [
+        FAMILIES + "test_a_pages_draft_and_refine_carry_its_characters_sheets",
+        FAMILIES + "test_more_references_than_slots_share_the_last_slot_as_a_board",
+    ],
+    "The `sd15`/`sdxl` graphs take no reference image": [
+        FAMILIES + "test_the_sd15_default_graph_takes_no_reference",
+        VALIDATE + "test_refs_a_pages_model_family_cannot_use_are_a_warning",
+    ],
+    "A family without a graph for a stage": [
+        FAMILIES + "test_a_family_without_a_graph_for_a_stage_says_so_in_one_line",
+    ],
+    "On the sketch server a reference shows": [
+        FAMILIES
+        + "test_through_the_sketch_server_the_sheet_reaches_the_picture_and_its_colour_follows",
+    ],
     # The look at every server before a run that renders
     "Before the first job of a run that renders, every server in use is asked": [
         SNAKE + "test_a_run_that_renders_names_a_dead_server_before_any_job_starts",

@@ -340,3 +340,23 @@ def test_json_ends_with_a_summary_record_when_all_is_well(
     assert records[-1]["summary"] is True and records[-1]["ok"] is True
     assert records[-1]["problems"] == 0
     assert all(r["severity"] == "warning" for r in records[:-1])
+
+
+def test_refs_a_pages_model_family_cannot_use_are_a_warning(tiny_book: Path) -> None:
+    warnings = book_warnings(tiny_book)
+    [warning] = [
+        w for w in warnings if w.file.endswith("0003/renderspec.json") and w.field == "refs"
+    ]
+    assert warning.field == "refs" and "names 3 reference image(s)" in warning.problem
+    assert "models.draft: sd15, models.final: sd15" in warning.problem
+    config = tiny_book / "book_config.yaml"
+    data = yaml.safe_load(config.read_text())
+    for tier in ("draft", "final"):
+        data["models"][tier] = {
+            "family": "qwen-image-edit-plus",
+            "unet": f"qwen_{tier}.safetensors",
+            "clip": ["qwen_2.5_vl_7b.safetensors"],
+            "vae": "qwen_image_vae.safetensors",
+        }
+    config.write_text(yaml.safe_dump(data))
+    assert [w for w in book_warnings(tiny_book) if w.field == "refs"] == []
