@@ -31,7 +31,7 @@ from artfarm.problems import ArtfarmError
 from artfarm.rendering.references import Reference
 
 # The stages whose graphs take the page's references (the others follow an input image).
-REFERENCE_STAGES = ("draft", "refine")
+REFERENCE_STAGES = ("draft", "refine", "thumb")
 
 
 @dataclass(frozen=True)

@@ -86,7 +86,8 @@ def test_a_pages_draft_and_refine_carry_its_characters_sheets(
     tiny_book: Path, tmp_path: Path, family: str
 ) -> None:
     book, store = pin_family(tiny_book, family)
-    for job in (draft(book, store, 1), refine(book, store, 1, tmp_path)):
+    thumb = compile_stage(book, 1, "thumb", store=store)  # the storyboard's draft too
+    for job in (draft(book, store, 1), refine(book, store, 1, tmp_path), thumb):
         assert job.request["references"] == {
             "ref_1": ["character:bear bible/character_refs/bear.png"],
             "ref_2": ["style:style bible/style_refs/style_01.png"],
