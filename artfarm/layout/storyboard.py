@@ -40,13 +40,17 @@ SHOWS = {"final": "final art", "selected": "selected draft", "thumb": "thumbnail
 
 
 def storyboard_art_paths(job: LayoutJob) -> list[Path]:
-    """Each story page's best art so far, else the thumbnail it needs (see module doc)."""
+    """Each story page's best art so far, else the thumbnail it needs (see module doc); a
+    layout page without a renderspec has nothing to render and shows a placeholder."""
     paths = []
     for planned in job.plan.story_pages():
         assert planned.story is not None
+        folder = page_dir(job.root, planned.story.page)
         found = find_art(job.root, planned.story.page, STORYBOARD.sources)
-        thumb = page_dir(job.root, planned.story.page) / "thumb" / "thumb.png"
-        paths.append(found[0] if found else thumb)
+        if found is not None:
+            paths.append(found[0])
+        elif (folder / "renderspec.json").is_file():  # else a placeholder (validate names it)
+            paths.append(folder / "thumb" / "thumb.png")
     return paths
 
 
@@ -85,22 +89,30 @@ def storyboard_arts(job: LayoutJob) -> tuple[dict[int, PageArt], list[Finding]]:
         found = find_art(job.root, page, STORYBOARD.sources)
         if found is None:
             arts[page] = PageArt(None, box, scene_line(job.root, page))
-            findings.append(
-                Finding(
-                    "warning",
-                    str(page_dir(job.root, page)),
-                    job.field_of(page),
-                    f"page {page}: no art yet (placeholder with the scene line)",
-                    f"snakemake books/{job.root.name}/layout/storyboard.pdf renders a thumbnail",
-                    page,
-                )
-            )
+            findings.append(no_art(job, page))
             continue
         dest = job.out(f"{STORYBOARD.folder}/{page:04d}.jpg")
         keep.add(dest.name)
         arts[page] = PageArt(prepare(found[0], dest, box.w, box.h, STORYBOARD, found[1]), box)
     remove_stale(job.out(STORYBOARD.folder), keep)
     return arts, findings
+
+
+def no_art(job: LayoutJob, page: int) -> Finding:
+    """A page shown as a placeholder, and what gives it art."""
+    folder = page_dir(job.root, page)
+    if (folder / "renderspec.json").is_file():
+        fix = f"snakemake books/{job.root.name}/layout/storyboard.pdf renders a thumbnail"
+    else:
+        fix = f"write its renderspec.json: artfarm new-page books/{job.root.name} {page}"
+    return Finding(
+        "warning",
+        str(folder),
+        job.field_of(page),
+        f"page {page}: no art yet (placeholder with the scene line)",
+        fix,
+        page,
+    )
 
 
 def storyboard_data(job: LayoutJob, arts: dict[int, PageArt]) -> dict[str, Any]:

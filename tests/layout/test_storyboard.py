@@ -109,6 +109,18 @@ def test_a_page_without_any_art_needs_its_thumbnail(make_book):
     ]
 
 
+def test_a_layout_page_without_a_spec_is_a_placeholder_not_a_render(make_book, capsys):
+    book = spread_book(make_book)
+    (book / "pages/0003/renderspec.json").unlink()
+    (book / "pages/0003/thumb/thumb.png").unlink()
+    assert book / "pages/0003/thumb/thumb.png" not in storyboard_art_paths(open_job(book))
+    assert main(["layout", str(book), "storyboard"]) == 0
+    warning = capsys.readouterr().err
+    assert "page 3: no art yet" in warning and "artfarm new-page books/tiny 3" in warning
+    texts = [p.extract_text() for p in PdfReader(book / "layout/storyboard.pdf").pages]
+    assert "story page 3 · no art yet" in texts[2] and "no art yet" in texts[2]
+
+
 def test_the_overview_is_one_deterministic_image_of_every_opening_in_a_grid(make_book):
     book = spread_book(make_book)
     assert main(["layout", str(book), "storyboard"]) == 0
