@@ -158,7 +158,19 @@ def render_summary(book: Book, todos: list[Todo]) -> str:
         return f"{book.root}: every page is printed; nothing waits for you."
     waiting = sum(1 for t in todos if t.state.startswith(WAITING_STATES))
     head = f"{book.root}: {len(todos)} page(s) need something ({waiting} wait for a review)"
-    return "\n".join([head, *(t.line() for t in todos)])
+    return "\n".join([head, *storyboard_hint(book, todos), *(t.line() for t in todos)])
+
+
+def storyboard_hint(book: Book, todos: list[Todo]) -> list[str]:
+    """A fresh book (no page drafted, no storyboard yet): the cheap look at the whole book
+    comes before the first draft burst (artfarm.layout.storyboard)."""
+    fresh = all(t.state == "needs-drafts" for t in todos)
+    if not fresh or (book.root / "layout" / "storyboard.pdf").exists():
+        return []
+    return [
+        "first, the whole book at a glance (one cheap thumbnail per page, no draft burst):",
+        f"    snakemake {book.root / 'layout' / 'storyboard.pdf'}",
+    ]
 
 
 def write_failure(page_dir: Path, stage: str, problems: list[dict[str, str]]) -> None:

@@ -214,6 +214,9 @@ PROMISES: dict[str, list[str]] = {
         STORYBOARD + "test_a_final_pick_replaces_the_thumbnail_and_rebuilds_the_storyboard",
         "layout/test_storyboard.py::test_each_page_shows_its_best_art_final_then_selected_then_thumbnail",
     ],
+    "`artfarm next` names it first for a book with no drafts and no storyboard yet": [
+        "layout/test_storyboard.py::test_next_suggests_the_storyboard_for_a_fresh_book_until_it_exists",
+    ],
     "The first two `pages.pdf` runs stop at the review gates with exit status 75": [
         NEW_BOOK + "test_the_readme_makes_a_new_four_page_book_from_a_blank_folder",
         SNAKE + "test_a_fresh_book_renders_drafts_and_stops_with_a_review_summary",

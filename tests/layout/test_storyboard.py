@@ -143,3 +143,12 @@ def test_the_overview_is_one_deterministic_image_of_every_opening_in_a_grid(make
         assert at(36 + TRIM / 2, middle_y) == (255, 255, 255)  # no page left of page 1
     assert main(["layout", str(book), "storyboard"]) == 0
     assert png.read_bytes() == first
+
+
+def test_next_suggests_the_storyboard_for_a_fresh_book_until_it_exists(tiny_book, capsys):
+    assert main(["next", str(tiny_book)]) == 0
+    hint = f"snakemake {tiny_book / 'layout' / 'storyboard.pdf'}"
+    assert hint in capsys.readouterr().out
+    (tiny_book / "layout" / "storyboard.pdf").write_bytes(b"%PDF-")
+    assert main(["next", str(tiny_book)]) == 0
+    assert hint not in capsys.readouterr().out
