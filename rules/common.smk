@@ -10,6 +10,7 @@ from snakemake.utils import validate
 
 from artfarm.pipeline import dagparams, waits
 from artfarm.pipeline.command import Command
+from artfarm.pipeline.tiers import gpu_priority
 from artfarm.documents.settings import settings_problems
 
 
@@ -43,6 +44,7 @@ def check_servers():
     """Before the first job of a run that renders: every server answers, or one line names it."""
     from artfarm.comfy.health import server_problems
     from artfarm.documents.settings import load_settings
+    from artfarm.pipeline.lease import clear_down_marks
 
     if not any(job.resources.get("gpu", 0) for job in workflow.dag.needrun_jobs()):
         return  # layout, contact sheets, gates: no server needed
@@ -51,6 +53,7 @@ def check_servers():
         print(f"error: {problem.line()}", file=sys.stderr)
     if problems:
         raise SystemExit(1)  # before any job: nothing to clean up, Snakemake's lock is released
+    clear_down_marks(load_settings().runtime_path / "leases")  # every server answered
 
 
 def review_if_written(wildcards):

@@ -12,6 +12,7 @@ rule draft:
         run=script("stage.py"),
     resources:
         gpu=1,
+    priority: gpu_priority("draft")
     conda:
         "../environment.yml"
     log:

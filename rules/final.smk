@@ -20,6 +20,7 @@ rule final:
         run=script("stage.py"),
     resources:
         gpu=1,
+    priority: gpu_priority("final")
     conda:
         "../environment.yml"
     log:

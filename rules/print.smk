@@ -12,6 +12,7 @@ rule print_art:
         run=script("stage.py"),
     resources:
         gpu=1,
+    priority: gpu_priority("print")
     conda:
         "../environment.yml"
     log:

@@ -12,6 +12,7 @@ rule refine:
         run=script("stage.py"),
     resources:
         gpu=1,
+    priority: gpu_priority("refine")
     conda:
         "../environment.yml"
     log:

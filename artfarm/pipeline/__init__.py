@@ -2,7 +2,8 @@
 
 manifest     what each stage leaves behind: outputs with sha256, jobs with full provenance
 render_cache content-addressed outputs by request hash: never pay GPU time twice
-lease        which ComfyUI server (and queue slot) a job may use
+lease        which ComfyUI server (and queue slot) a job may use; the one holding its models
+tiers        GPU jobs ordered by model tier (Snakemake priorities): one model load per tier
 stages       thumb / draft / refine / final / print: compile → cache or GPU → manifest
 input_store  every uploaded file kept in the book by content (inputs/sha256/), for replays
 replay       `artfarm replay`: a manifest run again, every output's sha256 compared

@@ -8,6 +8,11 @@ Model residency: each server's `<tag>.models` file names the models of the last 
 it (what its cache holds once its queue drains). Among the free slots of the same rank, a job
 takes the server holding most of its models, so a second tier's jobs do not make every server
 switch models; it never waits for such a server while another has a free slot.
+
+A server down: a job whose server stopped answering (the client's retry window ran out) marks
+it down (`<tag>.down`) and moves to another server; new leases skip it for `DOWN_SECONDS`, or
+until a run's start finds every server answering (`clear_down_marks`). When every server is
+marked down, leases ignore the marks (a job then fails naming its server, as before).
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from artfarm.atomic import write_text
 from artfarm.problems import ArtfarmError
 
 SLOTS_PER_SERVER = 2
+DOWN_SECONDS = 300.0
 
 
 def _tag(url: str) -> str:
@@ -36,6 +42,35 @@ def _slot_file(folder: Path, url: str, slot: int) -> Path:
 
 def _models_file(folder: Path, url: str) -> Path:
     return folder / f"{_tag(url)}.models"
+
+
+def _down_file(folder: Path, url: str) -> Path:
+    return folder / f"{_tag(url)}.down"
+
+
+def mark_down(folder: Path, url: str) -> None:
+    """`url` stopped answering: leases skip it for a while."""
+    folder.mkdir(parents=True, exist_ok=True)
+    write_text(_down_file(folder, url), f"{url}\n")
+
+
+def is_down(folder: Path, url: str) -> bool:
+    try:
+        return time.time() - _down_file(folder, url).stat().st_mtime < DOWN_SECONDS
+    except OSError:
+        return False
+
+
+def clear_down_marks(folder: Path) -> None:
+    """Every server answered (a run's start): none is down any more."""
+    for mark in folder.glob("*.down"):
+        mark.unlink(missing_ok=True)
+
+
+def up_servers(servers: list[str], folder: Path) -> list[str]:
+    """The servers not marked down; all of them when every one is."""
+    up = [url for url in servers if not is_down(folder, url)]
+    return up or list(servers)
 
 
 def resident_models(folder: Path, url: str) -> frozenset[str]:
@@ -69,7 +104,7 @@ def lease_server(
     wanted = frozenset(models)
     deadline = time.monotonic() + wait
     while True:
-        ranked = by_residency(servers, folder, wanted)
+        ranked = by_residency(up_servers(servers, folder), folder, wanted)
         for slot in range(slots):  # slot-major: spread jobs over servers before queueing
             for url in ranked:
                 fd = os.open(_slot_file(folder, url, slot), os.O_RDWR | os.O_CREAT, 0o644)

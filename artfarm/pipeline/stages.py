@@ -30,12 +30,14 @@ from PIL import Image
 
 from artfarm.comfy.client import ComfyClient, RetryPolicy
 from artfarm.comfy.credentials import request_headers
+from artfarm.comfy.errors import ServerUnreachable
+from artfarm.comfy.records import RunRecord
 from artfarm.comfy.service import servers_in_use
 from artfarm.documents.book import Book
 from artfarm.documents.review import RefineReview
 from artfarm.documents.settings import Settings, load_settings
 from artfarm.pipeline.input_store import store_input
-from artfarm.pipeline.lease import lease_server
+from artfarm.pipeline.lease import is_down, lease_server, mark_down
 from artfarm.pipeline.manifest import (
     JobRecord,
     OutputFile,
@@ -125,39 +127,54 @@ def submitted_graph(graph: dict[str, Any], uploads: dict[str, str]) -> dict[str,
 
 
 def execute(run: StageRun, job: CompiledJob) -> tuple[JobRecord, list[Path]]:
-    """Images for `job`: from the render cache when its request was rendered before, else GPU."""
+    """Images for `job`: from the render cache when its request was rendered before, else GPU.
+
+    A server that stops answering (the client's retry window ran out) is marked down and the
+    job moves to another server; its prompt died with the server, so nothing runs twice."""
     hit = run.cache.lookup(job.request_hash)
     if hit is not None:
         run.say(f"{job.stage}: {job.request_hash[:12]} restored from the render cache (no GPU)")
         return job_record(run, job, hit.record.get("run"), True), hit.files
     leases = run.settings.runtime_path / "leases"
-    models = job.request.get("models", {})
-    with lease_server(servers_in_use(run.settings), leases, models=models) as url:
-        run.say(f"{job.stage}: {job.request_hash[:12]} on {url}")
-        journal = run.settings.runtime_path / "journal"
-        scratch = run.settings.runtime_path / "tmp"
-        scratch.mkdir(parents=True, exist_ok=True)
-        retry = RetryPolicy(total_seconds=run.settings.client.retry_seconds)
-        with (
-            ComfyClient(
-                url, journal_dir=journal, retry=retry, headers=request_headers(run.settings, url)
-            ) as client,
-            tempfile.TemporaryDirectory(dir=scratch) as tmp,
-        ):
-            record = client.run(
-                job.graph,
-                {title: str(path) for title, path in job.inputs.items()},
-                tmp,
-                job_key=job.request_hash,
-                on_progress=lambda value, total, *_: run.say(f"{job.stage}: step {value}/{total}"),
-            )
-            files = [Path(o.path) for o in record.outputs]
-            check_outputs(job, files)
-            stored = run.cache.store(
-                job.request_hash, files, {"run": record.model_dump(mode="json")}
-            )
+    servers = servers_in_use(run.settings)
+    while True:
+        with lease_server(servers, leases, models=job.request.get("models", {})) as url:
+            try:
+                record, files = render_on(run, job, url)
+                break
+            except ServerUnreachable as err:
+                if all(u == url or is_down(leases, u) for u in servers):
+                    raise
+                mark_down(leases, url)
+                run.say(f"{job.stage}: {err.one_line()} — moving to another server")
     run.say(f"{job.stage}: done in {record.timings.wall_seconds:.1f} s")
-    return job_record(run, job, record.model_dump(mode="json"), False), stored.files
+    return job_record(run, job, record.model_dump(mode="json"), False), files
+
+
+def render_on(run: StageRun, job: CompiledJob, url: str) -> tuple[RunRecord, list[Path]]:
+    """The job on the leased server `url`; its images stored in the render cache."""
+    run.say(f"{job.stage}: {job.request_hash[:12]} on {url}")
+    journal = run.settings.runtime_path / "journal"
+    scratch = run.settings.runtime_path / "tmp"
+    scratch.mkdir(parents=True, exist_ok=True)
+    retry = RetryPolicy(total_seconds=run.settings.client.retry_seconds)
+    with (
+        ComfyClient(
+            url, journal_dir=journal, retry=retry, headers=request_headers(run.settings, url)
+        ) as client,
+        tempfile.TemporaryDirectory(dir=scratch) as tmp,
+    ):
+        record = client.run(
+            job.graph,
+            {title: str(path) for title, path in job.inputs.items()},
+            tmp,
+            job_key=job.request_hash,
+            on_progress=lambda value, total, *_: run.say(f"{job.stage}: step {value}/{total}"),
+        )
+        files = [Path(o.path) for o in record.outputs]
+        check_outputs(job, files)
+        stored = run.cache.store(job.request_hash, files, {"run": record.model_dump(mode="json")})
+    return record, stored.files
 
 
 def check_outputs(job: CompiledJob, files: list[Path]) -> None:
