@@ -21,7 +21,6 @@ Target: at most one load per model tier per server. Job seconds are scaled down 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import importlib
 import json
 import os
@@ -30,19 +29,17 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
+from sketch_procs import sketch_servers, stats
 
 REPO = Path(__file__).resolve().parents[1]
 BOOK_ID = "models_01"
 UPSCALER = "2x_bench_upscaler.pth"
 CAST = [["bear"], ["fox"], ["bear", "fox"]]
 TIERS = 3  # draft checkpoint, final checkpoint, upscaler
-LOCAL = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # 127.0.0.1: no proxy
 
 
 @dataclass(frozen=True)
@@ -96,51 +93,6 @@ def run(cmd: list[str], cwd: Path, env: dict[str, str], ok: tuple[int, ...] = (0
     return proc.stdout
 
 
-@contextlib.contextmanager
-def sketch_servers(root: Path, setup: Setup, args: argparse.Namespace) -> Iterator[list[str]]:
-    """`setup.servers` sketch servers as processes (artfarm sketch-server), on free ports."""
-    procs, urls = [], []
-    try:
-        for i in range(setup.servers):
-            port = free_port()
-            cmd = [sys.executable, "-m", "artfarm", "sketch-server", "--port", str(port),
-                   "--root", str(root / f"server{i}"), "--models", str(root / "models"),
-                   "--step-seconds", str(args.step_seconds),
-                   "--load-seconds", str(args.load_seconds), "--cache-lru", str(setup.lru)]  # fmt: skip
-            procs.append(subprocess.Popen(cmd, stderr=subprocess.DEVNULL))
-            urls.append(f"http://127.0.0.1:{port}")
-        for url in urls:
-            wait_for(url)
-        yield urls
-    finally:
-        for proc in procs:
-            proc.terminate()
-            proc.wait(30)
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for(url: str) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        with contextlib.suppress(OSError):
-            stats(url)
-            return
-        time.sleep(0.1)
-    raise SystemExit(f"{url} did not start")
-
-
-def stats(url: str) -> dict:
-    with LOCAL.open(f"{url}/sketch/stats", timeout=10) as reply:
-        return json.load(reply)
-
-
 def review(root: Path, env: dict[str, str], *args: str) -> None:
     run([sys.executable, "-m", "artfarm", "review", f"books/{BOOK_ID}", *args], root, env)
 
@@ -166,7 +118,11 @@ def build(root: Path, setup: Setup, args: argparse.Namespace) -> dict:
     slots = 2 * setup.servers
     snakemake = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "-d", str(root),
                  *targets, "--cores", str(max(2, slots)), "--resources", f"gpu={slots}"]  # fmt: skip
-    with sketch_servers(root, setup, args) as urls:
+    with sketch_servers(
+        root, root / "models", [args.step_seconds] * setup.servers,
+        load_seconds=args.load_seconds, cache_lru=setup.lru,
+    ) as procs:  # fmt: skip
+        urls = [p.url for p in procs]
         config = yaml.safe_load((root / "config" / "config.yaml").read_text())
         config["servers"] = urls
         (root / "config" / "config.yaml").write_text(yaml.safe_dump(config))

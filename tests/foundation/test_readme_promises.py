@@ -371,6 +371,26 @@ PROMISES: dict[str, list[str]] = {
         CACHE + "test_a_released_lease_is_taken_by_the_waiting_job",
         SNAKE + "test_several_servers_share_the_render_jobs",
     ],
+    "GPU jobs run in model-tier order": [
+        "pipeline/test_fleet.py::test_earlier_tiers_come_first_and_every_gpu_stage_outranks_cpu_jobs",
+        "pipeline/test_fleet.py::test_the_rules_carry_the_tier_priorities",
+    ],
+    "With several servers, a job takes the free slot of the server that last ran": [
+        "pipeline/test_lease_residency.py::test_a_job_goes_to_the_server_that_last_ran_its_models",
+        "pipeline/test_lease_residency.py::"
+        "test_an_idle_server_wins_over_queueing_behind_the_one_with_the_model",
+    ],
+    "A server that stops answering for `client.retry_seconds` is marked down": [
+        "pipeline/test_fleet.py::"
+        "test_a_server_killed_mid_book_leaves_its_jobs_to_the_other_without_duplicates",
+        "pipeline/test_lease_residency.py::test_a_server_marked_down_is_skipped_until_cleared",
+    ],
+    "`--load-seconds S` makes every model load": [
+        "sketch/test_model_loads.py::"
+        "test_default_cache_reloads_a_model_at_every_switch_and_keeps_it_for_the_same_model",
+        "sketch/test_model_loads.py::test_cache_lru_keeps_both_models_across_alternating_prompts",
+        "sketch/test_model_loads.py::test_a_load_holds_the_job_until_it_is_paid_and_can_be_interrupted",
+    ],
     "A job killed mid-way re-attaches to its prompt on the next run": [
         SNAKE + "test_a_killed_run_reattaches_and_pays_for_no_prompt_twice",
         FAULTS
@@ -674,6 +694,7 @@ NOT_A_PROMISE: dict[str, str] = {
     "Models: put them in the store": "a how-to step; the paths command is the promise",
     '`.venv/bin/pytest -m "not slow"` for the quick loop.': "a how-to",
     "Benchmarks: `.venv/bin/python bench/<name>.py`.": "a how-to; benchmarks print figures",
+    "`bench/models.py` and `bench/fleet.py` measure both.": "benchmarks print figures, not tests",
     "`.venv/bin/python bench/mutation.py` prints the mutation score": "a measure, run by hand",
     "For the person beside the agent": "introduces the board's command",
     "`ARTFARM_BOARD_SCREENSHOTS=docs/images` makes them retake": "a how-to for the README's pictures",

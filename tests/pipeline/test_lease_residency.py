@@ -5,7 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from artfarm.pipeline.lease import lease_server, resident_models
+from artfarm.pipeline.lease import (
+    clear_down_marks,
+    is_down,
+    lease_server,
+    mark_down,
+    resident_models,
+)
 
 A, B = "http://127.0.0.1:1", "http://127.0.0.1:2"
 
@@ -41,3 +47,14 @@ def test_a_job_without_models_keeps_config_order_and_the_record(tmp_path: Path) 
     lease_once(tmp_path, {"final.safetensors"})
     assert lease_once(tmp_path, set()) == A
     assert resident_models(tmp_path, A) == {"final.safetensors"}
+
+
+def test_a_server_marked_down_is_skipped_until_cleared(tmp_path: Path) -> None:
+    mark_down(tmp_path, A)
+    assert lease_once(tmp_path, set()) == B
+    with lease_server([A, B], tmp_path) as first, lease_server([A, B], tmp_path) as second:
+        assert (first, second) == (B, B)  # B's two slots before the down server
+    mark_down(tmp_path, B)
+    assert lease_once(tmp_path, set()) == A  # every server down: the marks are ignored
+    clear_down_marks(tmp_path)
+    assert not is_down(tmp_path, A) and lease_once(tmp_path, set()) == A

@@ -1,0 +1,220 @@
+"""A fleet of servers: issue 15's second benchmark (prints figures; not a test).
+
+A 64-page book's draft stage (one GPU job a page) through real Snakemake against 1, 2 and 4
+sketch servers (separate processes), the last of several half as fast (twice the seconds a
+step), side by side in one run:
+  * wall time against the ideal: all pages' GPU work (the 1-server run's execution time)
+    divided over the servers' speeds (1, 1.5, 3.5) — end to end (Snakemake's start-up
+    included) and over the render span (first job start → last job end);
+  * speed-up over 1 server against the ideal speed-up; target ≥ 0.95 of it;
+  * a server killed (SIGKILL) a quarter of the way through, 4 servers: its jobs finish on the
+    others — prompts per server, pages executed twice (target 0), pages rendered.
+GPU time is scaled down (8 steps × --step-seconds a job: 4 s at full speed) so the bench takes
+about ten minutes on 2 cores; shorter jobs measure the 2 cores instead of the fleet (each job
+process costs ~1 s of CPU, and 4 servers keep up to 8 of them in flight);
+the client's retry window is 3 s (config `client.retry_seconds`, 60 s by default) so a dead
+server's jobs move on quickly.
+
+    .venv/bin/python bench/fleet.py [--pages 64] [--step-seconds 0.5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+from sketch_procs import Proc, executions, sketch_servers, stats
+
+REPO = Path(__file__).resolve().parents[1]
+BOOK_ID = "fleet_01"
+STEPS = 8  # style_packs/watercolor_whimsy_v1: tiers.draft.steps
+CAST = [["bear"], ["fox"], ["bear", "fox"]]
+TARGET = 0.95
+
+
+@dataclass
+class Result:
+    label: str
+    speeds: list[float]
+    wall: float = 0.0
+    runs: dict[str, list[tuple[float, float]]] = field(default_factory=dict)  # url → executions
+    accepted: dict[str, int] = field(default_factory=dict)
+    killed: str | None = None
+    pages_done: int = 0
+    moved: int = 0
+
+    @property
+    def busy(self) -> float:
+        """GPU work in full-speed seconds (a half-speed server's time counts half)."""
+        total = 0.0
+        for speed, runs in zip(self.speeds, self.runs.values(), strict=True):
+            total += speed * sum(end - start for start, end in runs)
+        return total
+
+    @property
+    def span(self) -> float:
+        every = [r for runs in self.runs.values() for r in runs]
+        return max(e for _, e in every) - min(s for s, _ in every)
+
+    @property
+    def executed(self) -> int:
+        return sum(len(r) for r in self.runs.values())
+
+
+def bookmaker():
+    if str(REPO) not in sys.path:
+        sys.path.insert(0, str(REPO))
+    return importlib.import_module("tests.bookmaker")
+
+
+def make_project(root: Path, pages: int) -> Path:
+    maker = bookmaker()
+    maker.make_project(root, BOOK_ID)
+    book = root / "books" / BOOK_ID
+    for page_dir in (book / "pages").iterdir():
+        shutil.rmtree(page_dir)
+    for page in range(1, pages + 1):
+        spec = maker.spec_for(BOOK_ID, page, CAST[(page - 1) % 3])
+        spec["candidates"] = 1
+        maker.write_spec(book, page, spec)
+    maker.write_yaml(
+        book / "layout" / "book.yaml", maker.layout_for(dict.fromkeys(range(1, pages + 1)))
+    )
+    maker.lock_placeholder_models(root, book)
+    return root
+
+
+def snakemake(root: Path, pages: int, servers: int) -> subprocess.Popen:
+    targets = [f"books/{BOOK_ID}/pages/{p:04d}/draft/manifest.json" for p in range(1, pages + 1)]
+    env = {**os.environ, "ARTFARM_CONFIG": str(root / "config" / "config.yaml")}
+    slots = 2 * servers
+    cmd = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "-d", str(root),
+           *targets, "--cores", str(slots), "--resources", f"gpu={slots}"]  # fmt: skip
+    return subprocess.Popen(
+        cmd, cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+
+
+def point_at(root: Path, procs: list[Proc]) -> None:
+    path = root / "config" / "config.yaml"
+    config = yaml.safe_load(path.read_text())
+    config["servers"] = [p.url for p in procs]
+    config["client"] = {"retry_seconds": 3}
+    path.write_text(yaml.safe_dump(config))
+
+
+def kill_when(procs: list[Proc], victim: Proc, done: int, sm: subprocess.Popen) -> list:
+    """Kill `victim` once `done` prompts succeeded fleet-wide; its executions until then."""
+    while sm.poll() is None:
+        if sum(len(executions(p.url)) for p in procs) >= done:
+            before = executions(victim.url)
+            victim.kill()
+            return before
+        time.sleep(0.2)
+    raise SystemExit("the book finished before the kill")
+
+
+def book(tmp: Path, template: Path, label: str, speeds: list[float], args, kill: bool) -> Result:
+    root = tmp / label.replace(" ", "_")
+    shutil.copytree(template, root, symlinks=True)
+    result = Result(label, speeds)
+    steps = [args.step_seconds / s for s in speeds]
+    with sketch_servers(root, root / "models", steps) as procs:
+        point_at(root, procs)
+        began = time.perf_counter()
+        sm = snakemake(root, args.pages, len(procs))
+        victim_runs = kill_when(procs, procs[0], args.pages // 4, sm) if kill else None
+        out, _ = sm.communicate(timeout=3600)
+        result.wall = time.perf_counter() - began
+        if sm.returncode != 0:
+            raise SystemExit(f"{label}: snakemake failed\n{out[-3000:]}")
+        for proc in procs:
+            alive = proc.popen.poll() is None
+            result.runs[proc.url] = executions(proc.url) if alive else victim_runs or []
+            result.accepted[proc.url] = stats(proc.url)["prompts_accepted"] if alive else -1
+        result.killed = procs[0].url if kill else None
+    pages = root / "books" / BOOK_ID / "pages"
+    result.pages_done = sum(1 for p in pages.glob("*/draft/manifest.json"))
+    result.moved = sum(
+        (p / "logs" / "draft.log").read_text().count("moving to another server")
+        for p in pages.iterdir()
+    )
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pages", type=int, default=64)
+    parser.add_argument("--step-seconds", type=float, default=0.5, help="full-speed GPU per step")
+    args = parser.parse_args()
+    started = time.perf_counter()
+    fleets = [("1 server", [1.0]), ("2 servers", [1.0, 0.5]), ("4 servers", [1.0, 1, 1, 0.5])]
+    with tempfile.TemporaryDirectory(prefix="fleet_bench_") as tmp:
+        template = make_project(Path(tmp) / "template", args.pages)
+        results = []
+        for label, speeds in fleets:
+            print(f"{args.pages} drafts on {label} (speeds {speeds}) …", flush=True)
+            results.append(book(Path(tmp), template, label, speeds, args, kill=False))
+        print("4 servers, the first killed a quarter of the way …", flush=True)
+        killed = book(Path(tmp), template, "4 servers, 1 killed", [1.0, 1, 1, 0.5], args, True)
+    report(results, killed, args)
+    print(f"\nbenchmark took {time.perf_counter() - started:.0f} s")
+
+
+def report(results: list[Result], killed: Result, args: argparse.Namespace) -> None:
+    work = results[0].busy  # all pages' GPU work at full speed
+    one = results[0]
+    print(f"\nFleet — {args.pages} pages' drafts, {STEPS} steps × {args.step_seconds} s a job at "
+          f"full speed (scaled down), half-speed server = 2× the step time, 2 slots a server, "
+          f"2 cores; GPU work {work:.1f} s")  # fmt: skip
+    rows = [("", *(r.label for r in results))]
+    rows.append(("speeds (sum)", *(f"{sum(r.speeds):g}" for r in results)))
+    rows.append(("wall time, end to end", *(f"{r.wall:.1f} s" for r in results)))
+    rows.append(("ideal (work / speeds)", *(f"{work / sum(r.speeds):.1f} s" for r in results)))
+    rows.append(("ideal / wall", *(f"{work / sum(r.speeds) / r.wall:.3f}" for r in results)))
+    rows.append(("render span", *(f"{r.span:.1f} s" for r in results)))
+    rows.append(("ideal / span", *(f"{work / sum(r.speeds) / r.span:.3f}" for r in results)))
+    rows.append(("speed-up (wall) / ideal speed-up",
+                 *(f"{one.wall / r.wall:.2f} / {sum(r.speeds):g} = "
+                   f"{one.wall / r.wall / sum(r.speeds):.3f}" for r in results)))  # fmt: skip
+    rows.append(("speed-up (span) / ideal speed-up",
+                 *(f"{one.span / r.span:.2f} / {sum(r.speeds):g} = "
+                   f"{one.span / r.span / sum(r.speeds):.3f}" for r in results)))  # fmt: skip
+    rows.append(("prompts per server", *("/".join(map(str, r.accepted.values())) for r in results)))
+    table(rows)
+    worst = min(one.span / r.span / sum(r.speeds) for r in results[1:])
+    worst_wall = min(one.wall / r.wall / sum(r.speeds) for r in results[1:])
+    print(f"  speed-up vs ideal, worst fleet: {worst:.3f} over the render span, {worst_wall:.3f} "
+          f"end to end (target ≥ {TARGET}: {'meets' if worst >= TARGET else 'misses'} / "
+          f"{'meets' if worst_wall >= TARGET else 'misses'})")  # fmt: skip
+    twice = killed.executed - args.pages
+    per = ", ".join(
+        f"{'killed ' if url == killed.killed else ''}{len(runs)} done"
+        + (f" of {killed.accepted[url]} accepted" if killed.accepted[url] >= 0 else "")
+        for url, runs in killed.runs.items()
+    )
+    print(f"\nA server killed mid-book (4 servers, SIGKILL after {args.pages // 4} pages):")
+    print(f"  pages rendered {killed.pages_done} of {args.pages} (target all); jobs moved to "
+          f"another server {killed.moved}; executions per server: {per}")  # fmt: skip
+    print(f"  pages executed twice {max(twice, 0)} (target 0); wall {killed.wall:.1f} s vs "
+          f"{results[2].wall:.1f} s unharmed")  # fmt: skip
+
+
+def table(rows: list[tuple[str, ...]]) -> None:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        print("  " + "  ".join(c.ljust(w) if i == 0 else c.rjust(w)
+                               for i, (c, w) in enumerate(zip(row, widths, strict=True))))  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
