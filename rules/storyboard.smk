@@ -15,6 +15,7 @@ rule thumb:
         run=script("stage.py"),
     resources:
         gpu=1,
+    priority: gpu_priority("thumb")
     conda:
         "../environment.yml"
     log:
