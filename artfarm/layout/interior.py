@@ -73,8 +73,10 @@ def prepare_pages(job: LayoutJob, variant: Variant) -> tuple[dict[int, PageArt],
         dest = job.out(f"{variant.folder}/{story.page:04d}.jpg")
         prepared = prepare_for(job, story.page, source, kind, dest, box, variant)
         arts[story.page] = PageArt(prepared, box)
-        findings += crop_findings(job, story.page, prepared, box)
+        cropped = crop_findings(job, story.page, prepared, box)
+        findings += cropped
         if variant.name != "proof" and prepared.ppi < min_ppi:
+            fix = cropped[0].fix if cropped else ppi_fix(box.w, box.h, min_ppi)
             findings.append(
                 Finding(
                     "error",
@@ -82,7 +84,7 @@ def prepare_pages(job: LayoutJob, variant: Variant) -> tuple[dict[int, PageArt],
                     f"{job.field_of(story.page)}",
                     f"page {story.page}: art is {prepared.ppi:.0f} ppi at trim + bleed "
                     f"({prepared.pixels[0]}×{prepared.pixels[1]} px), below {min_ppi}",
-                    ppi_fix(box.w, box.h, min_ppi),
+                    fix,  # art of another shape: upscaling it again would not help
                     story.page,
                 )
             )
@@ -113,8 +115,8 @@ def crop_findings(job: LayoutJob, page: int, art: PreparedArt, box: Box) -> list
             job.field_of(page),
             f"page {page}: {cut:.0%} of the art is cropped ({w}×{h} px is "
             f"{w / h:.3f}:1, its place in the layout {box.w / box.h:.3f}:1)",
-            f"render page {page} again (snakemake re-renders it at its layout shape, "
-            "rendering/canvas.py), or change trim, bleed or spread back",
+            f"render page {page} again (snakemake renders it at its shape in the layout), "
+            "or set trim, bleed or spread back",
             page,
         )
     ]

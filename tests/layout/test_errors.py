@@ -49,7 +49,7 @@ def test_missing_print_art_names_the_file_and_the_page(make_book, capsys):
 
 
 def test_art_below_300_ppi_says_how_many_pixels_are_needed(make_book, capsys):
-    book = make_book(art_size=(300, 400))
+    book = make_book(art_size=(300, 318))  # the page's shape (2.125 × 2.25 in), too few pixels
     lines = error_lines(capsys, book)
     assert len(lines) == 4
     assert "page 1: art is 141 ppi" in lines[0] and "below 300" in lines[0]

@@ -181,3 +181,13 @@ def test_art_at_its_layout_shape_is_not_warned_about(make_book):
     book = make_book(spec, art_size=(681, 720))
     _, findings = prepare_pages(open_job(book), PRINT)
     assert [f for f in findings if "cropped" in f.problem] == []
+
+
+def test_low_resolution_art_of_another_shape_is_told_to_render_again_not_to_upscale(make_book):
+    """Portrait art on a spread: cropped to a strip, too few pixels; the print upscale already
+    ran, so the fix is a render at the spread's shape."""
+    book = spread_book(make_book, art_size=(150, 400))  # the spread's art: 300 × 400
+    _, findings = prepare_pages(open_job(book), PRINT)
+    [low] = [f for f in findings if f.page == 2 and f.severity == "error"]
+    assert "page 2: art is" in low.problem and "below 300" in low.problem
+    assert "render page 2 again" in low.fix and "upscale" not in low.fix
