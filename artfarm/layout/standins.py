@@ -88,7 +88,9 @@ def stand_in_data(data: dict[str, Any], folder: Path) -> tuple[dict[str, Any], d
 
 def swap_in(laid_out: Path, dest: Path, real: dict[str, Path]) -> None:
     """Write `laid_out` to `dest` with each stand-in's bytes replaced by its real JPEG."""
-    writer = PdfWriter(clone_from=PdfReader(laid_out))
+    reader = PdfReader(laid_out)
+    writer = PdfWriter(clone_from=reader)
+    writer.pdf_header = reader.pdf_header  # Typst's PDF version, not pypdf's default 1.3
     found: set[str] = set()
     for image in _images(writer):
         digest = _digest(image._data)

@@ -118,6 +118,8 @@ def test_a_printer_sees_the_same_pdf_as_from_a_direct_compile(make_book, tmp_pat
         "interior.typ", data, job.fonts, job.spec_file, job.field_of, output=swapped
     )
     before, after = printers_view(direct), printers_view(swapped)
+    assert PdfReader(swapped).pdf_header == PdfReader(direct).pdf_header  # the PDF version
+    assert PdfReader(swapped).metadata == PdfReader(direct).metadata
     assert_same_view(before, after)
     art = {hashlib.sha256(p.read_bytes()).hexdigest() for p in book.glob("exports/print/*.jpg")}
     shown = {digest for page in after for digest, _ in page["drawn"]}
