@@ -348,6 +348,9 @@ PROMISES: dict[str, list[str]] = {
         SNAKE + "test_touching_every_file_runs_no_gpu_job",
         SNAKE + "test_a_plain_copy_of_the_book_renders_nothing_new",
     ],
+    "the checkout (or its venv) moved to another folder: no job at all": [
+        SNAKE + "test_a_moved_checkout_and_interpreter_plan_no_job",
+    ],
     "one page's spec edited: that page's stages only": [
         SNAKE + "test_editing_one_scene_rerenders_that_page_only_and_its_review_goes_stale",
     ],
