@@ -37,7 +37,8 @@ log = logging.getLogger("artfarm.mcp")
 INSTRUCTIONS = (
     "artfarm turns a picture book plan into print-ready art. Loop: `next` (what waits), write "
     "or fix specs (resources show them; `schema` gives their JSON Schema; `validate`), `plan` "
-    "(what would render and why), `build`, `contact_sheet`, `review`, `build` again."
+    "(what would render and why), `build` layout/storyboard.pdf then `storyboard` (the whole "
+    "book at a glance, before any draft), `build`, `contact_sheet`, `review`, `build` again."
 )
 
 

@@ -10,6 +10,7 @@
     build          snakemake TARGET      runs the pipeline; progress; the to-do summary
     contact_sheet  (the sheet's PNG)     a page's candidates as one image
     page_image     (a rendered PNG)      one draft, variant, final or print image
+    storyboard     (layout/storyboard.png) the whole book, every opening, in one image
     review         artfarm review        writes review.json with the same checks
 
 A tool returns text (what the CLI prints), structured content (what `--json` prints) and,
@@ -226,6 +227,27 @@ def page_image(call: Call, args: a.ImageArgs) -> Reply:
     return Reply(text, {**record, "width": size[0], "height": size[1]}, [png])
 
 
+def storyboard(call: Call, args: a.BookArgs) -> Reply:
+    """The book at a glance (artfarm.layout.storyboard): built by `build`, shown here."""
+    book = call.project.book(args.book)
+    overview = book.root / "layout" / "storyboard.png"
+    if not overview.is_file():
+        raise ArtfarmError.single(
+            str(overview),
+            "",
+            "no storyboard yet",
+            "build it: tool `build` with target layout/storyboard.pdf",
+        )
+    png, size = png_for_model(overview, book.root)
+    text = (
+        f"{overview} ({size[0]}×{size[1]} px): every opening of the book in reading order, "
+        "page numbers under the pages, each page's best art so far (final art, a selected "
+        f"draft or a thumbnail); one sheet per opening: {overview.with_suffix('.pdf')}"
+    )
+    data = {"storyboard": str(overview), "pdf": str(overview.with_suffix(".pdf"))}
+    return Reply(text, {**data, "width": size[0], "height": size[1]}, [png])
+
+
 def review_flags(book: Book, args: a.ReviewArgs) -> Any:
     """The namespace `artfarm review` would parse from the same choices, with its defaults."""
     flags = build_parser().parse_args(["review", str(book.root), str(args.page), args.stage])
@@ -283,6 +305,9 @@ TOOLS: tuple[Tool, ...] = (
          "1568 px), with the candidate ids to review.", a.SheetArgs, contact_sheet),
     Tool("page_image", "One rendered image of a page as a PNG (at most 1568 px): a draft "
          "(c03), a refined variant (c03-v1), the final or the print art.", a.ImageArgs, page_image),
+    Tool("storyboard", "The whole book in one PNG image (at most 1568 px): every opening in "
+         "reading order with its page numbers and each page's best art so far. Build "
+         "layout/storyboard.pdf first (cheap: one thumbnail per page).", a.BookArgs, storyboard),
     Tool("review", "Write a page's draft or refine review (review.json) with the same checks as "
          "`artfarm review`: ids, a reason for every rejected image, masks inside the image, "
          "the hash of the images judged.", a.ReviewArgs, review),

@@ -516,6 +516,7 @@ PROMISES: dict[str, list[str]] = {
         MCP + "test_book_tools_answer_what_the_cli_prints",
         MCP + "test_validate_lists_the_same_problems_as_the_cli",
         MCP + "test_contact_sheet_and_page_images_come_as_png_sized_for_a_vision_model",
+        MCP + "test_the_storyboard_comes_as_one_png_once_built",
         MCP + "test_a_review_through_mcp_is_the_review_artfarm_review_writes",
         MCP + "test_a_refine_review_takes_fixes_with_the_same_mask_checks",
     ],

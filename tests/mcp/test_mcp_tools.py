@@ -39,6 +39,7 @@ TOOLS = {
     "build",
     "contact_sheet",
     "page_image",
+    "storyboard",
     "review",
 }
 
@@ -182,6 +183,25 @@ def test_contact_sheet_and_page_images_come_as_png_sized_for_a_vision_model(
     assert missing.is_error and "c07 is not an image of this stage" in texts(missing)
     assert "use one of c01, c02, c03" in texts(missing)
     assert no_sheet.is_error and "no contact sheet yet" in texts(no_sheet)
+
+
+@pytest.mark.slow
+def test_the_storyboard_comes_as_one_png_once_built(project: Path) -> None:
+    async def call():
+        async with mcp_session(project) as client:
+            return await client.call_tool("storyboard", {"book": "tiny_01"})
+
+    missing = run(call)
+    assert missing.is_error and "no storyboard yet" in texts(missing)
+    assert "target layout/storyboard.pdf" in texts(missing)
+    book = project / "books" / "tiny_01"
+    assert main(["layout", str(book), "storyboard"]) == 0  # placeholders: no art yet
+    result = run(call)
+    assert not result.is_error, texts(result)
+    [overview] = images(result)
+    with Image.open(book / "layout" / "storyboard.png") as built:
+        assert overview.size == built.size and max(built.size) == LONG_SIDE
+    assert result.structured_content["pdf"].endswith("tiny_01/layout/storyboard.pdf")
 
 
 def review_flags_and_arguments() -> tuple[list[str], dict]:
