@@ -15,6 +15,7 @@ configfile: "config/config.yaml"
 
 
 include: "rules/common.smk"
+include: "rules/bible.smk"
 include: "rules/draft.smk"
 include: "rules/review.smk"
 include: "rules/refine.smk"

@@ -2,7 +2,8 @@
 
 It runs the real pipeline (Snakemake) the way an agent would: render, stop at the reviews,
 review (here by `artfarm review --auto`'s stated rule: the first image in id order), rebuild,
-until `layout/pages.pdf` exists. It only replaces reviews that are themselves automatic: a
+until `layout/pages.pdf` exists — the bible's rendered character sheets first (Phase 0: the
+pages that use a sheet wait for it), then the pages. It only replaces reviews that are themselves automatic: a
 review written by an agent or a person is never overwritten.
 """
 
@@ -16,12 +17,14 @@ from pathlib import Path
 from artfarm.comfy import service
 from artfarm.documents.book import Book
 from artfarm.documents.settings import Settings, load_settings
+from artfarm.pipeline import sheets
 from artfarm.pipeline.reviewing import auto_review_drafts, auto_review_refine, load_review
-from artfarm.pipeline.todo import book_todo
+from artfarm.pipeline.sheets import auto_review_sheet, parse_sheet_arg
+from artfarm.pipeline.todo import Todo, book_todo
 from artfarm.problems import ArtfarmError
 from artfarm.rendering.modelstore import ModelStore, lock_book, read_lock, write_placeholders
 
-MAX_ROUNDS = 4
+MAX_ROUNDS = 6  # sheet drafts, sheet pick, page drafts, page pick, print, spare
 DRAFT_STATES = {"awaiting-draft-review", "stale-draft-review"}
 FINAL_STATES = {"awaiting-final-pick", "stale-final-review"}
 
@@ -81,13 +84,27 @@ def review_waiting_pages(book: Book) -> int:
     """Review every page that waits (or whose automatic review went stale); returns how many."""
     done = 0
     for todo in book_todo(book):
-        if todo.state in DRAFT_STATES and is_automatic(book, todo.page, "draft"):
+        if todo.sheet:
+            done += review_waiting_sheet(book, todo)
+        elif todo.state in DRAFT_STATES and is_automatic(book, todo.page, "draft"):
             auto_review_drafts(book, todo.page)
             done += 1
         elif todo.state in FINAL_STATES and is_automatic(book, todo.page, "refine"):
             auto_review_refine(book, todo.page)
             done += 1
     return done
+
+
+def review_waiting_sheet(book: Book, todo: Todo) -> int:
+    """A rendered sheet waiting for its (automatic) review gets one; returns 1 if it did."""
+    character = parse_sheet_arg(todo.sheet)
+    stage = "draft" if todo.state in DRAFT_STATES else "refine"
+    if character is None or todo.state not in DRAFT_STATES | FINAL_STATES:
+        return 0
+    if not sheets.is_automatic(book, character, stage):
+        return 0
+    auto_review_sheet(book, character, stage)
+    return 1
 
 
 def run_demo(book_dir: str | Path, settings: Settings | None = None) -> Path:
@@ -110,7 +127,10 @@ def run_demo(book_dir: str | Path, settings: Settings | None = None) -> Path:
                     "the pipeline stopped and no page waits for an automatic review",
                     f"read the errors above, or `artfarm next {book.root}`",
                 )
-            print(f"demo: the scripted reviewer reviewed {reviewed} page(s)", file=sys.stderr)
+            print(
+                f"demo: the scripted reviewer reviewed {reviewed} page(s) or sheet(s)",
+                file=sys.stderr,
+            )
         else:
             raise ArtfarmError.single(str(book.root), "", "the book did not finish", "see above")
     finally:

@@ -4,11 +4,12 @@
 
 Writes, inside the book folder:
     bible/character_refs/bear_sheet_A.png   Bear: front, side, three expressions
-    bible/character_refs/gb_sheet_B.png     Gingerbread Boy: front, side, three expressions
     bible/style_refs/style_01..03.png       watercolour vignettes (meadow, night hill, sunset creek)
     bible/palettes/gingerbear_palette.png   the book's named colours
 
 These are stand-ins until real sheets are painted: simple shapes, soft washes, ink outlines.
+Gingerbread Boy's sheet is rendered by the pipeline (Phase 0); `gb_sheet()` still draws a
+hand-made one: save it and list it in the bible's `sheets:` to use it instead.
 Same Pillow version → same bytes: every random choice comes from a fixed seed.
 """
 
@@ -492,7 +493,6 @@ def main(argv: list[str]) -> int:
     book = Path(argv[1]) if len(argv) > 1 else Path("books/gingerbear_01")
     bible = book / "bible"
     save(bear_sheet(), bible / "character_refs" / "bear_sheet_A.png")
-    save(gb_sheet(), bible / "character_refs" / "gb_sheet_B.png")
     save(style_meadow(), bible / "style_refs" / "style_01.png")
     save(style_night_hill(), bible / "style_refs" / "style_02.png")
     save(style_sunset_creek(), bible / "style_refs" / "style_03.png")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 
 from pydantic import ValidationError
 
@@ -20,8 +21,17 @@ from artfarm.pipeline.reviewing import (
     review_drafts,
     review_refine,
 )
-from artfarm.pipeline.todo import book_todo, render_summary
+from artfarm.pipeline.sheets import (
+    auto_review_sheet,
+    parse_sheet_arg,
+    review_sheet_drafts,
+    review_sheet_refine,
+    sheet_dir,
+    waits_for_review,
+)
+from artfarm.pipeline.todo import book_todo, render_summary, sheets_waited_for
 from artfarm.problems import ArtfarmError, Problem
+from artfarm.rendering.compiler import sheet_entry
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -31,7 +41,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Checks ids, reasons and masks against the images, records their hash.",
     )
     p.add_argument("book")
-    p.add_argument("page", help="page number, or 'all' with --auto")
+    p.add_argument(
+        "page", help="page number, sheet:<character id> (a rendered sheet), or 'all' with --auto"
+    )
     p.add_argument("stage", choices=["draft", "refine"])
     p.add_argument("--select", action="append", default=[], metavar="cNN", help="draft to keep")
     p.add_argument("--final", metavar="cNN-vK", help="the final variant")
@@ -206,19 +218,75 @@ def cmd_review(args: argparse.Namespace) -> int:
     if problems:
         raise ArtfarmError(problems)
     book = Book.open(args.book)
+    character = parse_sheet_arg(args.page)
+    if character is not None:
+        print(review_one(book, SheetSubject(book, character), args))
+        return 0
     pages = pages_of(book, args.page)
     if args.page == "all" and not args.auto:
         raise ArtfarmError.single("command line", "page", "'all' needs --auto", "name one page")
+    if args.page == "all":
+        for subject in sheets_to_review(book, args.stage):
+            print(review_one(book, subject, args))
+        pages = [p for p in pages if not sheets_waited_for(book, p)]
     for page in pages:
-        print(review_one(book, page, args))
+        print(review_one(book, PageSubject(book, page), args))
     return 0
 
 
-def review_one(book: Book, page: int, args: argparse.Namespace) -> str:
-    folder = book.page_dir(page) / ("draft" if args.stage == "draft" else "refine")
+class PageSubject:
+    """What `artfarm review` judges: a page (pipeline.reviewing)…"""
+
+    def __init__(self, book: Book, page: int) -> None:
+        self.book, self.page = book, page
+        self.folder = book.page_dir(page)
+
+    def auto(self, stage: str) -> Path:
+        auto = auto_review_drafts if stage == "draft" else auto_review_refine
+        return auto(self.book, self.page)
+
+    def drafts(self, **review) -> Path:
+        return review_drafts(self.book, self.page, **review)
+
+    def refine(self, **review) -> Path:
+        return review_refine(self.book, self.page, **review)
+
+
+class SheetSubject:
+    """…or a rendered character sheet (pipeline.sheets), with the same checks and history."""
+
+    def __init__(self, book: Book, character: str) -> None:
+        sheet_entry(book, character)  # one line when the bible does not render it
+        self.book, self.character = book, character
+        self.folder = sheet_dir(book, character)
+
+    def auto(self, stage: str) -> Path:
+        return auto_review_sheet(self.book, self.character, stage)
+
+    def drafts(self, **review) -> Path:
+        return review_sheet_drafts(self.book, self.character, **review)
+
+    def refine(self, **review) -> Path:
+        return review_sheet_refine(self.book, self.character, **review)
+
+
+def sheets_to_review(book: Book, stage: str) -> list[SheetSubject]:
+    """With `all --auto`: every rendered sheet whose images of this stage wait for a review."""
+    return [
+        SheetSubject(book, entry.id)
+        for entry in book.bible.rendered()
+        if waits_for_review(book, entry.id, stage)
+    ]
+
+
+def review_one(
+    book: Book, subject: int | PageSubject | SheetSubject, args: argparse.Namespace
+) -> str:
+    if isinstance(subject, int):
+        subject = PageSubject(book, subject)
+    folder = subject.folder / ("draft" if args.stage == "draft" else "refine")
     if args.auto:
-        auto = auto_review_drafts if args.stage == "draft" else auto_review_refine
-        return str(auto(book, page))
+        return str(subject.auto(args.stage))
     if not args.rationale:
         raise ArtfarmError.single(
             "command line",
@@ -236,9 +304,7 @@ def review_one(book: Book, page: int, args: argparse.Namespace) -> str:
                 f"add --select with one of {', '.join(ids)}",
             )
         return str(
-            review_drafts(
-                book,
-                page,
+            subject.drafts(
                 selected=args.select,
                 rejected=rejections(args, ids, args.select),
                 rationale=args.rationale,
@@ -253,9 +319,7 @@ def review_one(book: Book, page: int, args: argparse.Namespace) -> str:
             f"add --final with one of {', '.join(ids)}",
         )
     return str(
-        review_refine(
-            book,
-            page,
+        subject.refine(
             final=args.final,
             rejected=rejections(args, ids, [args.final]),
             fixes=fixes_from(args),

@@ -2,13 +2,38 @@
 
 Prompts describe characters from here, never from the page spec, so "bear" gets the same
 words on every page — the first lever for consistency across 32 pages.
+
+A character's reference sheet is either hand-made (an artist's file, listed in `sheets:`, used
+as it is and never written by the pipeline) or rendered (`render_sheet:` present): the
+pipeline turns the character's words into a sheet job with its own draft burst, review,
+refine and final, ending at `bible/character_refs/<id>.png` (artfarm.pipeline.sheets).
 """
 
 from __future__ import annotations
 
 from pydantic import Field, model_validator
 
-from artfarm.documents.renderspec import Identifier, Strict
+from artfarm.documents.renderspec import SEED_MAX, Identifier, ShortText, Strict
+
+RENDERED_SHEETS = "bible/character_refs"
+
+
+class SheetJob(Strict):
+    """How the pipeline renders a character's sheet (front, side, expressions, plain ground)."""
+
+    seed: int = Field(ge=0, le=SEED_MAX, strict=True, description="Seed of the sheet's drafts.")
+    expressions: list[ShortText] = Field(
+        default_factory=lambda: ["happy", "surprised", "sad"],
+        min_length=1,
+        max_length=6,
+        description="Faces shown beside the front and side views.",
+    )
+    candidates: int = Field(
+        default=4, ge=1, le=16, strict=True, description="Draft burst size of the sheet."
+    )
+    refine_variants: int = Field(
+        default=2, ge=1, le=3, strict=True, description="Refined variants per selected draft."
+    )
 
 
 class CharacterEntry(Strict):
@@ -26,7 +51,13 @@ class CharacterEntry(Strict):
     negative: str = Field(default="", max_length=300, description="Words to keep away from them.")
     sheets: list[str] = Field(
         default_factory=list,
-        description="Reference sheets (front/side/expressions), paths relative to the book.",
+        description="Hand-made reference sheets (front/side/expressions), paths relative to "
+        "the book: used as they are, never overwritten.",
+    )
+    render_sheet: SheetJob | None = Field(
+        default=None,
+        description="Present: the pipeline renders this character's sheet from its words to "
+        "bible/character_refs/<id>.png (draft burst, review, refine, final).",
     )
 
     @model_validator(mode="after")
@@ -34,6 +65,20 @@ class CharacterEntry(Strict):
         if len(self.name.split()) > 4:
             raise ValueError("name must be at most 4 words (it labels the figure)")
         return self
+
+    @model_validator(mode="after")
+    def _rendered_sheet_is_not_hand_made(self) -> CharacterEntry:
+        if self.render_sheet is not None and self.rendered_sheet in self.sheets:
+            raise ValueError(
+                f"{self.rendered_sheet} is listed in sheets (hand-made) and rendered: "
+                "remove it from sheets, or remove render_sheet to keep the hand-made file"
+            )
+        return self
+
+    @property
+    def rendered_sheet(self) -> str:
+        """Where the pipeline puts this character's rendered sheet, relative to the book."""
+        return f"{RENDERED_SHEETS}/{self.id}.png"
 
 
 class Bible(Strict):
@@ -53,3 +98,7 @@ class Bible(Strict):
 
     def by_id(self) -> dict[str, CharacterEntry]:
         return {c.id: c for c in self.characters}
+
+    def rendered(self) -> list[CharacterEntry]:
+        """The characters whose sheet the pipeline renders."""
+        return [c for c in self.characters if c.render_sheet is not None]

@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from artfarm.documents.renderspec import BOOK_ID_PATTERN, Strict
+from artfarm.documents.renderspec import BOOK_ID_PATTERN, Identifier, Strict
 
 DRAFT_ID = r"^c\d{2}$"
 VARIANT_ID = r"^c\d{2}-v\d$"
@@ -111,6 +111,22 @@ class Review(Strict):
 
     @model_validator(mode="after")
     def _refine_needs_draft(self) -> Review:
+        if self.refine is not None and self.draft is None:
+            raise ValueError("a refine review needs the draft review before it")
+        return self
+
+
+class SheetReview(Strict):
+    """The review of a rendered character sheet (`bible/sheets/<id>/review.json`): the same
+    sections and checks as a page's review."""
+
+    book_id: str = Field(pattern=BOOK_ID_PATTERN)
+    sheet: Identifier = Field(description="The character id whose sheet this judges.")
+    draft: DraftReview | None = None
+    refine: RefineReview | None = None
+
+    @model_validator(mode="after")
+    def _refine_needs_draft(self) -> SheetReview:
         if self.refine is not None and self.draft is None:
             raise ValueError("a refine review needs the draft review before it")
         return self

@@ -203,3 +203,74 @@ def print_request(book: DagBook, page: int) -> str:
     if not final.is_file():
         return PENDING
     return explained(book, page, compile_page(book, page, "upscale", image=final))
+
+
+# ------------------------------------------------------------------------------- bible sheets
+
+
+def sheet_params(compute: Callable[[Book, str], str]) -> Callable[[Any], str]:
+    """As never_raises, for the rules of a character's sheet (wildcard `character`)."""
+
+    @functools.wraps(compute)
+    def safe(wildcards: Any) -> str:
+        try:
+            return compute(open_book(wildcards.book), wildcards.character)
+        except ArtfarmError as err:
+            return "invalid:" + sha256_json([p.record() for p in err.problems])[:16]
+        except (OSError, ValueError) as err:
+            return f"invalid:{type(err).__name__}"
+
+    return safe
+
+
+def sheet_explained(book: Book, character_id: str, job: CompiledJob) -> str:
+    """The sheet's request hash after what it comes from: the character's words, the pack."""
+    from artfarm.rendering.compiler import sheet_entry
+
+    entry = sheet_entry(book, character_id)
+    named = {
+        "bible": entry.model_dump(mode="json"),
+        "forbidden": list(book.bible.forbidden),
+        "models": job.request.get("models", {}),
+        "inputs": job.request.get("uploads", {}),
+    }
+    sources = " ".join(f"{name}:{sha256_json(value)[:10]}" for name, value in named.items())
+    return f"{sources} request:{job.request_hash}"
+
+
+@sheet_params
+def sheet_draft_request(book: Book, character_id: str) -> str:
+    from artfarm.rendering.compiler import compile_sheet
+
+    job = compile_sheet(book, character_id, "draft", store=getattr(book, "store", None))
+    return sheet_explained(book, character_id, job)
+
+
+@sheet_params
+def sheet_selection(book: Book, character_id: str) -> str:
+    from artfarm.pipeline.sheets import load_sheet_review
+
+    review = load_sheet_review(book, character_id)
+    if review is None or review.draft is None:
+        return PENDING
+    return sha256_json({"judged": review.draft.drafts_sha256, "selected": review.draft.selected})
+
+
+@sheet_params
+def sheet_refine_request(book: Book, character_id: str) -> str:
+    from artfarm.pipeline.sheets import refine_sheet_jobs, sheet_dir
+
+    if not (sheet_dir(book, character_id) / "selected" / MANIFEST).is_file():
+        return PENDING
+    jobs = [job for _, job in refine_sheet_jobs(book, character_id)]
+    return " | ".join(sheet_explained(book, character_id, job) for job in jobs)
+
+
+@sheet_params
+def sheet_final_recipe(book: Book, character_id: str) -> str:
+    from artfarm.pipeline.sheets import load_sheet_review
+
+    review = load_sheet_review(book, character_id)
+    if review is None or review.refine is None:
+        return PENDING
+    return sha256_json({"judged": review.refine.variants_sha256, "final": review.refine.final})

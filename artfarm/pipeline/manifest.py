@@ -71,6 +71,9 @@ class StageManifest(BaseModel):
     outputs: list[OutputFile]
     images_sha256: str = Field(description="Identity of the outputs: what a review judges.")
     notes: dict[str, Any] = Field(default_factory=dict)
+    sheet: str | None = Field(
+        default=None, description="The character id, for a rendered bible sheet (page 0)."
+    )
 
     def output(self, output_id: str) -> OutputFile | None:
         return next((o for o in self.outputs if o.id == output_id), None)

@@ -168,7 +168,11 @@ def stale_problem(file: str, section: str, judged: str, current: str, sheet: Pat
 
 def save_review(book: Book, page: int, review: Review) -> Path:
     """Write review.json atomically, keeping the previous text in review.history.jsonl."""
-    path = book.review_path(page)
+    return write_review_file(book.review_path(page), review)
+
+
+def write_review_file(path: Path, review: BaseModel) -> Path:
+    """Any review document (a page's, a sheet's): atomically, the old text kept in history."""
     if path.is_file():
         old = path.read_text(encoding="utf-8")
         with open(path.with_name("review.history.jsonl"), "a", encoding="utf-8") as history:

@@ -7,6 +7,7 @@ Both fail with one message naming the page, the contact sheet to look at and the
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from artfarm.documents.book import Book
@@ -58,40 +59,74 @@ def awaiting(book: Book, page: int, stage: str) -> ArtfarmError:
 
 def draft_review_for(book: Book, page: int, drafts: StageManifest) -> DraftReview:
     review = load_review(book, page)
-    if review is None or review.draft is None:
-        raise awaiting(book, page, "draft")
     file = str(book.review_path(page))
-    if review.draft.drafts_sha256 != drafts.images_sha256:
-        sheet = book.page_dir(page) / "draft" / "contact_sheet.png"
+    sheet = book.page_dir(page) / "draft" / "contact_sheet.png"
+    return draft_gate(
+        None if review is None else review.draft,
+        drafts,
+        file,
+        sheet,
+        lambda: awaiting(book, page, "draft"),
+        lambda section: pruned_picks(book, page, "draft", section.selected, file),
+    )
+
+
+def draft_gate(
+    section: DraftReview | None,
+    drafts: StageManifest,
+    file: str,
+    sheet: Path,
+    wait: Callable[[], ArtfarmError],
+    more: Callable[[DraftReview], list[Problem]] = lambda _: [],
+) -> DraftReview:
+    """The draft gate of any reviewed subject (a page, a character sheet): missing → wait,
+    stale → wait for a new review, else every check of `artfarm review`."""
+    if section is None:
+        raise wait()
+    if section.drafts_sha256 != drafts.images_sha256:
         raise StaleReview(
-            stale_problem(file, "draft", review.draft.drafts_sha256, drafts.images_sha256, sheet)
+            stale_problem(file, "draft", section.drafts_sha256, drafts.images_sha256, sheet)
         )
-    problems = draft_problems(review.draft, drafts, file)
-    problems += pruned_picks(book, page, "draft", review.draft.selected, file)
+    problems = draft_problems(section, drafts, file) + more(section)
     if problems:
         raise ArtfarmError(problems)
-    return review.draft
+    return section
 
 
 def refine_review_for(book: Book, page: int, variants: StageManifest) -> RefineReview:
     review = load_review(book, page)
-    if review is None or review.refine is None:
-        raise awaiting(book, page, "refine")
     file = str(book.review_path(page))
-    if review.refine.variants_sha256 != variants.images_sha256:
-        sheet = book.page_dir(page) / "refine" / "contact_sheet.png"
-        raise StaleReview(
-            stale_problem(
-                file, "refine", review.refine.variants_sha256, variants.images_sha256, sheet
-            )
-        )
-    problems: list[Problem] = refine_problems(
-        book, review.refine, variants, book.page_dir(page), file
+    return refine_gate(
+        book,
+        None if review is None else review.refine,
+        variants,
+        file,
+        book.page_dir(page) / "refine" / "contact_sheet.png",
+        lambda: awaiting(book, page, "refine"),
+        lambda section: pruned_picks(book, page, "refine", [section.final], file),
     )
-    problems += pruned_picks(book, page, "refine", [review.refine.final], file)
+
+
+def refine_gate(
+    book: Book,
+    section: RefineReview | None,
+    variants: StageManifest,
+    file: str,
+    sheet: Path,
+    wait: Callable[[], ArtfarmError],
+    more: Callable[[RefineReview], list[Problem]] = lambda _: [],
+) -> RefineReview:
+    """The final-pick gate of any reviewed subject, as `draft_gate`."""
+    if section is None:
+        raise wait()
+    if section.variants_sha256 != variants.images_sha256:
+        raise StaleReview(
+            stale_problem(file, "refine", section.variants_sha256, variants.images_sha256, sheet)
+        )
+    problems = refine_problems(book, section, variants, sheet.parent, file) + more(section)
     if problems:
         raise ArtfarmError(problems)
-    return review.refine
+    return section
 
 
 def select_drafts(book: Book, page: int, params: str) -> Path:
@@ -100,15 +135,7 @@ def select_drafts(book: Book, page: int, params: str) -> Path:
     drafts = read_manifest(page_dir / "draft")
     review = draft_review_for(book, page, drafts)
     out_dir = page_dir / "selected"
-    outputs: list[OutputFile] = []
-    for cid in review.selected:
-        chosen = drafts.output(cid)
-        assert chosen is not None  # draft_problems checked the ids
-        place(page_dir / "draft" / chosen.file, out_dir / chosen.file)
-        outputs.append(chosen.model_copy(update={"source": cid}))
-    for stray in out_dir.glob("c*.png"):
-        if stray.name not in {o.file for o in outputs}:
-            stray.unlink()
+    outputs = copy_selected(drafts, review, page_dir / "draft", out_dir)
     manifest = StageManifest(
         stage="selected",
         book_id=book.id,
@@ -120,3 +147,19 @@ def select_drafts(book: Book, page: int, params: str) -> Path:
         notes={"rationale": review.rationale, "reviewer": review.reviewer},
     )
     return write_manifest(out_dir, manifest)
+
+
+def copy_selected(
+    drafts: StageManifest, review: DraftReview, draft_dir: Path, out_dir: Path
+) -> list[OutputFile]:
+    """The chosen drafts into `out_dir` (hard links); strays of an earlier choice go."""
+    outputs: list[OutputFile] = []
+    for cid in review.selected:
+        chosen = drafts.output(cid)
+        assert chosen is not None  # draft_problems checked the ids
+        place(draft_dir / chosen.file, out_dir / chosen.file)
+        outputs.append(chosen.model_copy(update={"source": cid}))
+    for stray in out_dir.glob("c*.png"):
+        if stray.name not in {o.file for o in outputs}:
+            stray.unlink()
+    return outputs

@@ -58,7 +58,7 @@ from artfarm.pipeline.todo import clear_failure, write_failure
 from artfarm.problems import ArtfarmError, filesystem_problem
 from artfarm.rendering.compiler import CompiledJob, compile_stage
 from artfarm.rendering.contenthash import sha256_file
-from artfarm.rendering.prompts import compile_prompts
+from artfarm.rendering.prompts import Prompts, compile_prompts
 
 
 @dataclass
@@ -82,13 +82,17 @@ class StageRun:
     def say(self, text: str) -> None:
         print(f"[{self.book.id} {self.page:04d}] {text}", file=self.log, flush=True)
 
+    def prompts(self) -> Prompts:
+        """The prompts the manifest records for this run's jobs."""
+        spec = self.book.load_spec(self.page)
+        return compile_prompts(spec, self.book.style_pack, self.book.bible, self.book.templates_dir)
+
 
 def job_record(
     run: StageRun, job: CompiledJob, record: dict[str, Any] | None, cached: bool
 ) -> JobRecord:
     """The manifest's record of one job: the graph as submitted, every input stored in the book."""
-    spec = run.book.load_spec(run.page)
-    prompts = compile_prompts(spec, run.book.style_pack, run.book.bible, run.book.templates_dir)
+    prompts = run.prompts()
     uploads = (record or {}).get("uploads") or {}
     return JobRecord(
         stage=job.stage,

@@ -28,12 +28,14 @@ class Todo:
     detail: str
     files: list[str] = field(default_factory=list)
     command: str = ""
+    sheet: str = ""  # "sheet:<id>" for a rendered character sheet (page 0)
 
     def record(self) -> dict[str, object]:
         return asdict(self)
 
     def line(self) -> str:
-        text = f"page {self.page:04d}: {self.state}: {self.detail}"
+        where = self.sheet or f"page {self.page:04d}"
+        text = f"{where}: {self.state}: {self.detail}"
         if self.files:
             text += f"\n    look at: {', '.join(self.files)}"
         if self.command:
@@ -66,6 +68,17 @@ def page_todo(book: Book, page: int) -> list[Todo]:
         return failed
     draft_dir = page_dir / "draft"
     if not (draft_dir / MANIFEST).is_file():
+        waits = sheets_waited_for(book, page)
+        if waits:
+            return [
+                Todo(
+                    page,
+                    "waits-for-sheet",
+                    f"waits for the sheet of {', '.join(waits)} (review it first)",
+                    [],
+                    "",
+                )
+            ]
         return [
             Todo(
                 page,
@@ -149,15 +162,43 @@ def page_todo(book: Book, page: int) -> list[Todo]:
     return []
 
 
+def sheets_waited_for(book: Book, page: int) -> list[str]:
+    """The characters on the page whose rendered sheet is not approved and placed yet."""
+    from artfarm.pipeline.sheets import rendered_manifest_path
+
+    try:
+        ids = book.load_spec(page).character_ids()
+        entries = book.bible.by_id()
+    except ArtfarmError:
+        return []
+    return [
+        cid
+        for cid in ids
+        if cid in entries
+        and entries[cid].render_sheet is not None
+        and not rendered_manifest_path(book, cid).is_file()
+    ]
+
+
 def book_todo(book: Book) -> list[Todo]:
-    return [todo for page in book.page_numbers() for todo in page_todo(book, page)]
+    """Sheet reviews first (pages wait for the sheets they use), then the pages in order."""
+    from artfarm.pipeline.sheets import sheet_todo
+
+    try:
+        sheets = sheet_todo(book)
+    except ArtfarmError as err:
+        p = err.problems[0]
+        sheets = [Todo(0, "invalid-bible", p.problem, [p.file], p.fix, sheet="bible")]
+    return sheets + [todo for page in book.page_numbers() for todo in page_todo(book, page)]
 
 
 def render_summary(book: Book, todos: list[Todo]) -> str:
     if not todos:
         return f"{book.root}: every page is printed; nothing waits for you."
     waiting = sum(1 for t in todos if t.state.startswith(WAITING_STATES))
-    head = f"{book.root}: {len(todos)} page(s) need something ({waiting} wait for a review)"
+    sheets = sum(1 for t in todos if t.sheet)
+    who = f"{len(todos) - sheets} page(s)" + (f" and {sheets} sheet(s)" if sheets else "")
+    head = f"{book.root}: {who} need something ({waiting} wait for a review)"
     return "\n".join([head, *storyboard_hint(book, todos), *(t.line() for t in todos)])
 
 

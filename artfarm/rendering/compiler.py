@@ -5,6 +5,8 @@
     compile_stage(book, page, "inpaint", image=path, fix=fix, fix_index=0) one review fix
     compile_stage(book, page, "upscale", image=path)                      final → print size
     compile_stage(book, page, "thumb")                          spec → 1 storyboard thumbnail
+    compile_sheet(book, "bear", "draft")  /  (…, "refine", image=path, candidate="c02")
+                                          a character's sheet from its bible words (Phase 0)
 
 Values come from the spec (prompts, seed, counts), the style pack's tier (sampler settings,
 LoRAs, ControlNet) and the book (model pins; draft and refine sizes from the page's canvas,
@@ -28,15 +30,22 @@ checkpoint, `template="variants/inpaint_model"` uses VAEEncodeForInpaint (slot
 from __future__ import annotations
 
 import copy
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from artfarm.comfy.uploads import upload_name
+from artfarm.documents.bible import CharacterEntry
 from artfarm.documents.book import Book
 from artfarm.documents.reader import book_file, image_size
-from artfarm.documents.renderspec import RenderSpec
+from artfarm.documents.renderspec import (
+    Camera,
+    CharacterInScene,
+    Environment,
+    RenderSpec,
+)
 from artfarm.documents.review import InpaintFix
 from artfarm.documents.settings import load_settings
 from artfarm.documents.stylepack import Tier
@@ -590,3 +599,134 @@ def _insert_controlnet(book: Book, graph: Graph, sampler: str, control_image: st
         end_percent=float(cn.end_percent),
     )
     inputs["positive"], inputs["negative"] = [apply, 0], [apply, 1]
+
+
+# ------------------------------------------------------------------------------- character sheets
+
+SHEET_PHASES = ("draft", "refine")
+SHEET_SCENE = (
+    "character sheet of {name}: one full-body front view, one full-body side view and "
+    "{count} small head studies showing {faces}, evenly spaced, plain white background"
+)
+
+
+def compile_sheet(
+    book: Book,
+    character_id: str,
+    phase: str,
+    *,
+    store: ModelStore | None = None,
+    workflows_dir: Path | None = None,
+    image: Path | None = None,
+    candidate: str = "",
+) -> CompiledJob:
+    """The job of one phase of a character's rendered sheet (the "sheet" stage).
+
+    The bible entry is its spec: a sheet spec built from the character's words and
+    `render_sheet` (front, side, expressions, plain background, no text when the pack knows
+    the words), prompted through the style pack like a page. Its size is its own: the page
+    sizes turned landscape. `draft` renders the burst; `refine` one selected draft.
+    """
+    if phase not in SHEET_PHASES:
+        raise ArtfarmError.single(
+            "stage", phase, "not a sheet phase", f"use one of: {', '.join(SHEET_PHASES)}"
+        )
+    entry = sheet_entry(book, character_id)
+    spec = sheet_spec(book, entry)
+    source = f"{book.characters_path} characters[{character_id}]"
+    prompts = compile_prompts(spec, book.style_pack, book.bible, book.templates_dir, source)
+    store = store or ModelStore(load_settings().models_path)
+    tmpl = load_template(TEMPLATES[phase], workflows_dir)
+    ctx = _Page(book, 0, spec, prompts, book.root / "bible" / "sheets", frozenset(tmpl.slots()))
+    plan = _plan_sheet(ctx, phase, image, candidate)
+    _drop_absent_optional(plan, tmpl)
+    loras = _pack_loras(book)
+    models = [plan.checkpoint, *([plan.vae] if plan.vae else []), *plan.extra_models]
+    models += [ModelRef("loras", name) for name, _, _ in loras]
+    if plan.controlnet:
+        models.append(ModelRef("controlnet", book.config.models.controlnet or ""))
+    hashes = verified_hashes(book, store, models)
+    graph = _build_graph(ctx, tmpl, plan, loras)
+    job = _finish(ctx, "sheet", tmpl, plan, graph, hashes)
+    prefix = f"artfarm/{book.id}/sheets/{character_id}/{phase}/{job.request_hash[:16]}"
+    job.graph[tmpl.slots()["save"]]["inputs"]["filename_prefix"] = prefix
+    return dataclasses.replace(job, filename_prefix=prefix)
+
+
+def sheet_entry(book: Book, character_id: str) -> CharacterEntry:
+    """The bible entry of a character whose sheet the pipeline renders, or one line why not."""
+    entry = book.bible.by_id().get(character_id)
+    if entry is None or entry.render_sheet is None:
+        problem = "is not in the bible" if entry is None else "has a hand-made sheet"
+        raise ArtfarmError.single(
+            str(book.characters_path),
+            f"characters[{character_id}].render_sheet",
+            f"character {character_id!r} {problem}: nothing to render",
+            "add render_sheet to the character to have its sheet rendered",
+        )
+    return entry
+
+
+def sheet_spec(book: Book, entry: CharacterEntry) -> RenderSpec:
+    """The render job a sheet stands for, in the page spec's terms (so prompts are shared)."""
+    job = entry.render_sheet
+    assert job is not None  # sheet_entry checked it
+    faces = ", ".join(job.expressions)
+    known = book.style_pack.spec.constraints
+    return RenderSpec(
+        book_id=book.id,
+        page=1,
+        intent="illustration",
+        scene=SHEET_SCENE.format(name=entry.name, count=len(job.expressions), faces=faces),
+        characters=[
+            CharacterInScene(id=entry.id, pose="standing, front view and side view", emotion=faces)
+        ],
+        camera=Camera(shot="wide", angle="eye level", lens="flat orthographic"),
+        environment=Environment(time="even light", weather="clear", location="plain white"),
+        constraints=[c for c in ("no text",) if constraint_words(c, known) is not None],
+        style_pack=book.config.style_pack,
+        seed=job.seed,
+        candidates=job.candidates,
+        refine_variants=job.refine_variants,
+    )
+
+
+def sheet_size(book: Book, phase: str) -> tuple[int, int]:
+    """A landscape sheet of the page's pixel budget: the page sizes turned on their side."""
+    sizes = book.config.sizes
+    w, h = (
+        (sizes.draft_width, sizes.draft_height)
+        if phase == "draft"
+        else (sizes.final_width, sizes.final_height)
+    )
+    return max(w, h), min(w, h)
+
+
+def _plan_sheet(ctx: _Page, phase: str, image: Path | None, candidate: str) -> _Plan:
+    book, spec = ctx.book, ctx.spec
+    width, height = sheet_size(book, phase)
+    if phase == "draft":
+        checkpoint, vae = _tier_models(book, "draft")
+        seed = stage_seed(spec.seed, "draft")
+        values = _common(checkpoint, ctx.prompts, book.style_pack.spec.tiers.draft, seed)
+        values["latent"] = {"width": width, "height": height, "batch_size": spec.candidates}
+        outputs = Outputs(spec.candidates, width, height)
+        return _Plan(values, checkpoint, vae, seed, "sheet", outputs, optional={"style_ref"})
+    if image is None:
+        raise ArtfarmError.single("stage", "sheet", "refine needs a selected draft", "select one")
+    checkpoint, vae = _tier_models(book, "final")
+    seed = stage_seed(spec.seed, "sheet-refine", candidate)
+    values = _common(checkpoint, ctx.prompts, book.style_pack.spec.tiers.refine, seed)
+    values["init_image"] = {"image": "draft.png"}
+    values["scale"] = {"width": width, "height": height}
+    values["batch"] = {"amount": spec.refine_variants}
+    return _Plan(
+        values,
+        checkpoint,
+        vae,
+        seed,
+        candidate,
+        Outputs(spec.refine_variants, width, height),
+        inputs={"init_image": _existing(image, "image")},
+        controlnet=_uses_controlnet(book),
+    )

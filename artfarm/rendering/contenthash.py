@@ -58,6 +58,8 @@ def reference_paths(book: Book, spec: RenderSpec) -> list[str]:
     for cid in spec.character_ids():
         if cid in entries:
             paths.extend(entries[cid].sheets)
+            if entries[cid].render_sheet is not None:  # its rendered sheet (Phase 0)
+                paths.append(entries[cid].rendered_sheet)
     return sorted(set(paths))
 
 

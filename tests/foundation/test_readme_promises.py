@@ -51,6 +51,8 @@ BOARD = "board/test_board_http.py::"
 BOARD_UI = "board/test_board_browser.py::"
 BOARD_BUILD = "board/test_board_builds.py::"
 FAMILIES = "workflows/test_families.py::"
+SHEETS = "pipeline/test_sheets.py::"
+SHEETS_RUN = "pipeline/test_sheets_pipeline.py::"
 
 PROMISES: dict[str, list[str]] = {
     # Model families and references
@@ -535,6 +537,36 @@ PROMISES: dict[str, list[str]] = {
         MCP + "test_streamable_http_serves_the_same_tools_on_loopback",
         MCP + "test_a_non_loopback_host_is_refused_without_allow_remote",
     ],
+    # Phase 0: the bible's character sheets
+    "a character's sheet is either hand-made": [
+        SHEETS + "test_a_sheet_job_is_a_landscape_burst_of_the_characters_own_words",
+        SHEETS + "test_a_hand_made_sheet_compiles_to_no_job",
+        SHEETS_RUN + "test_the_sheet_ends_as_the_books_reference_with_its_manifest",
+        SHEETS_RUN + "test_a_hand_made_sheet_is_used_as_it_is_and_never_overwritten",
+    ],
+    "A sheet's work folder `bible/sheets/<id>/` holds": [
+        SHEETS + "test_the_picked_variant_becomes_the_books_reference_with_its_manifest",
+        SHEETS_RUN + "test_the_sheet_ends_as_the_books_reference_with_its_manifest",
+    ],
+    "`artfarm review` on a sheet makes the page review's checks": [
+        SHEETS + "test_the_sheet_review_has_the_pages_checks_history_and_staleness",
+    ],
+    "A sheet takes no inpaint fixes": [
+        SHEETS + "test_a_sheet_takes_no_inpaint_fixes",
+    ],
+    "A page whose spec names no `refs.characters` for a character uses": [
+        SHEETS + "test_next_puts_sheet_reviews_first_and_pages_wait_for_their_sheets",
+        SHEETS_RUN + "test_pages_wait_for_the_sheet_they_use_and_next_lists_the_sheet_first",
+    ],
+    "Editing one character's words re-renders that character's sheet": [
+        SHEETS + "test_only_the_characters_own_words_change_its_sheet",
+        SHEETS_RUN + "test_editing_one_character_re_renders_its_sheet_and_exactly_its_pages",
+    ],
+    "Only the characters a book's bible renders are outputs of the sheet rules": [
+        SHEETS + "test_the_final_rule_matches_only_the_sheets_each_bible_renders",
+        SHEETS + "test_the_bible_refuses_a_sheet_both_hand_made_and_rendered",
+        SHEETS_RUN + "test_a_hand_made_sheet_is_used_as_it_is_and_never_overwritten",
+    ],
     # The review board
     "**The book**: spreads in reading order": [
         BOARD + "test_the_book_view_lays_pages_out_as_spreads_in_reading_order",
@@ -684,6 +716,7 @@ PROMISES: dict[str, list[str]] = {
 }
 
 NOT_A_PROMISE: dict[str, str] = {
+    "Page 1 can only be consistent once each character has a sheet": "why Phase 0 comes first",
     "Drafts are disposable once reviewed.": "the premise of prune; its sentences are the promises",
     "From a fresh shell in the checkout.": "a heading sentence; the commands are the promise",
     "The commands, on the sketch server:": "introduces the command block",

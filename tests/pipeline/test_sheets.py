@@ -1,0 +1,243 @@
+"""Phase 0 without a server: the sheet job compiled from the bible, its review, gates and to-do."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from artfarm.documents.book import Book
+from artfarm.pipeline.manifest import StageManifest, images_identity, write_manifest
+from artfarm.pipeline.selection import AwaitingReview, StaleReview
+from artfarm.pipeline.sheets import (
+    SheetRun,
+    load_sheet_review,
+    rendered_sheet_constraint,
+    review_sheet_drafts,
+    review_sheet_refine,
+    run_sheet_final,
+    run_sheet_select,
+    sheet_dir,
+)
+from artfarm.pipeline.stages import output_file
+from artfarm.pipeline.todo import book_todo, render_summary
+from artfarm.problems import ArtfarmError
+from artfarm.rendering.compiler import compile_sheet, compile_stage
+from artfarm.rendering.modelstore import ModelStore
+from tests.bookmaker import make_project
+from tests.pipeline.fakes import paint
+
+BOOK = "books/tiny_01"
+
+
+def render_bear(root: Path, **job: object) -> Book:
+    """The tiny project's bear gets a rendered sheet; the fox keeps its hand-made one."""
+    path = root / BOOK / "bible" / "characters.yaml"
+    bible = yaml.safe_load(path.read_text())
+    bible["characters"][0]["sheets"] = []
+    bible["characters"][0]["render_sheet"] = {"seed": 7, "candidates": 2, **job}
+    path.write_text(yaml.safe_dump(bible, sort_keys=False))
+    return Book(root / BOOK)
+
+
+@pytest.fixture
+def book(tmp_path: Path) -> Book:
+    make_project(tmp_path)
+    return render_bear(tmp_path)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> ModelStore:
+    return ModelStore(tmp_path / "models")
+
+
+def edit_character(book: Book, index: int, **fields: object) -> Book:
+    bible = yaml.safe_load(book.characters_path.read_text())
+    bible["characters"][index].update(fields)
+    book.characters_path.write_text(yaml.safe_dump(bible, sort_keys=False))
+    return Book(book.root)
+
+
+def test_a_sheet_job_is_a_landscape_burst_of_the_characters_own_words(book, store) -> None:
+    job = compile_sheet(book, "bear", "draft", store=store)
+    latent = next(n for n in job.graph.values() if n["_meta"]["title"] == "latent")["inputs"]
+    positive = next(n for n in job.graph.values() if n["_meta"]["title"] == "positive")
+    negative = next(n for n in job.graph.values() if n["_meta"]["title"] == "negative")
+    assert (latent["width"], latent["height"], latent["batch_size"]) == (80, 64, 2)
+    text = positive["inputs"]["text"]
+    assert "character sheet of Bramble" in text and "front view" in text and "side view" in text
+    assert "a big round brown bear in a red knitted scarf" in text
+    assert "plain white background" in text
+    assert "text" in negative["inputs"]["text"]  # the pack's "no text" words
+    assert job.request["stage"] == "sheet" and job.seed == 7
+    assert job.filename_prefix.startswith("artfarm/tiny_01/sheets/bear/draft/")
+
+
+def test_only_the_characters_own_words_change_its_sheet(book, store) -> None:
+    before = compile_sheet(book, "bear", "draft", store=store).request_hash
+    fox_edited = edit_character(book, 1, description="a small red fox with a green hat")
+    assert compile_sheet(fox_edited, "bear", "draft", store=store).request_hash == before
+    bear_edited = edit_character(book, 0, description="a big round bear in a blue scarf")
+    assert compile_sheet(bear_edited, "bear", "draft", store=store).request_hash != before
+
+
+def test_a_hand_made_sheet_compiles_to_no_job(book, store) -> None:
+    with pytest.raises(ArtfarmError) as err:
+        compile_sheet(book, "fox", "draft", store=store)
+    assert "has a hand-made sheet" in str(err.value)
+    assert "characters[fox].render_sheet" in str(err.value)
+
+
+def test_the_bible_refuses_a_sheet_both_hand_made_and_rendered(book) -> None:
+    edited = edit_character(book, 0, sheets=["bible/character_refs/bear.png"])
+    with pytest.raises(ArtfarmError) as err:
+        edited.bible.by_id()
+    assert "listed in sheets (hand-made) and rendered" in str(err.value)
+
+
+def test_the_final_rule_matches_only_the_sheets_each_bible_renders(tmp_path, book) -> None:
+    other = tmp_path / "books" / "other_02"
+    other.mkdir(parents=True)
+    (other / "bible").mkdir()
+    fox = {"id": "fox", "name": "Pip", "description": "a fox", "render_sheet": {"seed": 1}}
+    (other / "bible" / "characters.yaml").write_text(yaml.safe_dump({"characters": [fox]}))
+    constraint = rendered_sheet_constraint(tmp_path / "books")
+    pattern = re.compile(rf"books/[a-z0-9_]+/bible/character_refs/(?:{constraint})\.png$")
+    assert pattern.match("books/tiny_01/bible/character_refs/bear.png")
+    assert pattern.match("books/other_02/bible/character_refs/fox.png")
+    assert not pattern.match("books/tiny_01/bible/character_refs/fox.png")  # hand-made here
+    assert not pattern.match("books/other_02/bible/character_refs/bear.png")
+    assert rendered_sheet_constraint(tmp_path / "nothing") == "(?!)"
+
+
+def fake_sheet_stage(book: Book, stage: str, ids: list[str]) -> StageManifest:
+    folder = sheet_dir(book, "bear") / stage
+    outputs = [
+        output_file(paint(folder / f"{i}.png", n + 1, (80, 64)), i) for n, i in enumerate(ids)
+    ]
+    manifest = StageManifest(
+        stage=stage,
+        book_id=book.id,
+        page=0,
+        sheet="bear",
+        spec={},
+        params="test",
+        outputs=outputs,
+        images_sha256=images_identity(outputs),
+    )
+    write_manifest(folder, manifest)
+    return manifest
+
+
+def sheet_run(book: Book) -> SheetRun:
+    from artfarm.documents.settings import load_settings
+
+    return SheetRun(book, 0, load_settings(), "test", character="bear")
+
+
+def test_the_sheet_review_has_the_pages_checks_history_and_staleness(book) -> None:
+    fake_sheet_stage(book, "draft", ["c01", "c02"])
+    with pytest.raises(AwaitingReview) as waiting:
+        run_sheet_select(sheet_run(book))
+    assert f"artfarm review {book.root} sheet:bear draft --select" in str(waiting.value)
+    with pytest.raises(ArtfarmError) as err:
+        review_sheet_drafts(
+            book, "bear", selected=["c01"], rejected={}, rationale="clear pose", reviewer="t"
+        )
+    assert "no reason given for rejecting c02" in str(err.value)
+    for chosen in ("c01", "c02"):
+        review_sheet_drafts(
+            book,
+            "bear",
+            selected=[chosen],
+            rejected={c: "weaker" for c in ("c01", "c02") if c != chosen},
+            rationale="clear pose",
+            reviewer="t",
+        )
+    history = (sheet_dir(book, "bear") / "review.history.jsonl").read_text().splitlines()
+    assert len(history) == 1
+    assert json.loads(json.loads(history[0])["text"])["draft"]["selected"] == ["c01"]
+    assert load_sheet_review(book, "bear").draft.selected == ["c02"]
+    run_sheet_select(sheet_run(book))
+    assert sorted(p.name for p in (sheet_dir(book, "bear") / "selected").glob("*.png")) == [
+        "c02.png"
+    ]
+    fake_sheet_stage(book, "draft", ["c01", "c02", "c03"])  # the drafts changed
+    with pytest.raises(StaleReview) as stale:
+        run_sheet_select(sheet_run(book))
+    assert "the draft review is stale" in str(stale.value)
+
+
+def test_the_picked_variant_becomes_the_books_reference_with_its_manifest(book) -> None:
+    fake_sheet_stage(book, "draft", ["c01"])
+    review_sheet_drafts(
+        book, "bear", selected=["c01"], rejected={}, rationale="fine faces", reviewer="t"
+    )
+    fake_sheet_stage(book, "refine", ["c01-v1", "c01-v2"])
+    with pytest.raises(AwaitingReview):
+        run_sheet_final(sheet_run(book))
+    review_sheet_refine(
+        book,
+        "bear",
+        final="c01-v2",
+        rejected={"c01-v1": "stiff"},
+        fixes=[],
+        rationale="best faces",
+        reviewer="t",
+    )
+    dest = run_sheet_final(sheet_run(book))
+    assert dest == book.root / "bible" / "character_refs" / "bear.png"
+    variant = sheet_dir(book, "bear") / "refine" / "c01-v2.png"
+    assert dest.read_bytes() == variant.read_bytes()
+    manifest = (dest.parent / "bear.manifest.json").read_text()
+    assert '"sheet": "bear"' in manifest and '"final": "c01-v2"' in manifest
+
+
+def test_a_sheet_takes_no_inpaint_fixes(book) -> None:
+    from artfarm.documents.review import InpaintFix
+
+    fake_sheet_stage(book, "draft", ["c01"])
+    review_sheet_drafts(
+        book, "bear", selected=["c01"], rejected={}, rationale="fine faces", reviewer="t"
+    )
+    fake_sheet_stage(book, "refine", ["c01-v1"])
+    fix = InpaintFix.model_validate(
+        {"mask": {"kind": "box", "x": 1, "y": 1, "width": 4, "height": 4}, "prompt": "a paw"}
+    )
+    with pytest.raises(ArtfarmError) as err:
+        review_sheet_refine(
+            book,
+            "bear",
+            final="c01-v1",
+            rejected={},
+            fixes=[fix],
+            rationale="fine faces",
+            reviewer="t",
+        )
+    assert "a character sheet takes no inpaint fixes" in str(err.value)
+
+
+def test_next_puts_sheet_reviews_first_and_pages_wait_for_their_sheets(book) -> None:
+    todos = book_todo(book)
+    assert [(t.sheet, t.page, t.state) for t in todos] == [
+        ("sheet:bear", 0, "needs-sheet-drafts"),
+        ("", 1, "waits-for-sheet"),  # the bear is on pages 1 and 3
+        ("", 2, "needs-drafts"),
+        ("", 3, "waits-for-sheet"),
+    ]
+    fake_sheet_stage(book, "draft", ["c01", "c02"])
+    first = book_todo(book)[0]
+    assert (first.sheet, first.state) == ("sheet:bear", "awaiting-draft-review")
+    assert f"artfarm review {book.root} sheet:bear draft --select" in first.command
+    summary = render_summary(book, book_todo(book))
+    assert "3 page(s) and 1 sheet(s) need something (1 wait for a review)" in summary
+    assert "sheet:bear: awaiting-draft-review" in summary
+
+
+def test_a_page_draft_compiles_as_before_with_hand_made_sheets(tmp_path, store) -> None:
+    make_project(tmp_path)
+    job = compile_stage(Book(tmp_path / BOOK), 2, "draft", store=store)
+    assert job.stage == "draft"
