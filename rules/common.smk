@@ -73,10 +73,15 @@ def page_reference_files(wildcards):
     ancient(): the params' request hash already covers every reference byte, so a changed
     sheet re-runs exactly the pages that use it while a touched one re-runs nothing. A page
     whose spec cannot be read lists none: its job fails with the clear line instead.
+    A sheet the pipeline renders (Phase 0) is not ancient: Snakemake never looks at the params
+    of a job linked to a re-running one only by ancient files, so the pages that use a sheet
+    being rendered again re-run in the same run (and `snakemake -n` lists them).
     """
-    from artfarm.pipeline.dagparams import page_reference_paths
+    from artfarm.pipeline.dagparams import page_reference_paths, rendered_sheet_paths
 
-    return [ancient(p) for p in page_reference_paths(wildcards.book, int(wildcards.page))]
+    rendered = rendered_sheet_paths(wildcards.book)
+    paths = page_reference_paths(wildcards.book, int(wildcards.page))
+    return [p if p in rendered else ancient(p) for p in paths]
 
 
 # A stop at the review gates is a wait, not a crash (artfarm.pipeline.waits): no crash report

@@ -39,6 +39,7 @@ LABELS = {
     "needs-drafts": ("queued", "drafts not rendered yet"),
     "needs-refine": ("queued", "refine not rendered yet"),
     "needs-print": ("queued", "final and print art not made yet"),
+    "waits-for-sheet": ("queued", "waits for a character sheet (review it first)"),
 }
 
 

@@ -21,6 +21,7 @@ from artfarm.documents.reader import book_file, load_image
 from artfarm.layout.fonts import pillow_font
 from artfarm.pipeline.manifest import read_manifest
 from artfarm.problems import ArtfarmError, filesystem_problem
+from artfarm.rendering.references import character_sheets
 
 MAX_SIDE = 2048
 HEADER = 96
@@ -119,8 +120,9 @@ def page_sheet(book: Book, page: int, stage: str) -> Path:
     references = []
     bible = str(book.characters_path)
     for cid in spec.character_ids():
-        for sheet in entries[cid].sheets[:1] if cid in entries else []:
-            path = book_file(book.root, sheet, source=bible, field=f"{cid}.sheets[0]")
+        for sheet in character_sheets(book, cid)[:1] if cid in entries else []:
+            relative = sheet.relative_to(book.root).as_posix()
+            path = book_file(book.root, relative, source=bible, field=f"{cid}.sheets[0]")
             references.append((entries[cid].name, path))
     images = [(o.id, folder / o.file) for o in manifest.outputs]
     return make_contact_sheet(images, spec.scene, references, folder / "contact_sheet.png")

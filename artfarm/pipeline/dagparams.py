@@ -135,6 +135,15 @@ def page_reference_paths(book_id: str, page: int) -> list[str]:
         return []  # the render job recomputes and fails with its own line
 
 
+def rendered_sheet_paths(book_id: str) -> set[str]:
+    """The book's sheets the pipeline renders, spelled as page_reference_paths spells them."""
+    book = open_book(book_id)
+    try:
+        return {str(book.root / entry.rendered_sheet) for entry in book.bible.rendered()}
+    except (ArtfarmError, OSError, ValueError):
+        return set()
+
+
 @never_raises
 def draft_request(book: DagBook, page: int) -> str:
     return explained(book, page, compile_page(book, page, "draft"))

@@ -85,11 +85,17 @@ def content_inputs(book: Book, spec: RenderSpec) -> dict[str, Any]:
             ],
             "forbidden": list(book.bible.forbidden),
         },
-        "references": {
-            p: sha256_file(book_file(book.root, p, source=str(book.root), field="references"))
-            for p in reference_paths(book, spec)
-        },
+        "references": {p: reference_digest(book, p) for p in reference_paths(book, spec)},
     }
+
+
+def reference_digest(book: Book, relative: str) -> str:
+    """A reference's sha256; a sheet the pipeline renders and has not made yet is "pending"
+    (the page waits for it, and its hash changes once the sheet exists)."""
+    rendered = {c.rendered_sheet for c in book.bible.rendered()}
+    if relative in rendered and not os.path.lexists(book.root / relative):
+        return "pending: rendered sheet not approved yet"
+    return sha256_file(book_file(book.root, relative, source=str(book.root), field="references"))
 
 
 def page_content_hash(book: Book, spec: RenderSpec) -> str:

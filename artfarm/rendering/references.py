@@ -33,13 +33,19 @@ class Reference:
 
 
 def character_sheets(book: Book, character_id: str) -> list[Path]:
-    """The bible's approved sheets of one character (none for an unknown id)."""
+    """The bible's approved sheets of one character (none for an unknown id).
+
+    A rendered sheet (`render_sheet:`, Phase 0) comes first: `bible/character_refs/<id>.png`
+    exists once its final pick is approved, and is listed before that so Snakemake renders
+    it (through its review) before the pages that use it. Hand-made `sheets:` follow.
+    """
     entry = book.bible.by_id().get(character_id)
     if entry is None:
         return []
     source = str(book.characters_path)
     field = f"characters[{character_id}].sheets"
-    return [_inside(book, rel, source, field) for rel in entry.sheets]
+    rendered = [entry.rendered_sheet] if entry.render_sheet is not None else []
+    return [_inside(book, rel, source, field) for rel in rendered + entry.sheets]
 
 
 def page_references(book: Book, page: int) -> list[Reference]:

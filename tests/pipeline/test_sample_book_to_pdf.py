@@ -1,6 +1,7 @@
-"""The sample book, cut to three pages, from specs to `layout/pages.pdf` through the real
-top-level Snakefile (draft, review gates, refine, final, print, layout, preflight) on a sketch
-server, reviewed the way `make demo` does: `artfarm review --auto` at each gate."""
+"""The sample book, cut to three pages, from its words to `layout/pages.pdf` through the real
+top-level Snakefile (Gingerbread Boy's rendered sheet first, then draft, review gates, refine,
+final, print, layout, preflight) on a sketch server, reviewed the way `make demo` does:
+`artfarm review --auto` at each gate."""
 
 from __future__ import annotations
 
@@ -50,15 +51,27 @@ def test_the_sample_book_goes_from_specs_to_a_print_ready_pdf(tmp_path: Path) ->
         lock_book(book, store)
         project = Project(root, server)
         target = f"{BOOK}/layout/pages.pdf"
+        for stage in ("draft", "refine"):  # Phase 0: every page uses Gingerbread Boy's sheet
+            waiting = project.snakemake(target, timeout=1800)
+            assert waiting.returncode == WAITING, waiting.stderr
+            assert (
+                f"sheet:gingerbread: awaiting-{'draft-review' if stage == 'draft' else 'final-pick'}"
+                in waiting.stderr
+            )
+            assert not list(book.root.glob("pages/*/draft/manifest.json"))  # pages wait
+            assert project.artfarm("review", BOOK, "all", stage, "--auto").returncode == 0
+        assert (book.root / "bible" / "character_refs" / "gingerbread.png").exists() is False
         first = project.snakemake(target, timeout=1800)
         assert first.returncode == WAITING, first.stderr  # every page waits for its drafts
+        assert (book.root / "bible" / "character_refs" / "gingerbread.manifest.json").is_file()
         assert project.artfarm("review", BOOK, "all", "draft", "--auto").returncode == 0
         second = project.snakemake(target, timeout=1800)
         assert second.returncode == WAITING, second.stderr  # ... then for its final pick
         assert project.artfarm("review", BOOK, "all", "refine", "--auto").returncode == 0
         done = project.snakemake(target, timeout=1800)
         assert done.returncode == 0, done.stderr
-        assert len(server.stats.prompts_accepted) == 3 * len(PAGES)  # draft, refine, print
+        # the sheet's draft and refine, then each page's draft, refine and print
+        assert len(server.stats.prompts_accepted) == 2 + 3 * len(PAGES)
     pdf = PdfReader(root / target)
     text = " ".join(" ".join(page.extract_text().split()) for page in pdf.pages)
     assert layout["title"] in text

@@ -241,3 +241,16 @@ def test_a_page_draft_compiles_as_before_with_hand_made_sheets(tmp_path, store) 
     make_project(tmp_path)
     job = compile_stage(Book(tmp_path / BOOK), 2, "draft", store=store)
     assert job.stage == "draft"
+
+
+def test_a_pages_content_hash_counts_its_rendered_sheet_once_it_exists(book) -> None:
+    from artfarm.rendering.contenthash import content_inputs, page_content_hash
+
+    (book.root / "bible" / "character_refs" / "bear.png").unlink()  # not rendered yet
+    spec, fox_page = book.load_spec(1), book.load_spec(2)  # the bear's page, the fox's
+    parts = content_inputs(book, spec)["references"]
+    assert parts["bible/character_refs/bear.png"].startswith("pending")
+    before, fox_before = page_content_hash(book, spec), page_content_hash(book, fox_page)
+    paint(book.root / "bible" / "character_refs" / "bear.png", 3, (80, 64))
+    assert page_content_hash(book, spec) != before
+    assert page_content_hash(book, fox_page) == fox_before

@@ -155,6 +155,8 @@ def test_editing_one_character_re_renders_its_sheet_and_exactly_its_pages(lived,
     )
     jobs, text = planned(project)
     assert jobs["sheet_draft"] == ["bear"]
-    assert "Params have changed since last execution" in text
-    assert sorted(jobs["draft"]) == ["0001", "0003"]  # the bear's pages, not the fox's
-    assert "sheet_final" in jobs
+    assert "Params have changed since last execution" in text  # the bear's words
+    assert jobs["sheet_final"] == ["bear"]
+    for rule in ("draft", "refine", "final", "print_art"):
+        assert sorted(jobs[rule]) == ["0001", "0003"], rule  # the bear's pages, not the fox's
+    assert f"Input files updated by another job: {BEAR}" in text
