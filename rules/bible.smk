@@ -20,6 +20,7 @@ rule sheet_draft:
         run=script("sheet.py"),
     resources:
         gpu=1,
+    priority: gpu_priority("draft")
     conda:
         "../environment.yml"
     log:
@@ -77,6 +78,7 @@ rule sheet_refine:
         run=script("sheet.py"),
     resources:
         gpu=1,
+    priority: gpu_priority("sheet")
     conda:
         "../environment.yml"
     log:
