@@ -130,6 +130,9 @@ def needed_nodes(book: Book | None) -> set[str]:
         nodes.add("LoraLoader")
     if "draft_vae" in pins or "final_vae" in pins:
         nodes.add("VAELoader")
+    if any(key.endswith("_style_model") for key in pins):  # Redux, see rendering.compiler
+        nodes |= {"LoadImage", "CLIPVisionLoader", "CLIPVisionEncode", "StyleModelLoader"}
+        nodes.add("StyleModelApply")
     if "controlnet" in pins:
         nodes |= {"ControlNetLoader", "ControlNetApplyAdvanced"}
     return nodes

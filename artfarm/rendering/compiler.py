@@ -68,7 +68,7 @@ from artfarm.rendering.masks import render_mask, save_mask
 from artfarm.rendering.modelstore import ModelRef, ModelStore, book_pins, verified_hashes
 from artfarm.rendering.prompts import Prompts, compile_prompts, tidy
 from artfarm.rendering.reference_board import write_board
-from artfarm.rendering.references import page_references
+from artfarm.rendering.references import STYLE, page_references
 from artfarm.rendering.seeds import stage_seed
 from artfarm.rendering.workflow import (
     WORKFLOWS_DIR,
@@ -90,6 +90,7 @@ TEMPLATES = {"draft": "draft", "refine": "refine", "inpaint": "inpaint", "upscal
 STAGES += ("thumb",)
 TEMPLATES["thumb"] = "draft"
 REQUEST_VERSION = 1
+REDUX_SLOT = "redux_ref"  # the style reference's LoadImage when a tier pins a Redux model
 
 
 @dataclass(frozen=True)
@@ -142,6 +143,7 @@ class _Plan:
     controlnet: bool = False
     unplug: set[str] = field(default_factory=set)  # reference slots the page leaves empty
     references: dict[str, list[str]] = field(default_factory=dict)  # slot → what went into it
+    redux: tuple[str, str] | None = None  # (style model, clip vision) for the style reference
 
 
 @dataclass(frozen=True)
@@ -223,6 +225,8 @@ def _build_graph(ctx: _Page, tmpl: Template, plan: _Plan, loras) -> Graph:
         insert_loras(graph, loader, loras)
     if plan.controlnet:
         _insert_controlnet(ctx.book, graph, slots["sampler"], slots["scale"])
+    if plan.redux:
+        _insert_redux(graph, slots["sampler"], *plan.redux)
     return graph
 
 
@@ -308,6 +312,7 @@ def _apply_family(ctx: _Page, plan: _Plan, tmpl: Template, stage: str, family: F
     if not slots:
         return
     refs = page_references(ctx.book, ctx.page) if stage in REFERENCE_STAGES else []
+    refs = _style_through_redux(ctx, plan, stage, refs)
     assigned = assign_references(refs, len(slots))
     for one in assigned:
         plan.values[one.slot] = {"image": f"{one.slot}.png"}
@@ -319,6 +324,39 @@ def _apply_family(ctx: _Page, plan: _Plan, tmpl: Template, stage: str, family: F
             plan.values["reference"] = {}
         else:  # no reference at all: the prompt alone conditions the sampler
             plan.remove.append(("reference", "conditioning"))
+
+
+def _style_through_redux(ctx: _Page, plan: _Plan, stage: str, refs: list) -> list:
+    """With a style model pinned, the style references go to StyleModelApply (slot
+    `redux_ref`, a board when several) and the reference slots keep the characters."""
+    pin = tier_pin(ctx.book, stage_tier(stage))
+    styles = [r for r in refs if r.kind == STYLE]
+    if not pin.style_model or not pin.clip_vision or not styles:
+        return refs
+    plan.inputs[REDUX_SLOT] = _reference_file(ctx, [r.path for r in styles])
+    plan.references[REDUX_SLOT] = [_reference_name(ctx.book, r) for r in styles]
+    plan.redux = (pin.style_model, pin.clip_vision)
+    return [r for r in refs if r.kind != STYLE]
+
+
+def _insert_redux(graph: Graph, sampler: str, style_model: str, clip_vision: str) -> None:
+    """Redux: the style reference's CLIP vision embedding joins the sampler's positive."""
+    from artfarm.rendering.workflow import add_node
+
+    image = add_node(graph, "LoadImage", REDUX_SLOT, image=f"{REDUX_SLOT}.png")
+    vision = add_node(graph, "CLIPVisionLoader", "Redux CLIP vision", clip_name=clip_vision)
+    encoded = add_node(
+        graph, "CLIPVisionEncode", "Redux encode", clip_vision=[vision, 0], image=[image, 0],
+        crop="center",
+    )  # fmt: skip
+    model = add_node(graph, "StyleModelLoader", "Redux style model", style_model_name=style_model)
+    inputs = graph[sampler]["inputs"]
+    apply = add_node(
+        graph, "StyleModelApply", "Redux style", conditioning=inputs["positive"],
+        style_model=[model, 0], clip_vision_output=[encoded, 0], strength=1.0,
+        strength_type="multiply",
+    )  # fmt: skip
+    inputs["positive"] = [apply, 0]
 
 
 def _reference_file(ctx: _Page, paths: list[Path]) -> Path:

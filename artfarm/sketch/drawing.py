@@ -58,14 +58,21 @@ Colour = tuple[int, int, int]
 
 
 def draw_scene(
-    scene: Scene, seed: int, width: int, height: int, colours: list[Colour] | None = None
+    scene: Scene,
+    seed: int,
+    width: int,
+    height: int,
+    colours: list[Colour] | None = None,
+    ground: Colour | None = None,
 ) -> Image.Image:
     """The storyboard sketch of one candidate (one batch item: pass a per-item seed).
 
     `colours[i]` paints the i-th character (its sheet's dominant colour, when the graph gave
-    the sampler reference images); a character without one gets its name's colour."""
+    the sampler reference images); a character without one gets its name's colour. `ground`
+    (a style reference's dominant colour, through Redux) replaces the time of day's ground."""
     rng = item_rng("scene", seed, scene.caption)
-    top, bottom, ground, sun, sun_h, night = PALETTES.get(scene.time_of_day, PALETTES["afternoon"])
+    top, bottom, lawn, sun, sun_h, night = PALETTES.get(scene.time_of_day, PALETTES["afternoon"])
+    ground = ground or lawn
     horizon = int(height * rng.uniform(0.55, 0.7))
     img = gradient((width, horizon), top, bottom)
     canvas = Image.new("RGB", (width, height), ground)

@@ -268,6 +268,7 @@ def sample(
     text = _positive_text(positive)
     scene = read_scene(text)
     colours = reference_colours(_references(positive), len(scene.characters))
+    styles = reference_colours([i for c in positive for i in c.get("style", ())], 1)
     n = _batch(latent_image)
     w, h = latent_image["size"]
     for step in range(1, steps + 1):
@@ -279,7 +280,9 @@ def sample(
     for i in range(n):
         item_seed = int(item_rng(seed, i, sampler).getrandbits(63))
         if source is None or (denoise >= 1.0 and mask is None):
-            results.append(draw_scene(scene, item_seed, w, h, colours))
+            results.append(
+                draw_scene(scene, item_seed, w, h, colours, styles[0] if styles else None)
+            )
             continue
         src = source[i % len(source)].convert("RGB")
         if mask is None:

@@ -91,6 +91,10 @@ PROMISES: dict[str, list[str]] = {
         FAMILIES + "test_the_sd15_default_graph_takes_no_reference",
         VALIDATE + "test_refs_a_pages_model_family_cannot_use_are_a_warning",
     ],
+    "With a Redux `style_model` (`models/style_models`) and its `clip_vision` pinned": [
+        FAMILIES
+        + "test_a_pinned_redux_model_takes_the_style_reference_and_the_ground_takes_its_colour",
+    ],
     "A family without a graph for a stage": [
         FAMILIES + "test_a_family_without_a_graph_for_a_stage_says_so_in_one_line",
     ],

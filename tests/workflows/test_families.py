@@ -199,3 +199,40 @@ def test_through_the_sketch_server_the_sheet_reaches_the_picture_and_its_colour_
     assert [p.read_bytes() for p in changed] != [p.read_bytes() for p in drafts]
     assert all(colour_share(p, MAGENTA) == 0 for p in drafts)
     assert all(colour_share(p, MAGENTA) > 0 for p in changed)  # the bear wears its sheet's colour
+
+
+RED = (200, 40, 40)
+
+
+def test_a_pinned_redux_model_takes_the_style_reference_and_the_ground_takes_its_colour(
+    tiny_book: Path, tmp_path: Path, object_info: dict
+) -> None:
+    book, store = pin_family(tiny_book, "flux-kontext")
+    style = tiny_book / "bible" / "style_refs" / "style_01.png"
+    Image.new("RGB", (64, 48), RED).save(style)
+    plain = draft(book, store, 1)  # no Redux: the style reference is a ReferenceLatent image
+    config = tiny_book / "book_config.yaml"
+    data = yaml.safe_load(config.read_text())
+    data["models"]["draft"].update(
+        style_model="flux1-redux-dev.safetensors", clip_vision="sigclip_vision_384.safetensors"
+    )
+    config.write_text(yaml.safe_dump(data, sort_keys=False))
+    book = Book(tiny_book)
+    write_placeholders(book, store)
+    lock_book(book, store, repin=True)
+    job = draft(book, store, 1)
+    assert job.request["references"] == {
+        "ref_1": ["character:bear bible/character_refs/bear.png"],
+        "redux_ref": ["style:style bible/style_refs/style_01.png"],
+    }
+    assert job.inputs["redux_ref"].read_bytes() == style.read_bytes()
+    kinds = [node["class_type"] for node in job.graph.values()]
+    assert "StyleModelApply" in kinds and "ImageStitch" in kinds
+    assert validate_graph(job.graph, object_info, check_files=False) == []
+    with running_sketch_server(tmp_path, models_dir=store.root) as server:
+        client = ComfyClient(server.url, journal_dir=tmp_path / "journal")
+        styled = run(client, job, tmp_path / "styled")
+        assert uploaded(server, job, "redux_ref") == style.read_bytes()
+        unstyled = run(client, plain, tmp_path / "plain")
+    assert all(colour_share(p, RED) > 100 for p in styled)  # the ground takes the style's colour
+    assert all(colour_share(p, RED) < 10 for p in unstyled)
