@@ -9,6 +9,7 @@ from PIL import Image
 from artfarm.documents.book import Book
 from artfarm.layout.geometry import Geometry, effective_ppi
 from artfarm.layout.spec import load_layout_spec
+from artfarm.problems import ArtfarmError
 from artfarm.rendering.canvas import page_canvas
 from artfarm.rendering.compiler import compile_stage
 from tests.bookfactory import make_book, make_store
@@ -162,3 +163,15 @@ def test_a_spread_at_the_default_sizes_prints_above_300_ppi(tmp_path):
     box = Geometry.of(load_layout_spec(book.layout_path)).art_box(recto=False, spread=True)
     printed = [round(side * book.config.sizes.print_scale) for side in canvas.final]
     assert effective_ppi(*printed, box.w, box.h) >= 300
+
+
+def test_a_broken_layout_stops_the_render_with_its_own_line(tmp_path):
+    book = make_book(tmp_path, sizes=SIZES)
+    store = make_store(tmp_path, book)
+    write_layout(book, "8x8", 0.0)
+    book.layout_path.write_text(book.layout_path.read_text().replace("trim: 8x8", "trim: 9x9"))
+    with pytest.raises(ArtfarmError) as err:
+        compile_stage(fresh(book), 1, "draft", store=store)
+    [problem] = err.value.problems
+    assert problem.file.endswith("layout/book.yaml") and problem.field == "trim"
+    assert "unknown trim preset '9x9'" in problem.problem
