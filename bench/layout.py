@@ -121,6 +121,9 @@ def main() -> None:
     print(
         f"print pages.pdf: {wall:.1f} s [{ok(wall <= 10)} ≤ 10 s], peak RSS {rss:.2f} GB [{ok(rss <= 1.5)} ≤ 1.5 GB]"
     )
+    print(
+        f"  PDF {pdf / 1e6:.1f} MB vs JPEG art {jpeg_sum / 1e6:.1f} MB = {pdf / jpeg_sum:.3f}× [{ok(pdf <= 1.05 * jpeg_sum)} ≤ 1.05×]"
+    )
     direct = base / "direct.pdf"
     d_wall, d_rss = run_one([sys.executable, "-c", DIRECT, str(root), str(direct)])
     print(
@@ -128,9 +131,6 @@ def main() -> None:
         f"peak RSS {d_rss:.2f} GB, PDF {direct.stat().st_size / 1e6:.1f} MB"
     )
     direct.unlink()
-    print(
-        f"  PDF {pdf / 1e6:.1f} MB vs JPEG art {jpeg_sum / 1e6:.1f} MB = {pdf / jpeg_sum:.3f}× [{ok(pdf <= 1.05 * jpeg_sum)} ≤ 1.05×]"
-    )
     wall, rss = run_one([*cli, "web"])
     web = (root / "exports/web/book.pdf").stat().st_size
     print(
