@@ -296,8 +296,11 @@ def _finish(ctx, stage, tmpl: Template, plan: _Plan, graph: Graph, hashes) -> Co
 # ------------------------------------------------------------------------------- model families
 
 
-def _apply_family(ctx: _Page, plan: _Plan, tmpl: Template, stage: str, family: Family) -> None:
-    """The tier's loaders, prompt inputs and cfg as its family needs; its reference slots."""
+def _apply_family(
+    ctx: _Page, plan: _Plan, tmpl: Template, stage: str, family: Family, refs: list | None = None
+) -> None:
+    """The tier's loaders, prompt inputs and cfg as its family needs; its reference slots
+    (`refs`: the page's references by default)."""
     prompt_values(plan.values, family)
     if family.cfg is not None and "sampler" in plan.values:
         plan.values["sampler"]["cfg"] = family.cfg
@@ -311,7 +314,8 @@ def _apply_family(ctx: _Page, plan: _Plan, tmpl: Template, stage: str, family: F
     slots = [t for t in tmpl.slots() if t.startswith("ref_")]
     if not slots:
         return
-    refs = page_references(ctx.book, ctx.page) if stage in REFERENCE_STAGES else []
+    if refs is None:
+        refs = page_references(ctx.book, ctx.page) if stage in REFERENCE_STAGES else []
     refs = _style_through_redux(ctx, plan, stage, refs)
     assigned = assign_references(refs, len(slots))
     for one in assigned:
@@ -674,11 +678,14 @@ def compile_sheet(
     source = f"{book.characters_path} characters[{character_id}]"
     prompts = compile_prompts(spec, book.style_pack, book.bible, book.templates_dir, source)
     store = store or ModelStore(load_settings().models_path)
-    tmpl = load_template(TEMPLATES[phase], workflows_dir)
+    name = family_template(book, phase, TEMPLATES[phase], workflows_dir or WORKFLOWS_DIR)
+    tmpl = load_template(name, workflows_dir)
     ctx = _Page(book, 0, spec, prompts, book.root / "bible" / "sheets", frozenset(tmpl.slots()))
     plan = _plan_sheet(ctx, phase, image, candidate)
+    family = tier_family(book, stage_tier(phase))
+    _apply_family(ctx, plan, tmpl, phase, family, refs=[])  # a sheet starts from words alone
     _drop_absent_optional(plan, tmpl)
-    loras = _pack_loras(book)
+    loras = _pack_loras(book) if family.checkpoint else []
     models = [plan.checkpoint, *([plan.vae] if plan.vae else []), *plan.extra_models]
     models += [ModelRef("loras", name) for name, _, _ in loras]
     if plan.controlnet:

@@ -236,3 +236,27 @@ def test_a_pinned_redux_model_takes_the_style_reference_and_the_ground_takes_its
         unstyled = run(client, plain, tmp_path / "plain")
     assert all(colour_share(p, RED) > 100 for p in styled)  # the ground takes the style's colour
     assert all(colour_share(p, RED) < 10 for p in unstyled)
+
+
+@pytest.mark.parametrize("family", REFERENCE_FAMILIES)
+def test_a_rendered_sheet_runs_on_its_tiers_family(
+    tiny_book: Path, tmp_path: Path, family: str, object_info: dict
+) -> None:
+    from artfarm.rendering.compiler import compile_sheet
+
+    bible = tiny_book / "bible" / "characters.yaml"
+    data = yaml.safe_load(bible.read_text())
+    data["characters"][0].update(sheets=[], render_sheet={"seed": 7, "candidates": 2})
+    bible.write_text(yaml.safe_dump(data))
+    book, store = pin_family(tiny_book, family)
+    image = tmp_path / "c01.png"
+    Image.new("RGB", (80, 64), (90, 120, 90)).save(image)
+    jobs = [
+        compile_sheet(book, "bear", "draft", store=store),
+        compile_sheet(book, "bear", "refine", store=store, image=image, candidate="c01"),
+    ]
+    for job in jobs:
+        kinds = {node["class_type"] for node in job.graph.values()}
+        assert "UNETLoader" in kinds and "CheckpointLoaderSimple" not in kinds
+        assert "references" not in job.request  # a sheet starts from words alone
+        assert validate_graph(job.graph, object_info, check_files=False) == []
