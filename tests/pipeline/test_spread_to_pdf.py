@@ -42,10 +42,11 @@ def test_a_spread_is_landscape_art_across_the_gutter_at_print_resolution(tmp_pat
         lock_book(book, store)
         project = Project(root, server)
         target = f"{BOOK}/layout/pages.pdf"
-        assert project.snakemake(target, timeout=2400).returncode == WAITING
-        assert project.artfarm("review", BOOK, "all", "draft", "--auto").returncode == 0
-        assert project.snakemake(target, timeout=2400).returncode == WAITING
-        assert project.artfarm("review", BOOK, "all", "refine", "--auto").returncode == 0
+        # Phase 0 (the character sheet the pages use), then the pages: two gates each
+        for stage in ("draft", "refine", "draft", "refine"):
+            waiting = project.snakemake(target, timeout=2400)
+            assert waiting.returncode == WAITING, waiting.stderr
+            assert project.artfarm("review", BOOK, "all", stage, "--auto").returncode == 0
         done = project.snakemake(target, timeout=2400)
         assert done.returncode == 0, done.stderr
 
