@@ -219,6 +219,13 @@ def cmd_review(args: argparse.Namespace) -> int:
         raise ArtfarmError(problems)
     book = Book.open(args.book)
     character = parse_sheet_arg(args.page)
+    if character is None and args.page.startswith("sheet:"):
+        raise ArtfarmError.single(
+            "command line",
+            "page",
+            f"{args.page[:40]!r} does not name a character",
+            "write sheet:<character id>, an id from bible/characters.yaml (e.g. sheet:bear)",
+        )
     if character is not None:
         print(review_one(book, SheetSubject(book, character), args))
         return 0

@@ -254,3 +254,14 @@ def test_a_pages_content_hash_counts_its_rendered_sheet_once_it_exists(book) -> 
     paint(book.root / "bible" / "character_refs" / "bear.png", 3, (80, 64))
     assert page_content_hash(book, spec) != before
     assert page_content_hash(book, fox_page) == fox_before
+
+
+def test_artfarm_review_on_a_sheet_is_one_line_when_the_sheet_is_not_rendered(book, capsys) -> None:
+    from artfarm.cli import main
+
+    assert main(["review", str(book.root), "sheet:Bad", "draft", "--auto"]) == 1
+    assert "'sheet:Bad' does not name a character" in capsys.readouterr().err
+    assert main(["review", str(book.root), "sheet:fox", "draft", "--auto"]) == 1
+    err = capsys.readouterr().err
+    assert "character 'fox' has a hand-made sheet: nothing to render" in err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
