@@ -13,6 +13,7 @@ from PIL import Image, ImageDraw
 from artfarm.comfy.client import ComfyClient
 from artfarm.comfy.objectinfo import validate_graph
 from artfarm.documents.book import Book
+from artfarm.documents.review import InpaintFix
 from artfarm.problems import ArtfarmError
 from artfarm.rendering.compiler import compile_stage
 from artfarm.rendering.modelstore import ModelStore, lock_book, write_placeholders
@@ -77,6 +78,14 @@ def test_every_familys_graphs_validate_against_the_recorded_object_info(
     Image.new("RGB", (128, 160), (90, 120, 90)).save(image)
     jobs = [draft(book, store, 3), draft(book, store, 2), refine(book, store, 3, tmp_path)]
     jobs.append(compile_stage(book, 3, "upscale", store=store, image=image))
+    fix = InpaintFix.model_validate(
+        {"mask": {"kind": "box", "x": 8, "y": 8, "width": 40, "height": 30}, "prompt": "a paw"}
+    )
+    jobs.append(
+        compile_stage(
+            book, 3, "inpaint", store=store, image=image, fix=fix, fix_index=0, workdir=tmp_path
+        )
+    )
     for job in jobs:
         assert validate_graph(job.graph, object_info, check_files=False) == [], job.stage
 
