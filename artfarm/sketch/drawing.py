@@ -32,6 +32,7 @@ PALETTES: dict[str, tuple[tuple[int, int, int], ...] | tuple] = {
     "night": ((10, 15, 45), (35, 45, 90), (30, 40, 45), (235, 235, 210), 0.75, True),
     "midnight": ((3, 5, 25), (20, 25, 60), (20, 25, 30), (220, 220, 200), 0.85, True),
 }
+Box = tuple[int, int, int, int]
 FIGURE_HEIGHT = {"extreme wide": 0.14, "wide": 0.26, "medium": 0.46, "close-up": 0.8}
 
 
@@ -70,6 +71,28 @@ def draw_scene(
     `colours[i]` paints the i-th character (its sheet's dominant colour, when the graph gave
     the sampler reference images); a character without one gets its name's colour. `ground`
     (a style reference's dominant colour, through Redux) replaces the time of day's ground."""
+    return _staged(scene, seed, width, height, colours or [], ground)[0]
+
+
+def figure_boxes(scene: Scene, seed: int, width: int, height: int) -> list[Box]:
+    """Where `draw_scene` draws each character: (left, top, right, bottom) pixels as Pillow
+    crops them (right and bottom exclusive), in the order of the scene's characters.
+
+    The same drawing, so the boxes are exact (colours change no position); the layout's tests
+    use them to check that no story text sits over a character (refine and upscale keep the
+    figures where they are).
+    """
+    return _staged(scene, seed, width, height, [], None)[1]
+
+
+def _staged(
+    scene: Scene,
+    seed: int,
+    width: int,
+    height: int,
+    colours: list[Colour],
+    ground: Colour | None,
+) -> tuple[Image.Image, list[Box]]:
     rng = item_rng("scene", seed, scene.caption)
     top, bottom, lawn, sun, sun_h, night = PALETTES.get(scene.time_of_day, PALETTES["afternoon"])
     ground = ground or lawn
@@ -82,8 +105,8 @@ def draw_scene(
     _sky(draw, rng, width, horizon, unit, sun, sun_h, night)
     _ground(draw, rng, width, height, horizon, ground)
     _weather(draw, rng, scene.weather, width, height, unit)
-    _figures(draw, rng, scene, width, height, horizon, unit, colours or [])
-    return canvas
+    boxes = _figures(draw, rng, scene, width, height, horizon, unit, colours)
+    return canvas, boxes
 
 
 def _sky(draw, rng, width, horizon, unit, sun, sun_h, night) -> None:
@@ -130,8 +153,9 @@ def _weather(draw, rng, weather, width, height, unit) -> None:
             draw.rectangle((0, y, width, y + height * 0.03), fill=(205, 210, 215))
 
 
-def _figures(draw, rng, scene, width, height, horizon, unit, colours) -> None:
+def _figures(draw, rng, scene, width, height, horizon, unit, colours) -> list[Box]:
     names = scene.characters or ()
+    boxes: list[Box] = []
     fig_h = height * FIGURE_HEIGHT.get(scene.shot, 0.46)
     n = max(1, len(names))
     for i, name in enumerate(names):
@@ -142,16 +166,19 @@ def _figures(draw, rng, scene, width, height, horizon, unit, colours) -> None:
         colour = tuple(paint.randint(40, 220) for _ in range(3))
         if i < len(colours):
             colour = colours[i]
-        _figure(draw, rng, cx, base, fig_h, colour, unit)
+        boxes.append(_figure(draw, rng, cx, base, fig_h, colour, unit))
+    return boxes
 
 
-def _figure(draw, rng, cx, base, fig_h, colour, unit) -> None:
+def _figure(draw, rng, cx, base, fig_h, colour, unit) -> Box:
+    """Draw one stick figure standing on `base`; its bounding box, outlines included."""
     line = max(1, int(fig_h / 18))
     head = fig_h * 0.13
     neck = base - fig_h + 2 * head
     hip = base - fig_h * 0.42
     draw.ellipse((cx - head, neck - 2 * head, cx + head, neck), fill=colour, outline=(20, 20, 20))
     draw.line((cx, neck, cx, hip), fill=colour, width=line * 2)
+    xs, ys = [cx - head, cx + head], [neck - 2 * head, base]
     for side in (-1, 1):
         arm = math.radians(rng.uniform(-60, 80))
         length = fig_h * 0.3
@@ -162,6 +189,15 @@ def _figure(draw, rng, cx, base, fig_h, colour, unit) -> None:
         leg = math.radians(rng.uniform(60, 110))
         lx = cx + side * fig_h * 0.42 * math.cos(leg)
         draw.line((cx, hip, lx, base), fill=colour, width=line)
+        xs += [ax, lx]
+        ys += [ay]
+    pad = line / 2 + 1  # half the stroke width, and one pixel of anti-aliasing
+    return (
+        math.floor(min(xs) - pad),
+        math.floor(min(ys) - pad),
+        math.ceil(max(xs) + pad),
+        math.ceil(max(ys) + pad),
+    )
 
 
 def draw_fix(img: Image.Image, scene: Scene, seed: int, box: tuple[int, int, int, int]) -> None:
