@@ -2,6 +2,7 @@
 
 Width = 2 × trim + spine + 2 × bleed, where the spine is the interior page count times the
 paper's caliper. Spine text appears only when the spine is at least printer.min_spine_text_in.
+The back cover keeps the printer's barcode area (printer.barcode) clear of art and blurb.
 """
 
 from __future__ import annotations
@@ -123,8 +124,19 @@ def cover_data(job: LayoutJob, variant: Variant, report: Report) -> dict[str, An
             "art": prepare_side(job, "back", spec.cover.back_art, back_box, variant, report),
             "text": spec.cover.back_text.strip(),
             "safe": Box(safe, safe, g.trim_w - 2 * safe, g.trim_h - 2 * safe).as_dict(),
+            "barcode": barcode_box(job),
         },
     }
+
+
+def barcode_box(job: LayoutJob) -> dict[str, float] | None:
+    """The printer's clear barcode area: foot of the back cover, by the spine, inside the safe
+    margin (KDP prints its barcode there; art and blurb keep out)."""
+    w, h = (v * PT_PER_IN for v in job.spec.printer.barcode)
+    if w <= 0 or h <= 0:
+        return None
+    g = job.geometry
+    return Box(g.trim_w - g.safe - w, g.trim_h - g.safe - h, w, h).as_dict()
 
 
 def build_cover(job: LayoutJob, variant: Variant, pdf: Path) -> Report:
