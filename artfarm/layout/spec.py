@@ -91,6 +91,7 @@ Length = Annotated[
         }
     ),
 ]
+BarcodeSide = Annotated[float, Field(ge=0, le=6)]
 Color = Annotated[str, Field(pattern=_HEX, description="Hex colour, e.g. '#1b1b1b'.")]
 
 
@@ -234,12 +235,10 @@ class Printer(Strict):
     min_spine_text_in: float = Field(
         default=0.25, ge=0, description="Spine text only on a spine at least this wide (inches)."
     )
-    barcode: tuple[Annotated[float, Field(ge=0, le=6)], Annotated[float, Field(ge=0, le=6)]] = (
-        Field(
-            default=(2.0, 1.2),
-            description="[width, height] in inches of the clear area the printer puts the barcode "
-            "in, at the foot of the back cover by the spine ([0, 0]: none).",
-        )
+    barcode: tuple[BarcodeSide, BarcodeSide] = Field(
+        default=(2.0, 1.2),
+        description="[width, height] in inches of the clear area the printer puts the barcode "
+        "in, at the foot of the back cover by the spine ([0, 0]: none).",
     )
 
 
