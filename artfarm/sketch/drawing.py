@@ -1,6 +1,6 @@
 """Storyboard sketches with Pillow: sky and ground by time of day, weather marks, one figure
 per character (its colour derived from its name, the same on every page) placed and posed by
-the seed.
+the seed, clear of the side the prompt keeps open for text.
 
 No text is drawn into the art, at any stage: art goes to print, and the notes say no text in
 the art. Candidate ids, the scene line and the characters' names are on the contact sheets.
@@ -34,6 +34,8 @@ PALETTES: dict[str, tuple[tuple[int, int, int], ...] | tuple] = {
 }
 Box = tuple[int, int, int, int]
 FIGURE_HEIGHT = {"extreme wide": 0.14, "wide": 0.26, "medium": 0.46, "close-up": 0.8}
+# Share of the picture kept free of figures on the side a prompt keeps calm for text.
+CALM_BAND = {"top": 0.36, "bottom": 0.34, "left": 0.46, "right": 0.46}
 
 
 def item_rng(*parts: object) -> random.Random:
@@ -158,16 +160,39 @@ def _figures(draw, rng, scene, width, height, horizon, unit, colours) -> list[Bo
     boxes: list[Box] = []
     fig_h = height * FIGURE_HEIGHT.get(scene.shot, 0.46)
     n = max(1, len(names))
+    x0, y0, x1, y1 = open_area(scene.calm, width, height)
     for i, name in enumerate(names):
-        slot = (i + 0.5) / n
-        cx = width * min(0.92, max(0.08, slot + rng.uniform(-0.3, 0.3) / n))
+        place = min(1.0, max(0.0, (i + 0.5) / n + rng.uniform(-0.3, 0.3) / n))
         base = min(height * 0.97, horizon + (height - horizon) * rng.uniform(0.3, 0.8))
+        if scene.calm is None:
+            cx, size = width * min(0.92, max(0.08, place)), fig_h
+        else:  # smaller if need be, and standing clear of the calm band
+            base = min(base, y1 - height * 0.02)  # feet and their stroke above it
+            size = min(fig_h, (base - y0) * 0.92, (x1 - x0) / n / 0.75)
+            half = 0.34 * size + 1
+            cx = x0 + half + (x1 - x0 - 2 * half) * place
         paint = item_rng("colour", name)
         colour = tuple(paint.randint(40, 220) for _ in range(3))
         if i < len(colours):
             colour = colours[i]
-        boxes.append(_figure(draw, rng, cx, base, fig_h, colour, unit))
+        boxes.append(_figure(draw, rng, cx, base, size, colour, unit))
     return boxes
+
+
+def open_area(calm: str | None, width: int, height: int) -> tuple[float, float, float, float]:
+    """Where figures may stand (left, top, right, bottom): the picture without the band the
+    prompt keeps calm for text, as a model asked for "quiet open area at the top" would."""
+    band = CALM_BAND.get(calm or "", 0.0)
+    x0, y0, x1, y1 = 0.0, 0.0, float(width), float(height)
+    if calm == "top":
+        y0 = height * band
+    elif calm == "bottom":
+        y1 = height * (1 - band)
+    elif calm == "left":
+        x0 = width * band
+    elif calm == "right":
+        x1 = width * (1 - band)
+    return x0, y0, x1, y1
 
 
 def _figure(draw, rng, cx, base, fig_h, colour, unit) -> Box:

@@ -2,7 +2,8 @@
 
 The sketch server is artfarm's own, so it may rely on how artfarm's templates write prompts:
 the first segment (up to '.' or ';') is the scene line, `(Name:1.2)` groups of at most four
-words are characters, and plain words name the time of day, the weather and the shot.
+words are characters, and plain words name the time of day, the weather, the shot and the
+side the picture keeps open for text ("quiet open area at the top of the picture").
 """
 
 from __future__ import annotations
@@ -32,6 +33,13 @@ SHOTS = (("extreme wide", "extreme wide"), ("close-up", "close-up"), ("closeup",
          ("close up", "close-up"), ("medium", "medium"), ("wide", "wide"))  # fmt: skip
 
 
+# "quiet open area at the bottom of the picture", "open space on the left side" (style packs).
+CALM = re.compile(
+    r"\b(?:open|empty|calm|quiet)\b[^.;,()]*?\b(?:area|space)\b[^.;,()]*?"
+    r"\b(?:at|on|along) the (top|bottom|left|right)\b"
+)
+
+
 @dataclass(frozen=True)
 class Scene:
     caption: str
@@ -39,6 +47,7 @@ class Scene:
     time_of_day: str
     weather: str
     shot: str
+    calm: str | None = None  # the side kept free of figures: top, bottom, left or right
 
 
 def _words(text: str) -> str:
@@ -85,6 +94,12 @@ def caption_of(text: str) -> str:
     return " ".join(first.replace("(", "").replace(")", "").split())
 
 
+def find_calm(text: str) -> str | None:
+    """The side the prompt asks to keep open (for story text), if any: first one wins."""
+    match = CALM.search(text.lower())
+    return match.group(1) if match else None
+
+
 def read_scene(prompt: str) -> Scene:
     return Scene(
         caption=caption_of(prompt),
@@ -92,4 +107,5 @@ def read_scene(prompt: str) -> Scene:
         time_of_day=find_time(prompt),
         weather=find_weather(prompt),
         shot=find_shot(prompt),
+        calm=find_calm(prompt),
     )

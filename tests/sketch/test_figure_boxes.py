@@ -45,3 +45,36 @@ def test_the_boxes_follow_the_seed() -> None:
     scene = read_scene(SCENES[0])
     assert figure_boxes(scene, 1, 240, 320) != figure_boxes(scene, 2, 240, 320)
     assert isinstance(draw_scene(scene, 1, 24, 32), Image.Image)
+
+
+@pytest.mark.parametrize("side", ["top", "bottom", "left", "right"])
+@pytest.mark.parametrize("shot", ["wide", "medium", "close-up"])
+def test_figures_stand_clear_of_the_side_the_prompt_keeps_open(side: str, shot: str) -> None:
+    where = "on the" if side in ("left", "right") else "at the"
+    prompt = (
+        f"a meadow at noon. (Bear:1.2), (Gingerbread Boy:1.2), {shot} shot, "
+        f"quiet open area {where} {side} of the picture for story text"
+    )
+    scene = read_scene(prompt)
+    assert scene.calm == side
+    w, h = 300, 400
+    for seed in range(12):
+        boxes = figure_boxes(scene, seed, w, h)
+        assert len(boxes) == 2
+        for left, top, right, bottom in boxes:
+            assert left >= -1 and top >= -1 and right <= w + 1 and bottom <= h + 1
+            if side == "top":
+                assert top >= 0.36 * h - 2
+            elif side == "bottom":
+                assert bottom <= (1 - 0.34) * h + 2
+            elif side == "left":
+                assert left >= 0.46 * w - 2
+            else:
+                assert right <= (1 - 0.46) * w + 2
+
+
+def test_without_an_open_area_the_figures_may_stand_anywhere() -> None:
+    scene = read_scene("a meadow at noon. (Bear:1.2), close-up")
+    assert scene.calm is None
+    tops = {figure_boxes(scene, seed, 300, 400)[0][1] for seed in range(12)}
+    assert min(tops) < 0.36 * 400  # a close-up reaches into the top band
