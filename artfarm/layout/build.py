@@ -18,6 +18,7 @@ from artfarm.layout.art import PRINT, PROOF, WEB, find_art, prepare
 from artfarm.layout.cover import build_cover
 from artfarm.layout.interior import art_box, build_interior, interior_data, prepare_pages
 from artfarm.layout.job import LayoutJob
+from artfarm.layout.matter import prepare_matter
 from artfarm.layout.preflight import Report, scratch_pdf, write_report
 from artfarm.layout.render import compile_template
 from artfarm.layout.storyboard import build_storyboard
@@ -58,9 +59,10 @@ def build_web(job: LayoutJob) -> Report:
         report = build_interior(job, WEB, tmp, bleed=False)
         report.raise_if_errors()
     arts, _ = prepare_pages(job, WEB)  # already current: reused from the sidecars
+    matter, _ = prepare_matter(job, WEB)
     pngs = compile_template(
         "interior.typ",
-        interior_data(job, arts, WEB, bleed=False),
+        interior_data(job, arts, WEB, bleed=False, matter=matter),
         job.fonts,
         job.spec_file,
         job.field_of,

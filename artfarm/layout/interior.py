@@ -24,7 +24,14 @@ from artfarm.layout.art import (
 from artfarm.layout.copyright import copyright_data
 from artfarm.layout.geometry import Box
 from artfarm.layout.job import LayoutJob
-from artfarm.layout.placement import Choice, choose_placements, placement_findings, text_record
+from artfarm.layout.matter import prepare_matter
+from artfarm.layout.placement import (
+    Choice,
+    choose_placements,
+    folio_on,
+    placement_findings,
+    text_record,
+)
 from artfarm.layout.plan import PlannedPage
 from artfarm.layout.preflight import (
     Finding,
@@ -196,7 +203,7 @@ def page_record(
         "placeholder": None,
         "text": None,
         "page_id": story.page if story else None,
-        "folio": bool(story and job.spec.page_numbers and page.has_text),
+        "folio": folio_on(job, page),
         "label": f"page {page.number}",
     }
     if story is None:
@@ -223,8 +230,10 @@ def interior_data(
     variant: Variant,
     bleed: bool,
     choices: dict[int, Choice] | None = None,
+    matter: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The template's data; `choices` (the text placements) are measured here when not given."""
+    """The template's data; `choices` (the text placements) are measured here when not given;
+    `matter` holds the title and end vignettes (none: pages without pictures)."""
     spec, g = job.spec, job.geometry
     if choices is None:
         choices = placements(job, arts)
@@ -237,6 +246,7 @@ def interior_data(
         "dedication": spec.dedication,
         "end_text": spec.end_text,
         "copyright": copyright_data(job),
+        "matter": matter or {"title": None, "end": None},
         "lang": spec.language,
         "proof": variant is PROOF,
         "page": {
@@ -253,6 +263,7 @@ def interior_data(
             "color": fonts.color,
             "title_size": fonts.title_size,
             "leading": fonts.leading,
+            "measure": fonts.measure,
         },
         "pages": [page_record(job, p, arts, variant is PROOF, choices) for p in job.plan.pages],
     }
@@ -269,13 +280,15 @@ def build_interior(job: LayoutJob, variant: Variant, pdf: Path, bleed: bool = Tr
     report.add(text_findings(job))
     arts, art_notes = prepare_pages(job, variant)
     report.add(art_notes)
+    matter, matter_notes = prepare_matter(job, variant)
+    report.add(matter_notes)
     report.add(page_count_findings(job, len(job.plan.pages)))
     report.facts.update(resolution_facts(arts))
     if report.errors:
         return report
     try:
         choices = placements(job, arts)
-        data = interior_data(job, arts, variant, bleed, choices)
+        data = interior_data(job, arts, variant, bleed, choices, matter)
     except ArtfarmError as err:
         report.add([Finding.of(p) for p in err.problems])
         return report

@@ -2,9 +2,10 @@
 
 A page's allowed placements are the one pinned in layout/book.yaml (`placement: top`), or
 for `placement: auto` bottom, top, left and right. The calm spaces its renderspec asks for
-("calm space at the top") come first and win while the art there is calm; a model does not
-always leave the space asked for, so otherwise the calmest placement wins. Every placement's text box is measured by Typst with the same
-shrink loop the interior uses (templates/measure.typ), and the busyness of the art under it
+("calm space at the top") come first and win unless the art there is clearly busy (the
+figures stand elsewhere, and busyness sees edges, not characters); a model does not always
+leave the space asked for, so otherwise the calmest placement wins. Every placement's text
+box is measured by Typst with the same shrink loop the interior uses (templates/measure.typ), and the busyness of the art under it
 is measured with Pillow: edge strength plus luminance spread of a small grey copy —
 deterministic, no model. Preflight warns about text over busy art (naming a calmer
 placement) and about text that had to shrink (naming the size it reached).
@@ -41,6 +42,10 @@ CALM_SPACE = {
     "calm space at the right": "right",
 }
 BUSY = 0.12  # busyness at or above this is art a reader's eye would fight with
+# The spec asked the model for calm space there, and the figures stand elsewhere: the space
+# keeps the text unless clearly busy (the model ignored the request). Busyness sees edges,
+# not characters: a flat-painted figure can measure calmer than a sky with clouds.
+ASKED_BUSY = 0.3
 
 
 @dataclass(frozen=True)
@@ -68,6 +73,7 @@ class Choice:
     fits: Mapping[str, Fit]
     rects: Mapping[str, Box]  # each placement's text box, trim coordinates (points)
     busy: Mapping[str, float] = field(default_factory=dict)  # empty when there is no art
+    asked: tuple[str, ...] = ()  # the calm spaces the page's spec asked for (auto only)
 
     @property
     def size(self) -> float:
@@ -108,8 +114,10 @@ def text_pages(job: LayoutJob) -> list[PlannedPage]:
 
 
 def folio_on(job: LayoutJob, page: PlannedPage) -> bool:
-    """Same rule as the interior's page record: folios on story pages that carry text."""
-    return bool(page.story and job.spec.page_numbers and page.has_text)
+    """Whether a page prints its folio: story pages that carry text, and since a story page's
+    art fills it (full bleed), only with folios_on_art; the interior uses this same rule."""
+    spec = job.spec
+    return bool(page.story and spec.page_numbers and spec.folios_on_art and page.has_text)
 
 
 def text_record(job: LayoutJob, page: PlannedPage, placement: str) -> dict[str, Any]:
@@ -142,6 +150,7 @@ def measure_texts(job: LayoutJob, pages: list[PlannedPage]) -> dict[int, dict[st
             "min_size": fonts.min_size,
             "color": fonts.color,
             "leading": fonts.leading,
+            "measure": fonts.measure,
         },
         "items": [
             {
@@ -211,10 +220,11 @@ def pick(
     size: float,
     asked: tuple[str, ...] = (),
 ) -> str:
-    """Where the text fits at full size: the first calm space the spec `asked` for that is
-    calm in the art, else the calmest candidate; if none, the one keeping the text largest."""
+    """Where the text fits at full size: the first calm space the spec `asked` for that is not
+    clearly busy in the art, else the calmest candidate; if none, the one keeping the text
+    largest."""
     full = [c for c in candidates if fits[c].fits and fits[c].size >= size]
-    kept = [c for c in asked if c in full and busy.get(c, 0.0) < BUSY]
+    kept = [c for c in asked if c in full and busy.get(c, 0.0) < ASKED_BUSY]
     if kept:
         return kept[0]
     if full:
@@ -247,7 +257,7 @@ def choose_placements(
         asked = () if pinned else calm_placements(job.root, page.story.page)
         chosen = pick(candidates, fits, busy, job.spec.fonts.size, asked)
         choices[page.story.page] = Choice(
-            page.story.page, chosen, pinned, candidates, fits, rects, busy
+            page.story.page, chosen, pinned, candidates, fits, rects, busy, asked
         )
     return choices
 
@@ -302,15 +312,31 @@ def gutter_findings(job: LayoutJob, choice: Choice, field_name: str) -> list[Fin
     ]
 
 
-def busy_findings(job: LayoutJob, choice: Choice, field_name: str) -> list[Finding]:
+def seen_busyness(job: LayoutJob, choice: Choice) -> float | None:
+    """Busyness a reader sees behind the letters: a panel dims the art by its opacity."""
     here = choice.busy.get(choice.placement)
-    if here is None or here < BUSY:
+    story = job.spec.story(choice.page)
+    if here is None or story.style != "panel":
+        return here
+    return round(here * (1 - story.panel_opacity), 3)
+
+
+def busy_findings(job: LayoutJob, choice: Choice, field_name: str) -> list[Finding]:
+    seen = seen_busyness(job, choice)
+    if seen is None or seen < BUSY:
         return []
+    here = choice.busy[choice.placement]
     size = job.spec.fonts.size
     roomy = [p for p in PLACEMENTS if choice.fits[p].fits and choice.fits[p].size >= size]
     calmer = sorted((choice.busy[p], p) for p in roomy if choice.busy[p] < here)
     where = f"page {choice.page}: text at '{choice.placement}' sits over busy art ({here:.2f})"
-    if calmer and calmer[0][0] < BUSY:
+    if choice.placement in choice.asked:
+        problem = f"{where}, in the calm space its renderspec asked for"
+        fix = (
+            f"give page {choice.page} style: panel, or render it again so that space is calm "
+            "(another seed or a stronger calm-space constraint)"
+        )
+    elif calmer and calmer[0][0] < BUSY:
         better = calmer[0][1]
         problem = f"{where}; '{better}' is calm ({calmer[0][0]:.2f})"
         fix = f"set placement: {better} for page {choice.page} in layout/book.yaml"

@@ -36,6 +36,8 @@ paper: white             # white | cream | color (sets the spine caliper)
 fonts: {family: Atkinson Hyperlegible, size: 22, min_size: 14, color: "#1b1b1b"}
 dedication: For everyone who shares their snacks.
 order: [title, copyright, dedication, story, end]   # copyright lists the pinned models
+title_art: 1             # vignette on the title page (default: the cover art; 'none': none)
+end_art: 2               # vignette on the end page (default: none)
 copyright: {holder: Ada Writer, year: 2026}
 pages:
   - page: 1              # art comes from pages/0001/
@@ -152,7 +154,13 @@ class Fonts(Strict):
     )
     color: Color = Field(default="#1b1b1b", description="Story text colour.")
     title_size: float = Field(default=44, ge=8, le=160, description="Title page size in points.")
-    leading: float = Field(default=0.55, ge=0.1, le=2, description="Line gap in em.")
+    leading: float = Field(default=0.65, ge=0.1, le=2, description="Line gap in em.")
+    measure: float = Field(
+        default=24,
+        ge=8,
+        le=80,
+        description="Longest line in em of fonts.size: short lines are easy to read aloud.",
+    )
 
 
 PageKind = Literal["title", "copyright", "dedication", "story", "end"]
@@ -195,7 +203,7 @@ class StoryPage(Strict):
         description="panel: a box behind the text; outline: a halo around the letters.",
     )
     panel_color: Color = Field(default="#ffffff", description="Colour of the panel or halo.")
-    panel_opacity: float = Field(default=0.8, ge=0, le=1, description="0 clear … 1 opaque.")
+    panel_opacity: float = Field(default=0.7, ge=0, le=1, description="0 clear … 1 opaque.")
     align: Literal["left", "center", "right"] = Field(
         default="center", description="Text alignment."
     )
@@ -287,6 +295,16 @@ class LayoutSpec(Strict):
         default=None, max_length=500, description="Text of the dedication page (none → no page)."
     )
     end_text: str = Field(default="The End", max_length=200, description="Text of the end page.")
+    title_art: int | str | None = Field(
+        default=None,
+        description="Vignette above the title: a story page number or an image inside the book; "
+        "none → the cover's front art; 'none' → no picture.",
+    )
+    end_art: int | str | None = Field(
+        default=None,
+        description="Vignette above the end text: a story page number or an image inside the "
+        "book; none → no picture.",
+    )
     order: list[PageKind] = Field(
         default_factory=lambda: ["title", "dedication", "story", "end"],
         description="Order of the interior; 'dedication' is skipped when there is none; "
@@ -297,7 +315,16 @@ class LayoutSpec(Strict):
         default_factory=Copyright,
         description="Holder, year and provenance note of the copyright page.",
     )
-    page_numbers: bool = Field(default=True, description="Print folios on story pages.")
+    page_numbers: bool = Field(
+        default=True,
+        description="Print folios (page numbers) on story pages; on pages whose art fills "
+        "the page only with folios_on_art.",
+    )
+    folios_on_art: bool = Field(
+        default=False,
+        description="Folios on full-bleed art too (off: picture-book practice, no number "
+        "sits on the pictures).",
+    )
     pages: list[StoryPage] = Field(
         default_factory=list, description="Story pages in reading order."
     )

@@ -10,7 +10,7 @@ from artfarm.layout.art import PRINT
 from artfarm.layout.geometry import Box
 from artfarm.layout.interior import placements, prepare_pages, shown_box
 from artfarm.layout.job import open_job
-from artfarm.layout.placement import BUSY, busyness, grey_sample
+from artfarm.layout.placement import ASKED_BUSY, BUSY, busyness, grey_sample
 
 from .conftest import small_layout
 
@@ -112,6 +112,29 @@ def test_a_calm_space_the_art_does_not_leave_loses_to_a_calm_one(make_book):
     assert choice.candidates[0] == "bottom" and choice.placement == "top"
     assert overlap(choice.rect, fraction_box(art, busy)) == 0
     assert not [w for w in preflight(root) if w["field"] == "pages[0].placement"]
+
+
+def test_the_specs_calm_space_keeps_text_over_some_detail_and_says_so(make_book):
+    """Busyness sees edges, not characters: clouds in the sky asked for stay the text's place
+    (the figures stand elsewhere); preflight names the page and the spec's request."""
+    for style in ("outline", "panel"):
+        pages = [{"page": 1, "text": "Page 1 text.", "style": style}]
+        root = book_with(
+            make_book, (0.0, 0.0, 0.0, 0.0), pages=pages, constraints=["calm space at the top"]
+        )
+        clouds = (0.0, 0.0, 1.0, 0.4)
+        planted(root / "pages/0001/print/print.png", clouds, (150, 185, 215), (200, 225, 245))
+        _, choice, _ = choice_and_art(root)
+        assert BUSY <= choice.busy["top"] < ASKED_BUSY and choice.busy["bottom"] < BUSY
+        assert choice.placement == "top" and choice.asked == ("top",)
+        warnings = [w for w in preflight(root) if w["field"] == "pages[0].placement"]
+        if style == "panel":  # the panel dims the clouds behind the letters: no warning
+            assert warnings == []
+            continue
+        (warning,) = warnings
+        assert warning["problem"].startswith("page 1: text at 'top' sits over busy art")
+        assert "calm space its renderspec asked for" in warning["problem"]
+        assert "style: panel" in warning["fix"]
 
 
 def test_a_pinned_placement_is_respected_and_warned_about(make_book):
