@@ -30,6 +30,7 @@ from artfarm.layout.plan import PlannedPage
 from artfarm.layout.preflight import Finding
 from artfarm.layout.render import TEMPLATES
 from artfarm.layout.samples import grey_sample
+from artfarm.layout.spec import StoryPage
 from artfarm.problems import ArtfarmError
 
 PLACEMENTS = ("top", "bottom", "left", "right", "over")
@@ -130,8 +131,16 @@ def text_record(job: LayoutJob, page: PlannedPage, placement: str) -> dict[str, 
         "style": story.style,
         "panel_color": story.panel_color,
         "panel_opacity": story.panel_opacity,
-        "align": story.align,
+        "align": alignment(story, placement),
     }
+
+
+def alignment(story: StoryPage, placement: str) -> str:
+    """The page's `align`, else centred, and flush left in a side column (a ragged centred
+    column is hard to read aloud)."""
+    if "align" in story.model_fields_set:
+        return story.align
+    return "left" if placement in ("left", "right") else "center"
 
 
 def measure_texts(job: LayoutJob, pages: list[PlannedPage]) -> dict[int, dict[str, Any]]:

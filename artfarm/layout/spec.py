@@ -205,7 +205,8 @@ class StoryPage(Strict):
     panel_color: Color = Field(default="#ffffff", description="Colour of the panel or halo.")
     panel_opacity: float = Field(default=0.7, ge=0, le=1, description="0 clear … 1 opaque.")
     align: Literal["left", "center", "right"] = Field(
-        default="center", description="Text alignment."
+        default="center",
+        description="Text alignment (unset: centred, flush left in a left or right column).",
     )
     spread: bool = Field(
         default=False,

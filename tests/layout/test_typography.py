@@ -69,3 +69,16 @@ def test_folios_stay_off_full_bleed_art_unless_asked(make_book):
     assert folio_runs(on_art) == ["2", "3"]  # after the title page: story pages 2 and 3
     off = build(make_book(small_layout(pages=2, folios_on_art=True, page_numbers=False)))
     assert folio_runs(off) == []
+
+
+def test_a_side_column_is_flush_left_unless_the_page_says_otherwise(make_book):
+    text = "Swish, swish, went the grass, and on they went, up the long hill to the top."
+    for align, flush in ((None, True), ("center", False)):
+        spec = small_layout(pages=1, order=["story"])
+        spec["pages"][0].update(text=text, placement="right")
+        if align:
+            spec["pages"][0]["align"] = align
+        runs = story_runs(build(make_book(spec)), 0)
+        assert len(runs) >= 3  # one run per line in the narrow column
+        starts = {round(box.x, 1) for _, box in runs}
+        assert (len(starts) == 1) is flush, starts
