@@ -31,6 +31,11 @@ LAYOUT_OUT = "layout/test_outputs.py::"
 INTERIOR = "layout/test_interior.py::"
 PLACEMENT = "layout/test_placement.py::"
 COPYRIGHT = "layout/test_copyright.py::"
+COVER = "layout/test_cover.py::"
+MATTER = "layout/test_matter.py::"
+TYPE = "layout/test_typography.py::"
+FIGURES = "sketch/test_figure_boxes.py::"
+SAMPLE_PAGES = "pipeline/test_sample_book_pages.py::"
 CANVAS = "workflows/test_canvas.py::"
 SPREADS = "layout/test_spreads.py::"
 SPREAD_PDF = "pipeline/test_spread_to_pdf.py::"
@@ -680,6 +685,7 @@ PROMISES: dict[str, list[str]] = {
     ],
     "each story page's text goes where it fits at its size": [
         PLACEMENT + "test_the_specs_calm_space_wins_while_the_art_there_is_calm",
+        PLACEMENT + "test_the_specs_calm_space_keeps_text_over_some_detail_and_says_so",
         PLACEMENT + "test_a_calm_space_the_art_does_not_leave_loses_to_a_calm_one",
         PLACEMENT + "test_auto_prefers_a_placement_where_the_text_keeps_its_size",
         PLACEMENT + "test_busyness_is_zero_on_flat_art_and_high_on_a_pattern",
@@ -687,7 +693,38 @@ PROMISES: dict[str, list[str]] = {
     "A placement written in `layout/book.yaml`": [
         PLACEMENT + "test_a_pinned_placement_is_respected_and_warned_about",
     ],
+    "It sees edges, not characters, so the spec's calm space is trusted": [
+        PLACEMENT + "test_the_specs_calm_space_keeps_text_over_some_detail_and_says_so",
+        SAMPLE_PAGES + "test_no_text_sits_over_a_character_on_any_page_of_the_sample_book",
+    ],
+    "The sample book pins no placement, and its slow test checks every page from geometry": [
+        SAMPLE_PAGES + "test_no_text_sits_over_a_character_on_any_page_of_the_sample_book",
+        FIGURES + "test_every_figure_pixel_lies_in_a_box_and_every_box_is_tight",
+        FIGURES + "test_figures_stand_clear_of_the_side_the_prompt_keeps_open",
+    ],
+    "The type follows picture-book practice by default": [
+        TYPE + "test_lines_stay_within_the_measure",
+        TYPE + "test_a_short_text_gets_a_panel_as_wide_as_its_words",
+        TYPE + "test_a_side_column_is_flush_left_unless_the_page_says_otherwise",
+    ],
+    "Story art is full bleed, so no page number sits on it unless `folios_on_art: true`": [
+        TYPE + "test_folios_stay_off_full_bleed_art_unless_asked",
+    ],
+    "Front and back matter come from the book's own pictures": [
+        MATTER + "test_the_title_page_shows_the_cover_art_and_the_end_page_a_chosen_page",
+        MATTER + "test_matter_pages_without_pictures_when_asked",
+        MATTER + "test_matter_pages_follow_the_order",
+        MATTER + "test_a_title_picture_outside_the_book_is_one_line_naming_the_field",
+        INTERIOR + "test_the_interior_has_title_dedication_story_and_end_pages_padded_to_even",
+    ],
+    "The cover wrap (`layout/cover.pdf`) has the front art and title": [
+        LAYOUT_OUT + "test_the_cover_wrap_is_two_trims_plus_spine_plus_bleed",
+        COVER + "test_spine_text_only_when_the_spine_reaches_the_printers_threshold",
+        COVER + "test_the_barcode_area_is_clear_of_art_and_text",
+        COVER + "test_no_barcode_area_when_the_printer_needs_none",
+    ],
     "Preflight warns when text sits over busy art, naming the page and a calmer placement": [
+        PLACEMENT + "test_the_specs_calm_space_keeps_text_over_some_detail_and_says_so",
         PLACEMENT + "test_a_pinned_placement_is_respected_and_warned_about",
         PLACEMENT + "test_calm_art_gives_no_placement_warning",
         PLACEMENT + "test_text_that_shrinks_is_a_warning_naming_the_page_and_the_size",
@@ -729,7 +766,7 @@ NOT_A_PROMISE: dict[str, str] = {
     "An LLM agent (or a person) writes one `renderspec.json` per page": "the summary, as above",
     "About two minutes on two cores.": "a measurement; tests never time the machine",
     '`.venv/bin/pytest -m "not slow"` is the quick test loop': "a measurement and a how-to",
-    "Two pages of the sample book as the demo lays them out": "a caption for two images",
+    "Pages of the sample book as the demo lays them out": "a caption for four images",
     "A typical client configuration (Claude Desktop": "introduces a configuration example",
     "Pin them in the book's `book_config.yaml` and record their hashes": "a how-to step",
     "Models: put them in the store": "a how-to step; the paths command is the promise",
