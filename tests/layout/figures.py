@@ -4,13 +4,14 @@ where its text is in the PDF: the geometry behind "no text sits over a character
 Figures: the final art is the reviewed draft, refined (img2img keeps every figure where it
 is: a wobble of at most 0.4 % of the short side). The draft manifest records the graph that
 drew it (seed, sampler, prompt, batch index), so the sketch drawing's own `figure_boxes`
-tells where each figure is — after checking that drawing the draft again gives the stored
-draft's exact pixels. Text: every text run of the PDF page (pypdf's visitor gives its origin
+tells where each figure is — after checking that the stored draft is that drawing: the
+same pixels outside the figure boxes, a figure inside each. Text: every text run of the PDF page (pypdf's visitor gives its origin
 and size; Pillow measures its width with the same font file), padded by the panel's inset.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from pathlib import Path
@@ -60,9 +61,17 @@ def draft_figures(book: Path, page: int) -> tuple[list[tuple[int, int, int, int]
     with Image.open(folder / "draft" / f"{draft_id}.png") as stored:
         draft = stored.convert("RGB")
     scene = read_scene(prompt)
-    again = draw_scene(scene, item_seed, *draft.size)
-    assert ImageChops.difference(again, draft).getbbox() is None, f"page {page}: not redrawn"
-    return figure_boxes(scene, item_seed, *draft.size), draft
+    boxes = figure_boxes(scene, item_seed, *draft.size)
+    # The scene without its figures is the stored draft everywhere but inside the boxes (the
+    # figures' colours may come from reference sheets; their places come from the seed).
+    bare = draw_scene(dataclasses.replace(scene, characters=()), item_seed, *draft.size)
+    changed = ImageChops.difference(bare, draft).convert("L")
+    assert changed.getbbox() is not None, f"page {page}: no figure drawn"
+    for box in boxes:
+        assert changed.crop(box).getbbox() is not None, f"page {page}: no figure in {box}"
+        changed.paste(0, box)
+    assert changed.getbbox() is None, f"page {page}: the draft is not this drawing"
+    return boxes, draft
 
 
 def figures_on_page(book: Path, page: int, art_box: Box) -> list[Box]:
