@@ -85,8 +85,11 @@ def not_kept(project: Project) -> list[Path]:
 
 
 def not_log(name: str) -> bool:
-    """Job logs and last-failure notes are not gold (the archive leaves them out)."""
+    """Job logs, last-failure notes and hidden files (caches such as layout's grey samples)
+    are not gold: the archive leaves them out (operations/goldset.py)."""
     parts = name.split("/")
+    if any(part.startswith(".") for part in parts):
+        return False
     return parts[0] != "logs" and not (len(parts) > 3 and parts[2] in {"logs", "errors"})
 
 
