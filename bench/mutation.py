@@ -102,6 +102,7 @@ TARGETS: dict[str, tuple[list[str], list[str] | None]] = {
     "artfarm/layout/preflight.py": (
         [
             "tests/layout/test_preflight_pdf.py",
+            "tests/layout/test_preflight_glyphs.py",
             "tests/layout/test_errors.py",
             "tests/layout/test_outputs.py",
         ],

@@ -7,6 +7,7 @@ every check is seen to fire, and to stay quiet on the good case next to it.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -242,8 +243,10 @@ def test_the_report_fails_only_on_errors_and_writes_both_files(job: Any) -> None
 
 def test_the_scratch_pdf_is_made_beside_the_book_and_removed(tmp_path: Path) -> None:
     folder = tmp_path / "book" / "layout"
+    open_files = len(os.listdir("/proc/self/fd"))
     with scratch_pdf(folder) as scratch:
         assert scratch.parent == folder and scratch.exists()
+        assert len(os.listdir("/proc/self/fd")) == open_files  # no descriptor kept open
         scratch.write_bytes(b"%PDF")
     assert not scratch.exists() and list(folder.iterdir()) == []
     with scratch_pdf(folder) as scratch:
