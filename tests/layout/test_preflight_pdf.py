@@ -78,8 +78,8 @@ def _pdf(
     return path, writer
 
 
-def _findings(path: Path, trim_box: bool = True) -> tuple[list[Finding], dict[str, Any]]:
-    return pdf_findings(None, path, "layout/pages.pdf", W, H, trim_box)  # type: ignore[arg-type]
+def _findings(path: Path, **trim_box: bool) -> tuple[list[Finding], dict[str, Any]]:
+    return pdf_findings(None, path, "layout/pages.pdf", W, H, **trim_box)  # type: ignore[arg-type]
 
 
 def _problems(findings: list[Finding]) -> list[str]:
@@ -91,6 +91,8 @@ def _problems(findings: list[Finding]) -> list[str]:
     [
         ((W + 0.4, H), False),
         ((W, H - 0.4), False),
+        ((W + 0.5, H), False),
+        ((W, H - 0.5), False),
         ((W + 0.6, H), True),
         ((W - 0.6, H), True),
         ((W, H + 0.6), True),
@@ -111,7 +113,7 @@ def test_a_media_box_off_by_more_than_half_a_point_is_an_error(
 
 def test_a_page_without_trim_box_is_an_error_where_one_is_required(tmp_path: Path) -> None:
     path, _ = _pdf(tmp_path, [{}, {"trim": False}, {}])
-    findings, _ = _findings(path)
+    findings, _ = _findings(path)  # required unless told otherwise (the cover)
     assert _problems(findings) == ["error p2: page 2: no TrimBox"]
     assert _findings(path, trim_box=False)[0] == []  # the web PDF needs none
 
@@ -251,3 +253,11 @@ def test_the_scratch_pdf_is_made_beside_the_book_and_removed(tmp_path: Path) -> 
     assert not scratch.exists() and list(folder.iterdir()) == []
     with scratch_pdf(folder) as scratch:
         scratch.unlink()  # a check that removed it itself is no error
+
+
+def test_an_empty_pdf_has_no_pages_to_report(tmp_path: Path) -> None:
+    path = tmp_path / "empty.pdf"
+    with open(path, "wb") as fh:
+        PdfWriter().write(fh)
+    findings, facts = _findings(path)
+    assert findings == [] and facts["pdf_pages"] == 0 and facts["fonts"] == []
