@@ -110,6 +110,30 @@ TARGETS: dict[str, tuple[list[str], list[str] | None]] = {
     ),
 }
 
+# Survivors that change no behaviour a test could name (equivalent mutants), with the reason:
+# module → {(mutation, source line as written): why}. The score counts them as survivors; the
+# report marks them and also gives the score without them.
+EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
+    "artfarm/rendering/contenthash.py": {
+        ("1 -> 2", "def sha256_file(path: Path, chunk: int = 1 << 20) -> str:"): (
+            "the read chunk size changes no digest"
+        ),
+        ("20 -> 21", "def sha256_file(path: Path, chunk: int = 1 << 20) -> str:"): (
+            "the read chunk size changes no digest"
+        ),
+        ("Gt -> GtE", "if len(_DIGESTS) > 4096:"): "the memo's bound moves by one entry",
+        ("4096 -> 4097", "if len(_DIGESTS) > 4096:"): "the memo's bound moves by one entry",
+    },
+    "artfarm/layout/preflight.py": {
+        ("True -> False", "@dataclass(frozen=True)"): (
+            "nothing changes a Finding after it is made; frozen guards future code"
+        ),
+        ("6 -> 7", "if resources is None or depth > 6:"): (
+            "the cap only ends a form that holds itself; Typst nests forms 1-2 deep"
+        ),
+    },
+}
+
 FLIP = {
     ast.Eq: ast.NotEq,
     ast.NotEq: ast.Eq,
@@ -360,7 +384,13 @@ def score_module(
                 f"    {module}:{mutant.line}: {mutant.what}: {verdict}", file=sys.stderr, flush=True
             )
             if verdict == "survived":
-                survivors.append({**asdict(mutant), "code": site_code(original, functions, mutant)})
+                survivors.append(
+                    {
+                        **asdict(mutant),
+                        "code": site_code(original, functions, mutant),
+                        "source": original.splitlines()[mutant.line - 1].strip(),
+                    }
+                )
             else:
                 killed += 1
     finally:
@@ -385,6 +415,51 @@ def site_code(source: str, functions: list[str] | None, mutant: Mutant) -> str:
     return ""
 
 
+def why_equivalent(module: str, survivor: dict) -> str | None:
+    source = survivor.get("source")
+    if source is None:  # a result written before survivors kept their line: read it now
+        lines = (REPO / module).read_text(encoding="utf-8").splitlines()
+        source = lines[survivor["line"] - 1].strip() if survivor["line"] <= len(lines) else ""
+    return EQUIVALENT.get(module, {}).get((survivor["what"], source))
+
+
+def explained(result: dict) -> int:
+    return sum(1 for s in result["survivors"] if why_equivalent(result["module"], s))
+
+
+def report(result: dict) -> None:
+    """One module's score line, then every survivor (an equivalent one with its reason)."""
+    module, equivalent = result["module"], explained(result)
+    rest = result["mutants"] - equivalent
+    without = round(100 * result["killed"] / rest, 1) if rest else 100.0
+    print(
+        f"{module}: {result['killed']}/{result['mutants']} killed = {result['score']} %"
+        f" ({equivalent} equivalent: {without} % of the rest; {result['seconds']} s)",
+        flush=True,
+    )
+    for survivor in result["survivors"]:
+        why = why_equivalent(module, survivor)
+        label = f"equivalent ({why})" if why else "survived"
+        print(
+            f"  {label}  {module}:{survivor['line']}: {survivor['what']}: {survivor['code']}",
+            flush=True,
+        )
+
+
+def table(results: list[dict]) -> None:
+    """The scores of several modules as one Markdown table (bench/README.md keeps the last)."""
+    print("\n| module | mutants | killed | equivalent | survivors | score | without equivalent |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for r in results:
+        equivalent = explained(r)
+        rest = r["mutants"] - equivalent
+        without = round(100 * r["killed"] / rest, 1) if rest else 100.0
+        print(
+            f"| `{r['module']}` | {r['mutants']} | {r['killed']} | {equivalent} | "
+            f"{len(r['survivors']) - equivalent} | {r['score']} % | {without} % |"
+        )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("modules", nargs="*", help="modules to mutate (default: all targets)")
@@ -396,7 +471,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--again", type=Path, help="an earlier --json: re-run only its survivors (tests changed)"
     )
+    parser.add_argument(
+        "--table",
+        type=Path,
+        nargs="+",
+        help="earlier --json files: print their scores, run nothing",
+    )
     args = parser.parse_args(argv)
+    if args.table:
+        results = [r for path in args.table for r in json.loads(path.read_text())]
+        for result in results:
+            report(result)
+        table(results)
+        return 0
     # a stopped run (SIGTERM) still removes its scratch copy
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     modules = args.modules or list(TARGETS)
@@ -418,17 +505,9 @@ def main(argv: list[str] | None = None) -> int:
             results.append(result)
             if args.json:  # after each module, so a long run's finished modules are kept
                 args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-            print(
-                f"{module}: {result['killed']}/{result['mutants']} killed = "
-                f"{result['score']} % ({result['seconds']} s)",
-                flush=True,
-            )
-            for survivor in result["survivors"]:  # type: ignore[attr-defined]
-                print(
-                    f"  survived  {module}:{survivor['line']}: {survivor['what']}: "
-                    f"{survivor['code']}",
-                    flush=True,
-                )
+            report(result)
+        if len(results) > 1:
+            table(results)
     return 0
 
 

@@ -10,6 +10,7 @@ file of 256 MiB passes, one byte more is refused; quoted input is cut to 60 char
 from __future__ import annotations
 
 import json
+import os
 import struct
 import zlib
 from pathlib import Path
@@ -182,3 +183,40 @@ def test_missing_fields_and_whole_mappings_are_not_quoted() -> None:
         "spec.json: scene: Field required",
     ]
     assert "artfarm schema renderspec" in lines[0]
+
+
+def _open_descriptors() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+def test_an_image_past_pillows_bomb_limit_is_refused_from_its_header(tmp_path: Path) -> None:
+    bomb = _png_header(tmp_path / "bomb.png", 20000, 20000)
+    line = _refusal(load_image, bomb, source="spec.json", field="refs.style[0]")
+    assert line.startswith(
+        "spec.json: refs.style[0]: bomb.png: image is larger than 67108864 pixels"
+    )
+
+
+def test_refused_and_unreadable_images_leave_no_file_open(tmp_path: Path) -> None:
+    big = _png_header(tmp_path / "big.png", 8192, 8193)
+    broken = _png_header(tmp_path / "broken.png", 4, 4)  # a header, then no pixels
+    before = _open_descriptors()
+    _refusal(image_size, big)
+    line = _refusal(load_image, broken, source="spec.json", field="refs.style[0]")
+    assert line.startswith("spec.json: refs.style[0]: broken.png: not a readable image (")
+    assert line.endswith("(fix: use a PNG or JPEG)")
+    assert _open_descriptors() == before
+
+
+def test_a_parser_error_is_cut_to_80_characters(tmp_path: Path) -> None:
+    path = _write(tmp_path, "spec.json", '{"page": ' + "9" * 20_000 + "}")
+    line = _refusal(read_json, path)
+    message = line.split("invalid JSON: ", 1)[1].split(" (fix: ")[0]
+    assert len(message) == 80 and "9999" not in message
+
+
+def test_a_file_that_cannot_be_looked_at_is_one_line_naming_it(tmp_path: Path) -> None:
+    loop = tmp_path / "loop.json"
+    loop.symlink_to(loop)
+    line = _refusal(read_bytes, loop)
+    assert line.startswith(f"{loop}: cannot be read (") and "(fix: check the file)" in line
