@@ -337,9 +337,15 @@ def traced_baseline(root: Path, module: str, tests: list[str]) -> tuple[dict, di
 
 
 def selection(mutant: Mutant, lines: dict, durations: dict) -> list[str] | None:
-    """The tests that run the mutant's lines, quickest first; None: no test reaches it, run all."""
+    """The tests that run the mutant's lines, quickest first; None: run all of them.
+
+    All of them when no test reaches the lines, or when they also run outside any test: a
+    module constant runs at import, in pytest and again in each process a test starts.
+    """
     span = set(range(mutant.line, max(mutant.end, mutant.line) + 1))
-    reaching = [test for test, hit in lines.items() if span & hit]
+    if span & lines.get("", set()):
+        return None
+    reaching = [test for test, hit in lines.items() if test and span & hit]
     if not reaching:
         return None
     return sorted(reaching, key=lambda test: (durations.get(test, 0.0), test))

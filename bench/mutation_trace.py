@@ -56,7 +56,8 @@ class Tracer:
 
     def write(self, folder: str) -> None:
         data = {
-            "tests": {test: sorted(lines) for test, lines in self.hits.items() if test},
+            # "": lines run outside any test (imports, session fixtures): no test owns them
+            "tests": {test: sorted(lines) for test, lines in self.hits.items()},
             "durations": self.durations,
         }
         path = Path(folder) / f"{os.getpid()}-{uuid.uuid4().hex}.json"
