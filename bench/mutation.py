@@ -61,7 +61,10 @@ COPY = [
 TARGETS: dict[str, tuple[list[str], list[str] | None]] = {
     "artfarm/pipeline/selection.py": (["tests/pipeline/test_reviews.py"], None),
     "artfarm/pipeline/dagparams.py": (["tests/pipeline/test_dagparams.py"], None),
-    "artfarm/pipeline/render_cache.py": (["tests/pipeline/test_cache_lease_sheet.py"], None),
+    "artfarm/pipeline/render_cache.py": (
+        ["tests/pipeline/test_cache_lease_sheet.py", "tests/pipeline/test_render_cache_bounds.py"],
+        None,
+    ),
     "artfarm/comfy/journal.py": (["tests/comfy/test_journal.py"], None),
     "artfarm/pipeline/reviewing.py": (["tests/pipeline/test_reviews.py"], None),
     "artfarm/rendering/contenthash.py": (
@@ -123,6 +126,22 @@ EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
         ),
         ("Gt -> GtE", "if len(_DIGESTS) > 4096:"): "the memo's bound moves by one entry",
         ("4096 -> 4097", "if len(_DIGESTS) > 4096:"): "the memo's bound moves by one entry",
+    },
+    "artfarm/pipeline/render_cache.py": {
+        (
+            "True -> False",
+            "@dataclass(frozen=True)",
+        ): "nothing changes a CachedJob after it is made",
+        ("drop call", "folder.mkdir(parents=True, exist_ok=True)"): (
+            "atomic_path makes the folder for the first file and for the record anyway"
+        ),
+        (
+            "Gt -> GtE",
+            "too_old = older_than_days is not None and now - used > older_than_days * 86400",
+        ): ("differs only at the exact instant an entry turns N days old"),
+        ("True -> False", "shutil.rmtree(folder, ignore_errors=True)"): (
+            "matters only when another prune removes the same entry at the same moment"
+        ),
     },
     "artfarm/layout/preflight.py": {
         ("True -> False", "@dataclass(frozen=True)"): (

@@ -190,7 +190,8 @@ def _open_descriptors() -> int:
 
 
 def test_an_image_past_pillows_bomb_limit_is_refused_from_its_header(tmp_path: Path) -> None:
-    bomb = _png_header(tmp_path / "bomb.png", 20000, 20000)
+    # 1.6 G pixels: past Pillow's limit even where artfarm.layout.art raised it to 400 M
+    bomb = _png_header(tmp_path / "bomb.png", 40000, 40000)
     line = _refusal(load_image, bomb, source="spec.json", field="refs.style[0]")
     assert line.startswith(
         "spec.json: refs.style[0]: bomb.png: image is larger than 67108864 pixels"
@@ -220,3 +221,24 @@ def test_a_file_that_cannot_be_looked_at_is_one_line_naming_it(tmp_path: Path) -
     loop.symlink_to(loop)
     line = _refusal(read_bytes, loop)
     assert line.startswith(f"{loop}: cannot be read (") and "(fix: check the file)" in line
+
+
+class BoxMask(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    box: list[int]
+
+
+class PolygonMask(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    polygon: list[list[int]]
+
+
+class MaskReview(BaseModel):
+    mask: BoxMask | PolygonMask
+
+
+def test_a_value_that_fits_no_member_of_a_union_is_one_problem_at_its_own_field() -> None:
+    with pytest.raises(ArtfarmError) as raised:
+        parse_model(MaskReview, {"mask": "nope"}, "review.json", "review")
+    (problem,) = raised.value.problems
+    assert problem.field == "mask" and "(got 'nope')" in problem.problem  # no model names
