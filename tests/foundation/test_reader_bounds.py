@@ -242,3 +242,13 @@ def test_a_value_that_fits_no_member_of_a_union_is_one_problem_at_its_own_field(
         parse_model(MaskReview, {"mask": "nope"}, "review.json", "review")
     (problem,) = raised.value.problems
     assert problem.field == "mask" and "(got 'nope')" in problem.problem  # no model names
+
+
+def test_a_loaded_image_has_its_pixels_and_keeps_no_file_open(tmp_path: Path) -> None:
+    from PIL import Image
+
+    Image.new("RGB", (8, 6), (10, 200, 30)).save(tmp_path / "ref.png")
+    before = _open_descriptors()
+    img = load_image(tmp_path / "ref.png", source="spec.json", field="refs.style[0]")
+    assert _open_descriptors() == before
+    assert img.size == (8, 6) and img.getpixel((7, 5)) == (10, 200, 30)
