@@ -358,28 +358,53 @@ def book_warnings(path: str | Path) -> list[Problem]:
                         "or see `artfarm prompt` for the whole text",
                     )
                 )
-        warnings += unused_references(book, page)
-    return warnings
+    return warnings + unused_references(book)
 
 
-def unused_references(book: Book, page: int) -> list[Problem]:
-    """A page whose spec names references while a tier's family takes none into its graphs."""
+def unused_references(book: Book) -> list[Problem]:
+    """Pages whose specs name references while a tier's family takes none into its graphs.
+
+    One line for the book, not one per page: the fix is one pin in book_config.yaml.
+    """
     try:
-        spec = book.load_spec(page)
-        named = len(spec.refs.style) + sum(len(r) for r in spec.refs.characters.values())
         blind = [t for t in ("draft", "final") if tier_family(book, t).reference_slots == 0]
     except ArtfarmError:
         return []
-    if not named or not blind:
+    if not blind:
+        return []
+    pages, images = [], 0
+    for page in book.page_numbers():
+        try:
+            refs = book.load_spec(page).refs
+        except ArtfarmError:
+            continue  # validate_book reports it
+        named = len(refs.style) + sum(len(r) for r in refs.characters.values())
+        if named:
+            pages.append(page)
+            images += named
+    if not pages:
         return []
     families = ", ".join(f"models.{t}: {tier_pin(book, t).family}" for t in blind)
     return [
         Problem(
-            str(book.spec_path(page)),
-            "refs",
-            f"page {page} names {named} reference image(s) its model family cannot use "
-            f"({families}): they reach no graph, only the bible's words reach the prompt",
-            "pin a flux-kontext or qwen-image-edit-plus model in book_config.yaml to draw "
-            "from them, or remove refs",
+            str(book.config_path),
+            "models",
+            f"{_pages_phrase(pages)} name{'s' if len(pages) == 1 else ''} {images} reference "
+            f"image(s) that {families} cannot use: they reach no graph, only the bible's words "
+            "reach the prompt",
+            "pin a flux-kontext or qwen-image-edit-plus model to draw from them, or remove "
+            "the pages' refs",
         )
     ]
+
+
+def _pages_phrase(pages: list[int]) -> str:
+    """`page 3`, or `pages 1–4, 7`: runs of consecutive pages joined."""
+    runs: list[list[int]] = []
+    for page in pages:
+        if runs and page == runs[-1][-1] + 1:
+            runs[-1].append(page)
+        else:
+            runs.append([page])
+    text = ", ".join(f"{r[0]}–{r[-1]}" if len(r) > 1 else str(r[0]) for r in runs)
+    return f"page{'s' if len(pages) > 1 else ''} {text}"

@@ -342,13 +342,24 @@ def test_json_ends_with_a_summary_record_when_all_is_well(
     assert all(r["severity"] == "warning" for r in records[:-1])
 
 
-def test_refs_a_pages_model_family_cannot_use_are_a_warning(tiny_book: Path) -> None:
-    warnings = book_warnings(tiny_book)
-    [warning] = [
-        w for w in warnings if w.file.endswith("0003/renderspec.json") and w.field == "refs"
-    ]
-    assert warning.field == "refs" and "names 3 reference image(s)" in warning.problem
+def refs_warnings(book: Path) -> list:
+    return [w for w in book_warnings(book) if "reference image(s)" in w.problem]
+
+
+def test_refs_a_pages_model_family_cannot_use_are_one_warning_for_the_book(
+    tiny_book: Path,
+) -> None:
+    [warning] = refs_warnings(tiny_book)  # every page names its sheets and a style image
+    assert warning.file.endswith("book_config.yaml") and warning.field == "models"
+    assert warning.problem.startswith("pages 1–3 name 7 reference image(s) that ")
     assert "models.draft: sd15, models.final: sd15" in warning.problem
+    no_refs = {"style": [], "characters": {}}
+    edit_spec(tiny_book, 2, refs=no_refs)
+    [warning] = refs_warnings(tiny_book)
+    assert warning.problem.startswith("pages 1, 3 name 5 reference image(s)")
+    edit_spec(tiny_book, 1, refs=no_refs)
+    [warning] = refs_warnings(tiny_book)
+    assert warning.problem.startswith("page 3 names 3 reference image(s)")
     config = tiny_book / "book_config.yaml"
     data = yaml.safe_load(config.read_text())
     for tier in ("draft", "final"):
@@ -359,4 +370,4 @@ def test_refs_a_pages_model_family_cannot_use_are_a_warning(tiny_book: Path) -> 
             "vae": "qwen_image_vae.safetensors",
         }
     config.write_text(yaml.safe_dump(data))
-    assert [w for w in book_warnings(tiny_book) if w.field == "refs"] == []
+    assert refs_warnings(tiny_book) == []
