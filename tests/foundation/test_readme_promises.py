@@ -94,7 +94,7 @@ PROMISES: dict[str, list[str]] = {
     ],
     "The `sd15`/`sdxl` graphs take no reference image": [
         FAMILIES + "test_the_sd15_default_graph_takes_no_reference",
-        VALIDATE + "test_refs_a_pages_model_family_cannot_use_are_a_warning",
+        VALIDATE + "test_refs_a_pages_model_family_cannot_use_are_one_warning_for_the_book",
     ],
     "With a Redux `style_model` (`models/style_models`) and its `clip_vision` pinned": [
         FAMILIES
