@@ -252,3 +252,9 @@ def test_a_loaded_image_has_its_pixels_and_keeps_no_file_open(tmp_path: Path) ->
     img = load_image(tmp_path / "ref.png", source="spec.json", field="refs.style[0]")
     assert _open_descriptors() == before
     assert img.size == (8, 6) and img.getpixel((7, 5)) == (10, 200, 30)
+
+
+def test_yaml_flow_nesting_far_past_the_bound_is_measured_before_parsing(tmp_path: Path) -> None:
+    deep = _write(tmp_path, "deep.yaml", "[" * 100_000 + "]" * 100_000)
+    line = _refusal(read_yaml, deep)
+    assert "nested 100000 levels deep, more than the limit of 64" in line
