@@ -258,3 +258,12 @@ def test_yaml_flow_nesting_far_past_the_bound_is_measured_before_parsing(tmp_pat
     deep = _write(tmp_path, "deep.yaml", "[" * 100_000 + "]" * 100_000)
     line = _refusal(read_yaml, deep)
     assert "nested 100000 levels deep, more than the limit of 64" in line
+
+
+def test_nesting_after_a_closed_sibling_still_counts(tmp_path: Path) -> None:
+    flow = "[[], {}, " + "[" * 64 + "]" * 64 + "]"  # 65 deep, after two closed siblings
+    assert json_depth(flow) == 65
+    assert "nested 65 levels deep" in _refusal(read_json, _write(tmp_path, "a.json", flow))
+    block = "a: [1]\nb: {x: 1}\nc:\n" + "".join(f"{'  ' * n}  k{n}:\n" for n in range(63))
+    block += "  " * 64 + "  x: 1\n"  # c, then 64 more mappings: 65 deep after siblings
+    assert "nested 65 levels deep" in _refusal(read_yaml, _write(tmp_path, "b.yaml", block))
