@@ -127,6 +127,14 @@ EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
         ("Gt -> GtE", "if len(_DIGESTS) > 4096:"): "the memo's bound moves by one entry",
         ("4096 -> 4097", "if len(_DIGESTS) > 4096:"): "the memo's bound moves by one entry",
     },
+    "artfarm/documents/reader.py": {
+        ("False -> True", "for item in _one_branch(err.errors(include_url=False)):"): (
+            "errors are built from msg, type, loc and input; the URL is never shown"
+        ),
+        ("1 -> 2", "data = fh.read(max_bytes + 1)"): (
+            "reading two bytes past the limit instead of one refuses the same files"
+        ),
+    },
     "artfarm/pipeline/render_cache.py": {
         (
             "True -> False",

@@ -267,3 +267,17 @@ def test_nesting_after_a_closed_sibling_still_counts(tmp_path: Path) -> None:
     block = "a: [1]\nb: {x: 1}\nc:\n" + "".join(f"{'  ' * n}  k{n}:\n" for n in range(63))
     block += "  " * 64 + "  x: 1\n"  # c, then 64 more mappings: 65 deep after siblings
     assert "nested 65 levels deep" in _refusal(read_yaml, _write(tmp_path, "b.yaml", block))
+
+
+def test_a_yaml_syntax_error_names_its_line_and_column(tmp_path: Path) -> None:
+    path = _write(tmp_path, "book.yaml", "title: ok\npages: [1, 2\nauthor: x\n")
+    with pytest.raises(ArtfarmError) as raised:
+        read_yaml(path)
+    (problem,) = raised.value.problems
+    assert problem.field == "line 3, column 7" and problem.problem.startswith("invalid YAML: ")
+
+
+def test_an_unreadable_image_without_a_document_names_the_image_itself(tmp_path: Path) -> None:
+    broken = _png_header(tmp_path / "broken.png", 4, 4)
+    line = _refusal(load_image, broken)
+    assert line.startswith(f"{broken}: not a readable image (")
