@@ -96,6 +96,7 @@ TARGETS: dict[str, tuple[list[str], list[str] | None]] = {
     "artfarm/documents/reader.py": (
         [
             "tests/foundation/test_reader_bounds.py",
+            "tests/foundation/test_reader_errors.py",
             "tests/hostile/test_documents.py",
             "tests/layout/test_spec.py",
             "tests/foundation/test_validate.py",
