@@ -196,6 +196,54 @@ def now() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
 
+def draft_section(
+    drafts: StageManifest,
+    file: str,
+    *,
+    selected: list[str],
+    rejected: dict[str, str],
+    rationale: str,
+    reviewer: str,
+    automatic: bool,
+) -> DraftReview:
+    """The draft section a review command writes (a page's or a sheet's), validated now."""
+    data = {
+        "drafts_sha256": drafts.images_sha256,
+        "selected": selected,
+        "rejected": rejected,
+        "rationale": rationale,
+        "reviewer": reviewer,
+        "automatic": automatic,
+        "reviewed_at": now(),
+    }
+    return build(DraftReview, data, file, "draft")
+
+
+def refine_section(
+    variants: StageManifest,
+    file: str,
+    *,
+    final: str,
+    rejected: dict[str, str],
+    fixes: list[InpaintFix],
+    rationale: str,
+    reviewer: str,
+    automatic: bool,
+) -> RefineReview:
+    """The refine section a review command writes (a page's or a sheet's), validated now."""
+    data = {
+        "variants_sha256": variants.images_sha256,
+        "final": final,
+        "rejected": rejected,
+        "fixes": fixes,
+        "rationale": rationale,
+        "reviewer": reviewer,
+        "automatic": automatic,
+        "reviewed_at": now(),
+    }
+    return build(RefineReview, data, file, "refine")
+
+
 def review_drafts(
     book: Book,
     page: int,
@@ -208,19 +256,14 @@ def review_drafts(
 ) -> Path:
     drafts = read_manifest(book.page_dir(page) / "draft")
     file = str(book.review_path(page))
-    section = build(
-        DraftReview,
-        {
-            "drafts_sha256": drafts.images_sha256,
-            "selected": selected,
-            "rejected": rejected,
-            "rationale": rationale,
-            "reviewer": reviewer,
-            "automatic": automatic,
-            "reviewed_at": now(),
-        },
+    section = draft_section(
+        drafts,
         file,
-        "draft",
+        selected=selected,
+        rejected=rejected,
+        rationale=rationale,
+        reviewer=reviewer,
+        automatic=automatic,
     )
     problems = draft_problems(section, drafts, file)
     problems += pruned_picks(book, page, "draft", selected, file)
@@ -254,20 +297,15 @@ def review_refine(
             "review the drafts first (`artfarm review ... draft`)",
         )
     variants = read_manifest(book.page_dir(page) / "refine")
-    section = build(
-        RefineReview,
-        {
-            "variants_sha256": variants.images_sha256,
-            "final": final,
-            "rejected": rejected,
-            "fixes": fixes,
-            "rationale": rationale,
-            "reviewer": reviewer,
-            "automatic": automatic,
-            "reviewed_at": now(),
-        },
+    section = refine_section(
+        variants,
         str(book.review_path(page)),
-        "refine",
+        final=final,
+        rejected=rejected,
+        fixes=fixes,
+        rationale=rationale,
+        reviewer=reviewer,
+        automatic=automatic,
     )
     problems = refine_problems(
         book, section, variants, book.page_dir(page), str(book.review_path(page))

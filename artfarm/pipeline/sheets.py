@@ -44,10 +44,10 @@ from artfarm.pipeline.render_cache import place
 from artfarm.pipeline.reviewing import (
     AUTO_REVIEWER,
     AUTO_RULE,
-    build,
     draft_problems,
-    now,
+    draft_section,
     refine_problems,
+    refine_section,
     write_review_file,
 )
 from artfarm.pipeline.selection import (
@@ -127,21 +127,14 @@ def review_sheet_drafts(
     """`artfarm review BOOK sheet:<id> draft …`: the page's checks, history kept."""
     drafts = read_manifest(sheet_dir(book, character_id) / "draft")
     file = str(review_path(book, character_id))
-    from artfarm.documents.review import DraftReview
-
-    section = build(
-        DraftReview,
-        {
-            "drafts_sha256": drafts.images_sha256,
-            "selected": selected,
-            "rejected": rejected,
-            "rationale": rationale,
-            "reviewer": reviewer,
-            "automatic": automatic,
-            "reviewed_at": now(),
-        },
+    section = draft_section(
+        drafts,
         file,
-        "draft",
+        selected=selected,
+        rejected=rejected,
+        rationale=rationale,
+        reviewer=reviewer,
+        automatic=automatic,
     )
     problems = draft_problems(section, drafts, file)
     if problems:
@@ -168,8 +161,6 @@ def review_sheet_refine(
     reviewer: str,
     automatic: bool = False,
 ) -> Path:
-    from artfarm.documents.review import RefineReview
-
     file = str(review_path(book, character_id))
     old = load_sheet_review(book, character_id)
     if old is None or old.draft is None:
@@ -181,20 +172,15 @@ def review_sheet_refine(
         )
     folder = sheet_dir(book, character_id) / "refine"
     variants = read_manifest(folder)
-    section = build(
-        RefineReview,
-        {
-            "variants_sha256": variants.images_sha256,
-            "final": final,
-            "rejected": rejected,
-            "fixes": fixes,
-            "rationale": rationale,
-            "reviewer": reviewer,
-            "automatic": automatic,
-            "reviewed_at": now(),
-        },
+    section = refine_section(
+        variants,
         file,
-        "refine",
+        final=final,
+        rejected=rejected,
+        fixes=fixes,
+        rationale=rationale,
+        reviewer=reviewer,
+        automatic=automatic,
     )
     problems = refine_problems(book, section, variants, folder, file) + no_fixes(section, file)
     if problems:
