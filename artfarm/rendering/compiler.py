@@ -451,10 +451,18 @@ def _plan_thumb(ctx: _Page) -> _Plan:
 
 
 def _plan_refine(ctx: _Page, *, image: Path, candidate: str) -> _Plan:
+    size = page_canvas(ctx.book, ctx.page).final
+    seed = stage_seed(ctx.spec.seed, "refine", candidate)
+    return _refine_plan(ctx, image, candidate, size, seed)
+
+
+def _refine_plan(
+    ctx: _Page, image: Path, candidate: str, size: tuple[int, int], seed: int
+) -> _Plan:
+    """A selected draft scaled to `size` and re-rendered by the final tier (page or sheet)."""
     book, spec = ctx.book, ctx.spec
-    width, height = page_canvas(book, ctx.page).final
+    width, height = size
     checkpoint, vae = _tier_models(book, "final")
-    seed = stage_seed(spec.seed, "refine", candidate)
     values = _common(checkpoint, ctx.prompts, book.style_pack.spec.tiers.refine, seed)
     values["init_image"] = {"image": "draft.png"}
     values["scale"] = {"width": width, "height": height}
@@ -759,19 +767,5 @@ def _plan_sheet(ctx: _Page, phase: str, image: Path | None, candidate: str) -> _
         return _Plan(values, checkpoint, vae, seed, "sheet", outputs, optional={"style_ref"})
     if image is None:
         raise ArtfarmError.single("stage", "sheet", "refine needs a selected draft", "select one")
-    checkpoint, vae = _tier_models(book, "final")
     seed = stage_seed(spec.seed, "sheet-refine", candidate)
-    values = _common(checkpoint, ctx.prompts, book.style_pack.spec.tiers.refine, seed)
-    values["init_image"] = {"image": "draft.png"}
-    values["scale"] = {"width": width, "height": height}
-    values["batch"] = {"amount": spec.refine_variants}
-    return _Plan(
-        values,
-        checkpoint,
-        vae,
-        seed,
-        candidate,
-        Outputs(spec.refine_variants, width, height),
-        inputs={"init_image": _existing(image, "image")},
-        controlnet=_uses_controlnet(book),
-    )
+    return _refine_plan(ctx, image, candidate, (width, height), seed)
