@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -199,8 +200,33 @@ def lock_path(book: Book) -> Path:
     return book.root / LOCK_FILE
 
 
+_LOCKS: dict[tuple[str, tuple[int, ...]], dict[str, str]] = {}
+
+
 def read_lock(book: Book) -> dict[str, str]:
+    """The book's pins, remembered per version of the lock file (the link and what it names).
+
+    While Snakemake builds its DAG every page's params read the same lock; an edited or
+    replaced lock has another inode, size or mtime and is read (and checked) again.
+    """
     path = lock_path(book)
+    try:
+        link, target = os.lstat(path), os.stat(path)
+    except OSError:
+        return _read_lock(book, path)  # absent, or a problem the reader names
+    key = (os.path.abspath(path), (*_version(link), *_version(target)))
+    if key not in _LOCKS:
+        if len(_LOCKS) > 256:
+            _LOCKS.clear()
+        _LOCKS[key] = _read_lock(book, path)
+    return dict(_LOCKS[key])
+
+
+def _version(stat: os.stat_result) -> tuple[int, int, int, int]:
+    return (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
+
+
+def _read_lock(book: Book, path: Path) -> dict[str, str]:
     if not path.exists() and not path.is_symlink():
         return {}
     data = read_json(path, root=book.root)

@@ -4,6 +4,7 @@ what is not there yet, and never raises (a broken spec gives an `invalid:` value
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -11,6 +12,7 @@ import pytest
 import yaml
 from PIL import Image
 
+from artfarm.atomic import write_json
 from artfarm.cli import main
 from artfarm.documents.book import Book
 from artfarm.pipeline import dagparams
@@ -191,3 +193,19 @@ def test_the_books_own_constraint_words_count_as_part_of_its_style_pack(book: Bo
     after = parts(param(dagparams.draft_request, 2))
     assert after["style_pack"] != before["style_pack"]  # the reason a dry run would print
     assert after["renderspec.json"] == before["renderspec.json"]
+
+
+def test_a_long_lived_process_sees_the_lock_edited_and_replaced(book: Book) -> None:
+    """The lock is read once per file version: never a stale one after an edit or a swap."""
+    lock = book.root / "models.lock.json"
+    pinned = json.loads(lock.read_text())
+    first = param(dagparams.draft_request, 1)  # the book stays open from here on
+    again = SimpleNamespace(book="tiny_01", page="0001")
+    key = sorted(pinned["models"])[0]
+    wrong = {**pinned, "models": {**pinned["models"], key: "0" * 64}}
+    write_json(lock, wrong)  # same size, a new file (as `artfarm models lock` writes it)
+    assert dagparams.draft_request(again).startswith("invalid:")
+    write_json(lock, pinned)
+    assert dagparams.draft_request(again) == first
+    lock.write_text(json.dumps({**pinned, "models": {}}))  # edited in place, another size
+    assert dagparams.draft_request(again).startswith("invalid:")
