@@ -35,6 +35,8 @@ def cut_sample_book(root: Path) -> Book:
             shutil.rmtree(page)
     layout = yaml.safe_load((REPO / BOOK / "layout" / "book.yaml").read_text())
     layout["pages"] = [p for p in layout["pages"] if p["page"] in PAGES]
+    layout["cover"]["art"] = PAGES[0]  # the cover and end page show pages the cut keeps
+    layout["end_art"] = PAGES[-1]
     (book_dir / "layout").mkdir()
     (book_dir / "layout" / "book.yaml").write_text(yaml.safe_dump(layout, allow_unicode=True))
     return Book(book_dir)
