@@ -389,6 +389,7 @@ def consistency_problems(spec: LayoutSpec, file: str) -> list[Problem]:
         )
     if "story" not in spec.order:
         problems.append(Problem(file, "order", "'story' is missing", "add 'story' to order"))
+    problems += _art_pages_outside_the_book(spec, file)
     margin = spec.safe_margin + spec.gutter
     if 2 * margin >= min(spec.trim.width, spec.trim.height):
         problems.append(
@@ -400,3 +401,25 @@ def consistency_problems(spec: LayoutSpec, file: str) -> list[Problem]:
             )
         )
     return problems
+
+
+def _art_pages_outside_the_book(spec: LayoutSpec, file: str) -> list[Problem]:
+    """Cover, title and end art that name a page number the layout does not have."""
+    pages = sorted(p.page for p in spec.pages)
+    named = {
+        "cover.art": spec.cover.art,
+        "cover.back_art": spec.cover.back_art,
+        "title_art": spec.title_art,
+        "end_art": spec.end_art,
+    }
+    listed = ", ".join(map(str, pages[:12])) + (" …" if len(pages) > 12 else "")
+    return [
+        Problem(
+            file,
+            field,
+            f"page {value} is not a story page of this book (pages: {listed or 'none'})",
+            "name one of its pages, an image file inside the book, or leave it out",
+        )
+        for field, value in named.items()
+        if isinstance(value, int) and not isinstance(value, bool) and value not in pages
+    ]

@@ -65,3 +65,14 @@ def test_invalid_yaml_names_line_and_column(tmp_path):
 def test_a_page_listed_twice_is_an_error(tmp_path):
     (line,) = problems_of(write(tmp_path, "title: T\npages: [{page: 1}, {page: 1}]\n"))
     assert "pages[1].page" in line and "twice" in line
+
+
+@pytest.mark.parametrize("field", ["cover.art", "cover.back_art", "title_art", "end_art"])
+def test_art_naming_a_page_the_book_lacks_is_an_error(tmp_path, field):
+    parent, _, key = field.rpartition(".")
+    setting = f"{parent}: {{{key}: 7}}" if parent else f"{key}: 7"
+    text = f"title: T\n{setting}\npages: [{{page: 1}}, {{page: 2}}]\n"
+    (line,) = problems_of(write(tmp_path, text))
+    assert f"{field}: page 7 is not a story page of this book (pages: 1, 2)" in line
+    kept = text.replace(": 7", ": 2")
+    assert load_layout_spec(write(tmp_path, kept)).pages[1].page == 2  # a page it has is fine
