@@ -60,7 +60,10 @@ COPY = [
 # module → (fast tests that cover it, functions to mutate or None for all)
 TARGETS: dict[str, tuple[list[str], list[str] | None]] = {
     "artfarm/pipeline/selection.py": (["tests/pipeline/test_reviews.py"], None),
-    "artfarm/pipeline/dagparams.py": (["tests/pipeline/test_dagparams.py"], None),
+    "artfarm/pipeline/dagparams.py": (
+        ["tests/pipeline/test_dagparams.py", "tests/pipeline/test_dagparams_more.py"],
+        None,
+    ),
     "artfarm/pipeline/render_cache.py": (
         ["tests/pipeline/test_cache_lease_sheet.py", "tests/pipeline/test_render_cache_bounds.py"],
         None,
@@ -118,6 +121,26 @@ TARGETS: dict[str, tuple[list[str], list[str] | None]] = {
 # module → {(mutation, source line as written): why}. The score counts them as survivors; the
 # report marks them and also gives the score without them.
 EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
+    "artfarm/pipeline/dagparams.py": {
+        (
+            "True -> False",
+            "key = json.dumps(value, sort_keys=True, ensure_ascii=False, allow_nan=False)",
+        ): ("the memo's key spelling: the value is sha256_json(value) either way"),
+        (
+            "False -> True",
+            "key = json.dumps(value, sort_keys=True, ensure_ascii=False, allow_nan=False)",
+        ): ("the memo's key spelling: the value is sha256_json(value) either way"),
+        ("Gt -> LtE", "if len(_SHORT) > 4096:"): "the memo's bound: a miss recomputes the same",
+        ("Gt -> GtE", "if len(_SHORT) > 4096:"): "the memo's bound moves by one entry",
+        ("4096 -> 4097", "if len(_SHORT) > 4096:"): "the memo's bound moves by one entry",
+        ("drop call", "_SHORT.clear()"): "an unbounded memo: memory, not values",
+        ("return None", "return ModelStore(load_settings().models_path)"): (
+            "with store None the compiler opens the same store itself (once a page, slower)"
+        ),
+        ("0 -> 1", "if cached is None or cached[0] != key:"): (
+            "a spec read again every time: slower, the same value"
+        ),
+    },
     "artfarm/rendering/contenthash.py": {
         ("1 -> 2", "def sha256_file(path: Path, chunk: int = 1 << 20) -> str:"): (
             "the read chunk size changes no digest"
