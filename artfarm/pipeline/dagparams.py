@@ -77,14 +77,18 @@ def never_raises(compute: Callable[..., str]) -> Callable[..., str]:
     def safe(wildcards: Any) -> str:
         try:
             return compute(open_book(wildcards.book), int(wildcards.page))
-        except ArtfarmError as err:
-            return "invalid:" + sha256_json([p.record() for p in err.problems])[:16]
-        except (OSError, ValueError) as err:
-            # One page's unreadable file must not stop the DAG for the whole book: its job
-            # recomputes the same and fails with its own line, the other pages go on.
-            return f"invalid:{type(err).__name__}"
+        except (ArtfarmError, OSError, ValueError) as err:
+            return invalid_value(err)
 
     return safe
+
+
+def invalid_value(err: Exception) -> str:
+    """A param for a job whose documents are broken: its job recomputes and fails with its
+    own line, while the other pages' (or sheets') jobs go on."""
+    if isinstance(err, ArtfarmError):
+        return "invalid:" + sha256_json([p.record() for p in err.problems])[:16]
+    return f"invalid:{type(err).__name__}"
 
 
 class DagBook(Book):
@@ -224,10 +228,8 @@ def sheet_params(compute: Callable[[Book, str], str]) -> Callable[[Any], str]:
     def safe(wildcards: Any) -> str:
         try:
             return compute(open_book(wildcards.book), wildcards.character)
-        except ArtfarmError as err:
-            return "invalid:" + sha256_json([p.record() for p in err.problems])[:16]
-        except (OSError, ValueError) as err:
-            return f"invalid:{type(err).__name__}"
+        except (ArtfarmError, OSError, ValueError) as err:
+            return invalid_value(err)
 
     return safe
 
