@@ -47,7 +47,14 @@ title: {title}
 trim: 8.5x8.5          # 8.5x8.5 | 8x10 | 8.5x11 | 8x8 | 10x8 | {{width: 210mm, height: 210mm}}
 bleed: 0.125           # art beyond the trim on every outer edge
 # dedication: For everyone who reads this.
+# order: [title, copyright, dedication, story, end]   # copyright lists the pinned models
 # cover: {{art: 1, back_text: A line about the book.}}
+# title_art: 1         # title page picture: a page number (default: the cover art) | none
+# end_art: 12          # end page picture (default: none)
+# title_focus: auto    # where a vignette's window sits: auto (the detail) | top | middle | bottom
+# fonts: {{size: 22, measure: 24, leading: 0.65}}   # points; line length and gap in em
+# folios_on_art: false # page numbers on full-bleed art
+# printer: {{min_ppi: 300, barcode: [2.0, 1.2]}}   # barcode area in inches ([0, 0]: none)
 #
 # Story pages in reading order; each page's art comes from pages/NNNN/.
 # `artfarm new-page` adds an entry here. A spread (spread: true) spans two facing pages

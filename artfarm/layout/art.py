@@ -27,6 +27,7 @@ from PIL import Image, ImageCms
 
 from artfarm.atomic import atomic_path, write_json
 from artfarm.documents.reader import read_json
+from artfarm.layout.focus import Focus, window
 from artfarm.layout.geometry import PT_PER_IN, effective_ppi
 from artfarm.layout.samples import grey_sample, remove_sample
 from artfarm.problems import ArtfarmError
@@ -92,9 +93,19 @@ def scene_line(book_root: Path, page: int) -> str:
 
 
 def prepare(
-    source: Path, dest: Path, box_w: float, box_h: float, variant: Variant, kind: str
+    source: Path,
+    dest: Path,
+    box_w: float,
+    box_h: float,
+    variant: Variant,
+    kind: str,
+    focus: Focus = "middle",
 ) -> PreparedArt:
-    """Crop `source` to the box's aspect and save it as `dest` (JPEG) unless already current."""
+    """Crop `source` to the box's aspect and save it as `dest` (JPEG) unless already current.
+
+    Page art is rendered at its page's shape, so its crop is centred; a vignette's window
+    onto it is placed by `focus` (layout/focus.py).
+    """
     stat = source.stat()
     key = {
         "version": SIDECAR_VERSION,
@@ -105,6 +116,8 @@ def prepare(
         "quality": variant.quality,
         "max_ppi": variant.max_ppi,
     }
+    if focus != "middle":
+        key["focus"] = focus  # centred crops keep the key they always had
     sidecar = dest.with_suffix(".json")
     cached = _read_sidecar(sidecar)
     if cached and cached.get("key") == key and dest.is_file():
@@ -118,7 +131,7 @@ def prepare(
             # a fraction of the decoding work, and the resize below is still a downscale.
             img.draft(img.mode, (math.ceil(pixels[0] * scale), math.ceil(pixels[1] * scale)))
         rgb = to_srgb(img)
-    cropped = crop_cover(rgb, box_w / box_h)
+    cropped = crop_cover(rgb, box_w / box_h, focus)
     if scale < 1:
         # The final size comes from the crop in source pixels, however the decoder scaled.
         crop_w, crop_h = cover_size(*pixels, box_w / box_h)
@@ -152,11 +165,15 @@ def crop_fraction(image_aspect: float, box_aspect: float) -> float:
     return 1 - min(image_aspect, box_aspect) / max(image_aspect, box_aspect)
 
 
-def crop_cover(img: Image.Image, aspect: float) -> Image.Image:
-    """The largest centred region with the given width/height ratio (what fit: 'cover' shows)."""
+def crop_cover(img: Image.Image, aspect: float, focus: Focus = "middle") -> Image.Image:
+    """The largest region with the given width/height ratio (what fit: 'cover' shows),
+    centred, or placed by `focus`."""
     w, h = img.size
     new_w, new_h = cover_size(w, h, aspect)
-    left, top = (w - new_w) // 2, (h - new_h) // 2
+    if focus == "middle":
+        left, top = (w - new_w) // 2, (h - new_h) // 2
+    else:
+        left, top = window(img, new_w, new_h, focus)
     return img.crop((left, top, left + new_w, top + new_h))
 
 

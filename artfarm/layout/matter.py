@@ -2,7 +2,8 @@
 
 A vignette is a story page's art (or an image inside the book) cropped to a landscape
 window with rounded corners, set above the title or the end text; layout/book.yaml names it
-(`title_art`, `end_art`; the title page falls back to the cover's front art). A vignette is
+(`title_art`, `end_art`; the title page falls back to the cover's front art). Its window sits over the
+picture's detail (layout/focus.py) unless `title_focus`/`end_focus` say where. A vignette is
 much smaller than a page, so any art good enough for a page is sharp enough for it.
 """
 
@@ -52,7 +53,9 @@ def prepare_matter(job: LayoutJob, variant: Variant) -> tuple[dict[str, Any], li
             findings.append(_reworded(found, kind))
             continue
         source, source_kind = found
-        art = prepare(source, job.out(f"{variant.folder}/{kind}.jpg"), w, h, variant, source_kind)
+        focus = job.spec.title_focus if kind == "title" else job.spec.end_focus
+        dest = job.out(f"{variant.folder}/{kind}.jpg")
+        art = prepare(source, dest, w, h, variant, source_kind, focus)
         out[kind] = {"path": str(art.path.resolve()), "w": round(w, 4), "h": round(h, 4)}
     return out, findings
 

@@ -38,6 +38,7 @@ dedication: For everyone who shares their snacks.
 order: [title, copyright, dedication, story, end]   # copyright lists the pinned models
 title_art: 1             # vignette on the title page (default: the cover art; 'none': none)
 end_art: 2               # vignette on the end page (default: none)
+title_focus: auto        # where the vignette's window sits: auto (the detail) | top | middle | bottom
 copyright: {holder: Ada Writer, year: 2026}
 pages:
   - page: 1              # art comes from pages/0001/
@@ -164,6 +165,7 @@ class Fonts(Strict):
 
 
 PageKind = Literal["title", "copyright", "dedication", "story", "end"]
+VignetteFocus = Literal["auto", "top", "middle", "bottom"]  # layout/focus.py
 PROVENANCE_NOTE = (
     "The pictures were made with artfarm on a local ComfyUI from the models listed here; "
     "each one's spec, graph, seeds and model hashes are kept with the book."
@@ -305,6 +307,15 @@ class LayoutSpec(Strict):
         default=None,
         description="Vignette above the end text: a story page number or an image inside the "
         "book; none → no picture.",
+    )
+    title_focus: VignetteFocus = Field(
+        default="auto",
+        description="Where the title vignette's landscape window sits on portrait art: auto "
+        "(over the picture's detail: its characters), top, middle or bottom.",
+    )
+    end_focus: VignetteFocus = Field(
+        default="auto",
+        description="Where the end vignette's window sits: auto, top, middle or bottom.",
     )
     order: list[PageKind] = Field(
         default_factory=lambda: ["title", "dedication", "story", "end"],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -74,6 +75,21 @@ def test_new_book_writes_a_commented_layout_with_an_entry_per_page(tmp_path: Pat
     again = (books / "four_01" / "layout" / "book.yaml").read_text()
     assert again.startswith(layout)  # comments kept, the entry appended
     assert [e["page"] for e in yaml.safe_load(again)["pages"]] == [1, 2, 3, 4, 5]
+
+
+def test_every_commented_choice_in_a_new_layout_is_valid_once_uncommented(
+    tmp_path: Path,
+) -> None:
+    """The commented keys are the book's choices; uncommenting one must never be an error."""
+    shutil.copytree(REPO / "style_packs", tmp_path / "style_packs")
+    books = tmp_path / "books"
+    assert main(["new-book", "four_01", "--books", str(books), "--pages", "12"]) == 0
+    layout = (books / "four_01" / "layout" / "book.yaml").read_text()
+    choices = [line[2:] for line in layout.splitlines() if re.match(r"# [a-z_]+: ", line)]
+    keys = {yaml.safe_load(line).popitem()[0] for line in choices}
+    assert {"title_art", "end_art", "title_focus", "fonts", "folios_on_art", "printer"} <= keys
+    spec = LayoutSpec.model_validate(yaml.safe_load("\n".join([*choices, layout])))
+    assert spec.end_art == 12 and spec.fonts.measure == 24 and spec.printer.barcode == (2.0, 1.2)
 
 
 def test_new_page_refuses_a_layout_whose_pages_are_not_last(tiny_book: Path) -> None:

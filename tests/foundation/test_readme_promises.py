@@ -33,6 +33,7 @@ PLACEMENT = "layout/test_placement.py::"
 COPYRIGHT = "layout/test_copyright.py::"
 COVER = "layout/test_cover.py::"
 MATTER = "layout/test_matter.py::"
+FOCUS = "layout/test_focus.py::"
 TYPE = "layout/test_typography.py::"
 FIGURES = "sketch/test_figure_boxes.py::"
 SAMPLE_PAGES = "pipeline/test_sample_book_pages.py::"
@@ -716,6 +717,13 @@ PROMISES: dict[str, list[str]] = {
         MATTER + "test_matter_pages_follow_the_order",
         MATTER + "test_a_title_picture_outside_the_book_is_one_line_naming_the_field",
         INTERIOR + "test_the_interior_has_title_dedication_story_and_end_pages_padded_to_even",
+    ],
+    "A vignette is a landscape window onto portrait art": [
+        FOCUS + "test_the_window_goes_over_the_figure",
+        FOCUS + "test_calm_art_keeps_the_centred_window",
+        FOCUS + "test_focus_overrules_the_detail",
+        FOCUS + "test_the_end_page_shows_the_figure_a_centred_crop_would_cut",
+        FOCUS + "test_an_unknown_focus_is_one_line_naming_the_field",
     ],
     "The cover wrap (`layout/cover.pdf`) has the front art and title": [
         LAYOUT_OUT + "test_the_cover_wrap_is_two_trims_plus_spine_plus_bleed",
