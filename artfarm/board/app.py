@@ -29,7 +29,7 @@ from artfarm.documents.safepath import PathEscape, resolve_inside
 from artfarm.problems import ArtfarmError
 
 HERE = Path(__file__).parent
-ART_STAGES = {"draft", "selected", "refine", "final", "print"}
+ART_STAGES = {"thumb", "draft", "selected", "refine", "final", "print"}
 ART_FILE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*\.png$")
 
 

@@ -19,6 +19,7 @@ from artfarm.documents.book import Book
 from artfarm.layout.art import find_art
 from artfarm.layout.plan import plan_interior
 from artfarm.layout.spec import load_layout_spec
+from artfarm.layout.storyboard import STORYBOARD
 from artfarm.pipeline.manifest import MANIFEST, StageManifest, read_manifest
 from artfarm.pipeline.selection import WAIT_MARK
 from artfarm.pipeline.todo import Todo, page_todo
@@ -133,8 +134,9 @@ def page_state(book: Book, page: int, building: bool) -> PageState:
 
 
 def best_art(book: Book, page: int) -> tuple[str, str] | None:
-    """(stage folder, file name) of the best image so far: print, final, selected, a draft."""
-    found = find_art(book.root, page, ("print", "final", "selected"))
+    """(stage folder, file name) of the best image so far, as the storyboard chooses it (the
+    final pick, else a selected draft, else the thumbnail); else the first draft."""
+    found = find_art(book.root, page, STORYBOARD.sources)
     if found is not None:
         path, source = found
         return source, path.name

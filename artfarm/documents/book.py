@@ -7,15 +7,18 @@
     layout/book.yaml          trim, fonts, story text and placement
 
 Style packs are looked up in the book (`style_packs/<name>`) first, then beside `books/`.
+`config`, `bible` and `style_pack` are read once and read again only when their file changed
+(inode, size, mtime_ns): the board and the MCP server live long and must see an edit.
 """
 
 from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
+from typing import TypeVar
 
 from artfarm.documents.bible import Bible
 from artfarm.documents.book_config import BOOK_CONFIG_FILE, BookConfig
@@ -25,6 +28,8 @@ from artfarm.documents.stylepack import STYLEPACK_FILE, StylePack, load_style_pa
 from artfarm.problems import ArtfarmError
 
 PAGE_DIR = re.compile(r"^\d{4}$")
+T = TypeVar("T")
+Stamp = tuple[int, int, int] | None
 
 
 def page_folder(page: int) -> str:
@@ -105,22 +110,43 @@ class Book:
             "name an existing pack or create its folder with a stylepack.yaml",
         )
 
-    @cached_property
+    @property
     def config(self) -> BookConfig:
-        return load_yaml_model(BookConfig, self.config_path, "book", root=self.root)
+        return self._fresh(
+            "config",
+            (self.config_path,),
+            lambda: load_yaml_model(BookConfig, self.config_path, "book", root=self.root),
+        )
 
-    @cached_property
+    @property
     def bible(self) -> Bible:
-        return load_yaml_model(Bible, self.characters_path, "bible", root=self.root)
+        return self._fresh(
+            "bible",
+            (self.characters_path,),
+            lambda: load_yaml_model(Bible, self.characters_path, "bible", root=self.root),
+        )
 
-    @cached_property
+    @property
     def style_pack(self) -> StylePack:
         """The pinned pack as this book sees it: the book's own constraint words added."""
-        pack = load_style_pack(self.style_pack_dir(self.config.style_pack))
-        if not self.config.constraints:
-            return pack
-        merged = {**pack.spec.constraints, **self.config.constraints}
-        return StylePack(pack.directory, pack.spec.model_copy(update={"constraints": merged}))
+        config = self.config
+        directory = self.style_pack_dir(config.style_pack)
+        return self._fresh(
+            "style_pack",
+            (self.config_path, directory / STYLEPACK_FILE),
+            lambda: with_book_constraints(load_style_pack(directory), config),
+        )
+
+    def _fresh(self, name: str, files: tuple[Path, ...], load: Callable[[], T]) -> T:
+        """`load()` again only when one of `files` changed since the last load (or is gone)."""
+        cache = self.__dict__.setdefault("_documents", {})
+        key = tuple(stamp(f) for f in files)
+        kept = cache.get(name)
+        if kept is not None and kept[0] == key and None not in key:
+            return kept[1]
+        value = load()
+        cache[name] = (key, value)
+        return value
 
     def load_spec(self, page: int) -> RenderSpec:
         """Load one page's spec, refusing one whose `page` disagrees with its folder."""
@@ -134,3 +160,19 @@ class Book:
                 f"set page to {page} or move the file to pages/{page_folder(spec.page)}/",
             )
         return spec
+
+
+def stamp(path: Path) -> Stamp:
+    """Which version of a file this is, cheaply: one stat (None when it is not there)."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return (info.st_ino, info.st_size, info.st_mtime_ns)
+
+
+def with_book_constraints(pack: StylePack, config: BookConfig) -> StylePack:
+    if not config.constraints:
+        return pack
+    merged = {**pack.spec.constraints, **config.constraints}
+    return StylePack(pack.directory, pack.spec.model_copy(update={"constraints": merged}))

@@ -18,7 +18,7 @@ from artfarm.documents.book import Book
 from artfarm.pipeline.reviewing import load_review
 from artfarm.pipeline.todo import write_failure
 from artfarm.problems import ArtfarmError
-from tests.pipeline.fakes import fake_stage
+from tests.pipeline.fakes import fake_stage, paint
 
 
 @pytest.fixture
@@ -276,3 +276,36 @@ def test_a_page_shows_its_candidates_prompts_spec_and_reviews(server, book: Book
     current, earlier = html.split('id="current-review">')[1], html.split('class="history">')[1]
     assert "&#34;c02&#34;" in current.split("</pre>")[0]
     assert "&#34;c01&#34;" in earlier.split("</pre>")[0].split("selected")[1]
+
+
+def test_best_art_is_the_final_pick_else_a_selected_draft_else_the_thumbnail(
+    server, book: Book
+) -> None:
+    http = client(server)
+    paint(book.page_dir(3) / "thumb" / "thumb.png", 5)  # page 3: no drafts yet, a thumbnail
+    paint(book.page_dir(1) / "thumb" / "thumb.png", 6)
+    html = http.get("/").text
+    assert 'src="/art/3/thumb/thumb.png"' in html
+    assert 'src="/art/1/thumb/thumb.png"' in html  # drafts not reviewed: still the thumbnail
+    assert http.get("/art/3/thumb/thumb.png").headers["content-type"] == "image/png"
+    body = draft_body(etag_of(http, 1))
+    assert http.post(
+        "/api/page/1/draft", json=body, headers={HEADER: server.board.token}
+    ).is_success
+    paint(book.page_dir(1) / "selected" / "c02.png", 2)  # what the select job copies
+    assert 'src="/art/1/selected/c02.png"' in http.get("/").text
+    paint(book.page_dir(1) / "final" / "final.png", 7)
+    assert 'src="/art/1/final/final.png"' in http.get("/").text
+
+
+def test_a_long_lived_board_sees_edited_documents(server, book: Book) -> None:
+    http = client(server)
+    assert "<h1>Tiny Test Book</h1>" in http.get("/").text
+    assert "a big round brown bear" in http.get("/page/1").text
+    config = book.config_path.read_text().replace("Tiny Test Book", "Bramble in Winter")
+    book.config_path.write_text(config)
+    bible = book.characters_path.read_text().replace("big round brown", "small grey")
+    book.characters_path.write_text(bible)
+    assert "<h1>Bramble in Winter</h1>" in http.get("/").text
+    page = http.get("/page/1").text
+    assert "a small grey bear" in page and "a big round brown bear" not in page

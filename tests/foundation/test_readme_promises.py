@@ -582,9 +582,15 @@ PROMISES: dict[str, list[str]] = {
         BOARD + "test_the_book_view_lays_pages_out_as_spreads_in_reading_order",
         BOARD + "test_the_book_view_shows_each_pages_state",
         BOARD + "test_a_running_job_shows_its_progress",
+        BOARD + "test_best_art_is_the_final_pick_else_a_selected_draft_else_the_thumbnail",
         BOARD_UI + "test_a_person_reviews_the_book_in_the_browser",
     ],
     "The states are `artfarm next`'s.": [BOARD + "test_the_book_view_shows_each_pages_state"],
+    "The board reads the book's documents again whenever they change on": [
+        BOARD + "test_a_long_lived_board_sees_edited_documents",
+        "foundation/test_book_documents.py::test_documents_are_read_again_only_when_their_file_changed",
+        "foundation/test_book_documents.py::test_a_rewrite_of_the_same_size_is_seen_by_its_mtime",
+    ],
     "**Build the book** runs `snakemake books/<id>/layout/pages.pdf`": [
         BOARD_BUILD + "test_one_build_at_a_time_started_and_watched_from_the_board",
         BOARD_BUILD + "test_a_build_while_another_snakemake_works_there_stops_at_once",
