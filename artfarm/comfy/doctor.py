@@ -23,7 +23,13 @@ from artfarm.comfy.objectinfo import combo_options, input_spec
 from artfarm.documents.book import Book
 from artfarm.documents.settings import Settings
 from artfarm.rendering.compiler import TEMPLATES
-from artfarm.rendering.families import family_template
+from artfarm.rendering.families import (
+    REFERENCE_STAGES,
+    family_template,
+    stage_tier,
+    tier_family,
+    tier_pin,
+)
 from artfarm.rendering.modelstore import (
     ModelRef,
     ModelStore,
@@ -115,26 +121,35 @@ def version_finding(version: str) -> Finding:
 
 
 def needed_nodes(book: Book | None) -> set[str]:
-    """Node classes the stages' workflows use, plus what the compiler inserts for the book."""
-    nodes: set[str] = set()
-    for stage, name in TEMPLATES.items():
-        if book is not None:  # the graphs of the family each tier pins
-            name = family_template(book, stage, name, WORKFLOWS_DIR)
-        nodes |= {node["class_type"] for node in load_template(name).graph.values()}
+    """Node classes the stages' graphs use: for a book, each stage's graph on its tier's
+    family, with what the compiler inserts there (see `stage_nodes`)."""
     if book is None:
-        return nodes
-    pins = book_pins(book)
-    if "upscaler" not in pins:
+        return {n for name in TEMPLATES.values() for n in template_nodes(name)}
+    return {n for stage, name in TEMPLATES.items() for n in stage_nodes(book, stage, name)}
+
+
+def template_nodes(name: str) -> set[str]:
+    return {node["class_type"] for node in load_template(name).graph.values()}
+
+
+def stage_nodes(book: Book, stage: str, name: str) -> set[str]:
+    """One stage's node classes on the family its tier pins: LoRAs, an extra VAE and
+    ControlNet join only a checkpoint family's graphs, Redux only a reference family's."""
+    tier = stage_tier(stage)
+    family, pin = tier_family(book, tier), tier_pin(book, tier)
+    nodes = template_nodes(family_template(book, stage, name, WORKFLOWS_DIR))
+    if stage == "upscale" and not book.config.models.upscaler:
         nodes -= UPSCALE_MODEL_NODES
-    if any(key.startswith("lora:") for key in pins):
-        nodes.add("LoraLoader")
-    if "draft_vae" in pins or "final_vae" in pins:
-        nodes.add("VAELoader")
-    if any(key.endswith("_style_model") for key in pins):  # Redux, see rendering.compiler
+    if family.checkpoint:
+        if book.style_pack.spec.loras:
+            nodes.add("LoraLoader")
+        if pin.vae:
+            nodes.add("VAELoader")
+        if stage == "refine" and book.style_pack.spec.controlnet is not None:
+            nodes |= {"ControlNetLoader", "ControlNetApplyAdvanced"}
+    elif stage in REFERENCE_STAGES and pin.style_model and pin.clip_vision:  # Redux
         nodes |= {"LoadImage", "CLIPVisionLoader", "CLIPVisionEncode", "StyleModelLoader"}
         nodes.add("StyleModelApply")
-    if "controlnet" in pins:
-        nodes |= {"ControlNetLoader", "ControlNetApplyAdvanced"}
     return nodes
 
 

@@ -2,7 +2,8 @@
 
 Spec (canonical JSON), every file of the style pack, the book's template overrides, the bible
 entries of the characters on the page (not the whole bible: editing the bear changes only the
-bear's pages) and the bytes of every reference image. Later stages add model hashes and graphs.
+bear's pages) and the bytes of every reference image the page's graphs get
+(`references.page_references`). Later stages add model hashes and graphs.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from artfarm.atomic import canonical_json
 from artfarm.documents.book import Book
 from artfarm.documents.reader import book_file
 from artfarm.documents.renderspec import RenderSpec
+from artfarm.rendering.references import spec_references
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -50,17 +52,10 @@ def tree_digest(root: Path, files: list[Path]) -> dict[str, str]:
 
 
 def reference_paths(book: Book, spec: RenderSpec) -> list[str]:
-    """Every reference image a page depends on: its own refs and its characters' sheets."""
-    entries = book.bible.by_id()
-    paths = list(spec.refs.style)
-    for refs in spec.refs.characters.values():
-        paths.extend(refs)
-    for cid in spec.character_ids():
-        if cid in entries:
-            paths.extend(entries[cid].sheets)
-            if entries[cid].render_sheet is not None:  # its rendered sheet (Phase 0)
-                paths.append(entries[cid].rendered_sheet)
-    return sorted(set(paths))
+    """The page's reference images, relative to the book: exactly what its graphs get
+    (`references.page_references`), so the hash follows those bytes and nothing else."""
+    refs = spec_references(book, spec)
+    return sorted({ref.path.relative_to(book.root).as_posix() for ref in refs})
 
 
 def content_inputs(book: Book, spec: RenderSpec) -> dict[str, Any]:

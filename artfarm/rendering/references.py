@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from artfarm.documents.book import Book
+from artfarm.documents.renderspec import RenderSpec
 from artfarm.documents.safepath import PathEscape, resolve_inside
 from artfarm.problems import ArtfarmError
 
@@ -50,8 +51,12 @@ def character_sheets(book: Book, character_id: str) -> list[Path]:
 
 def page_references(book: Book, page: int) -> list[Reference]:
     """For each character on the page its spec's refs, else its sheets; then the style refs."""
-    spec = book.load_spec(page)
-    source = str(book.spec_path(page))
+    return spec_references(book, book.load_spec(page))
+
+
+def spec_references(book: Book, spec: RenderSpec) -> list[Reference]:
+    """`page_references` of a spec already read (the content hash reads it once)."""
+    source = str(book.spec_path(spec.page))
     refs: list[Reference] = []
     for cid in spec.character_ids():
         named = spec.refs.characters.get(cid)

@@ -125,3 +125,35 @@ def test_a_server_that_does_not_answer_is_one_line(project, capsys) -> None:
     assert code == 1
     [line] = lines
     assert "does not answer" in line and "artfarm comfyui start" in line
+
+
+FLUX = {
+    "family": "flux-kontext",
+    "unet": "flux1-kontext.safetensors",
+    "clip": ["clip_l.safetensors", "t5xxl_fp8.safetensors"],
+    "vae": "ae.safetensors",
+}
+
+
+def pin_tiers(project: Path, tmp_path: Path, **tiers: dict) -> None:
+    """Re-pin the book's tiers, put the files in the store and the server's folder, lock."""
+    config = project / "books" / "tiny_01" / "book_config.yaml"
+    data = yaml.safe_load(config.read_text())
+    data["models"].update(tiers)
+    config.write_text(yaml.safe_dump(data, sort_keys=False))
+    book, store = Book(config.parent), ModelStore(tmp_path / "store")
+    write_placeholders(book, store)
+    lock_book(book, store, repin=True)
+    shutil.copytree(store.root, tmp_path / "server_models", dirs_exist_ok=True)
+
+
+def test_a_diffusion_family_book_needs_no_lora_loader(project, serve, tmp_path, capsys) -> None:
+    pin_tiers(project, tmp_path, draft=FLUX, final=FLUX)  # the pack's LoRA stays pinned
+    code, lines = doctor(project, serve(missing_nodes=("LoraLoader",)).url, capsys)
+    assert code == 0, lines
+    assert any(line.startswith("ok       nodes:") for line in lines)
+    pin_tiers(project, tmp_path, final={"checkpoint": "sketch_final_v1.safetensors"})
+    code, lines = doctor(project, serve(missing_nodes=("LoraLoader",)).url, capsys)
+    assert code == 1  # an sd15 tier: its graphs chain the pack's LoRA
+    [line] = problems(lines)
+    assert "no node 'LoraLoader'" in line

@@ -164,7 +164,7 @@ def test_the_print_request_waits_for_the_final_art_and_follows_its_bytes(book: B
     assert changed == {"inputs", "request"}
 
 
-def test_a_pages_refs_and_its_characters_sheets_enter_its_hash_and_no_other_pages(
+def test_a_pages_references_enter_its_hash_and_no_other_pages(
     book: Book,
 ) -> None:
     pose = book.root / "bible" / "character_refs" / "bear_pose.png"
@@ -177,9 +177,15 @@ def test_a_pages_refs_and_its_characters_sheets_enter_its_hash_and_no_other_page
     after = {page: parts(param(dagparams.draft_request, page)) for page in (1, 2)}
     assert after[1]["refs"] != before[1]["refs"] and after[2] == before[2]
     sheet = book.root / "bible" / "character_refs" / "bear.png"  # the bible's sheet of the bear
-    Image.new("RGB", (64, 48), (1, 2, 3)).save(sheet)
+    Image.new("RGB", (64, 48), (1, 2, 3)).save(sheet)  # page 1's own ref replaces it
     last = {page: parts(param(dagparams.draft_request, page)) for page in (1, 2)}
-    assert last[1]["refs"] != after[1]["refs"] and last[2] == after[2]  # page 2 has only the fox
+    assert last == after
+    edit_spec(book.root, 1, refs={"style": [], "characters": {}})  # now the bible's sheet
+    Image.new("RGB", (64, 48), (1, 2, 4)).save(sheet)
+    sheeted = parts(param(dagparams.draft_request, 1))
+    Image.new("RGB", (64, 48), (1, 2, 5)).save(sheet)
+    assert parts(param(dagparams.draft_request, 1))["refs"] != sheeted["refs"]
+    assert parts(param(dagparams.draft_request, 2)) == after[2]  # page 2 has only the fox
 
 
 def test_the_books_own_constraint_words_count_as_part_of_its_style_pack(book: Book) -> None:

@@ -10,7 +10,7 @@ import yaml
 from artfarm.documents.book import Book
 from artfarm.problems import ArtfarmError
 from artfarm.rendering.references import Reference, character_sheets, page_references
-from tests.bookmaker import edit_spec
+from tests.bookmaker import edit_spec, picture
 
 REFS = Path("bible/character_refs")
 
@@ -67,3 +67,27 @@ def test_a_sheet_outside_the_book_is_one_line_naming_the_bible(tiny_book: Path) 
     [problem] = err.value.problems
     assert problem.file == str(bible) and problem.field == "characters[fox].sheets"
     assert "'..'" in problem.problem
+
+
+def test_a_pages_content_hash_follows_exactly_its_references(tiny_book: Path) -> None:
+    from artfarm.rendering.contenthash import content_inputs, page_content_hash
+
+    picture(tiny_book / "bible" / "pose.png", "purple")
+    edit_spec(
+        tiny_book,
+        1,
+        refs={
+            "style": ["bible/style_refs/style_01.png"],
+            "characters": {"bear": ["bible/pose.png"]},
+        },
+    )
+    book = Book(tiny_book)
+    spec = book.load_spec(1)
+    hashed = content_inputs(book, spec)["references"]
+    used = [r.path.relative_to(tiny_book).as_posix() for r in page_references(book, 1)]
+    assert sorted(hashed) == sorted(used) == ["bible/pose.png", "bible/style_refs/style_01.png"]
+    before = page_content_hash(book, spec)
+    picture(tiny_book / REFS / "bear.png", "green")  # the bible's sheet: page 1 does not use it
+    assert page_content_hash(book, spec) == before
+    picture(tiny_book / "bible" / "pose.png", "orange")  # the sheet page 1 does use
+    assert page_content_hash(book, spec) != before
