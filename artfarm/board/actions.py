@@ -1,4 +1,5 @@
-"""The board's saves: a draft review or a final pick, written by `artfarm review`'s own code.
+"""The board's saves: a draft review or a final pick, written by `artfarm review`'s own code
+(a page's or a bible item's: artfarm.pipeline.subjects, so a sheet refuses inpaint fixes).
 
 Every save names the version of review.json its tab loaded (`view.review_etag`). If the file
 changed since — another tab, the agent, `artfarm review` — the save is refused with a conflict
@@ -14,10 +15,9 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from artfarm.board.view import review_etag
-from artfarm.documents.book import Book
 from artfarm.documents.reader import problems_from_validation
 from artfarm.documents.review import InpaintFix
-from artfarm.pipeline.reviewing import review_drafts, review_refine
+from artfarm.pipeline.subjects import Subject
 from artfarm.problems import ArtfarmError, Problem
 
 FIXES = TypeAdapter(list[InpaintFix])
@@ -47,42 +47,38 @@ def reasons(data: dict[str, Any]) -> dict[str, str]:
     return {str(k): str(v) for k, v in value.items()}
 
 
-def parse_fixes(book: Book, page: int, value: Any) -> list[InpaintFix]:
+def parse_fixes(subject: Subject, value: Any) -> list[InpaintFix]:
     """The drawn boxes and polygons, each with its prompt, validated as review.json's fixes."""
     try:
         return FIXES.validate_python(value or [])
     except ValidationError as err:
-        file = str(book.review_path(page))
+        file = str(subject.review_path)
         raise ArtfarmError(
             Problem(p.file, f"refine.fixes.{p.field}", p.problem, p.fix)
             for p in problems_from_validation(err, file, "review")
         ) from None
 
 
-def save(book: Book, page: int, stage: str, data: dict[str, Any], reviewer: str) -> str:
+def save(subject: Subject, stage: str, data: dict[str, Any], reviewer: str) -> str:
     """Write the review of `stage` unless review.json moved on; returns the new etag."""
     with SAVING:
-        current = review_etag(book, page)
+        current = review_etag(subject)
         if text(data, "etag") != current:
             raise Conflict(current)
         if stage == "draft":
             selected = data.get("selected", [])
-            review_drafts(
-                book,
-                page,
+            subject.drafts(
                 selected=[str(s) for s in selected] if isinstance(selected, list) else [],
                 rejected=reasons(data),
                 rationale=text(data, "rationale"),
                 reviewer=reviewer,
             )
         else:
-            review_refine(
-                book,
-                page,
+            subject.refine(
                 final=text(data, "final"),
                 rejected=reasons(data),
-                fixes=parse_fixes(book, page, data.get("fixes")),
+                fixes=parse_fixes(subject, data.get("fixes")),
                 rationale=text(data, "rationale"),
                 reviewer=reviewer,
             )
-        return review_etag(book, page)
+        return review_etag(subject)

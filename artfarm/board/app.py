@@ -1,8 +1,9 @@
 """The board's web application: routes, templates, and the server thread.
 
 Pages render on the server (sandboxed, autoescaped Jinja2); board.js adds the review actions,
-drawing fixes and the live status poll. Images are served only from a page's stage folders,
-by names the manifests list, resolved inside the book.
+drawing fixes and the live status poll. A subject is a page (`/page/7`) or a bible item the
+pipeline renders (`/page/sheet:bear`), shown and saved the same way. Images are served only
+from a subject's stage folders (and a sheet's approved file), resolved inside the book.
 """
 
 from __future__ import annotations
@@ -22,10 +23,11 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from artfarm.board import actions, auth
 from artfarm.board.builds import BuildBusy, BuildRunner
-from artfarm.board.view import book_view, page_state, page_view
+from artfarm.board.view import book_view, page_view, subject_state
 from artfarm.comfy.loopback import is_loopback
 from artfarm.documents.book import Book
-from artfarm.documents.safepath import PathEscape, resolve_inside
+from artfarm.documents.safepath import PathEscape
+from artfarm.pipeline.subjects import PageSubject, Subject, bible_subject, bible_subjects
 from artfarm.problems import ArtfarmError
 
 HERE = Path(__file__).parent
@@ -66,14 +68,18 @@ class Board:
     reviewer: str = "board"
     env: SandboxedEnvironment = field(default_factory=templates)
 
-    def page_number(self, request: web.Request) -> int:
-        try:
-            page = int(request.match_info["page"])
-        except ValueError:
-            raise web.HTTPNotFound(text="no such page") from None
+    def subject(self, request: web.Request) -> Subject:
+        """The page or bible item a URL names (`7`, `sheet:bear`), else 404."""
+        name = request.match_info["page"]
+        if not name.isdigit():
+            try:
+                return bible_subject(self.book, name)
+            except ArtfarmError as err:
+                raise web.HTTPNotFound(text=err.problems[0].line()) from None
+        page = int(name)
         if page not in self.book.page_numbers():
             raise web.HTTPNotFound(text=f"page {page} has no renderspec.json in {self.book.root}")
-        return page
+        return PageSubject(self.book, page)
 
     def render(self, name: str, **context: Any) -> web.Response:
         html = self.env.get_template(name).render(token=self.token, book_id=self.book.id, **context)
@@ -84,17 +90,16 @@ class Board:
         return self.render("book.html", view=view, build=self.builds.status())
 
     async def page(self, request: web.Request) -> web.Response:
-        page = self.page_number(request)
-        view = page_view(self.book, page, self.builds.busy())
+        view = page_view(self.book, self.subject(request), self.builds.busy())
         return self.render("page.html", view=view)
 
     async def art(self, request: web.Request) -> web.StreamResponse:
-        page = self.page_number(request)
+        subject = self.subject(request)
         stage, name = request.match_info["stage"], request.match_info["file"]
         if stage not in ART_STAGES or not ART_FILE.match(name):
             raise web.HTTPNotFound(text="no such image")
         try:
-            path = resolve_inside(self.book.root, f"pages/{page:04d}/{stage}/{name}")
+            path = subject.art_path(stage, name)
         except PathEscape:
             raise web.HTTPNotFound(text="no such image") from None
         if not path.is_file():
@@ -103,11 +108,15 @@ class Board:
 
     async def status(self, request: web.Request) -> web.Response:
         busy = self.builds.busy()
-        pages = [page_state(self.book, p, busy).record() for p in self.book.page_numbers()]
-        return web.json_response({"build": self.builds.status(), "pages": pages})
+        pages = [
+            subject_state(PageSubject(self.book, p), busy).record()
+            for p in self.book.page_numbers()
+        ]
+        bible = [subject_state(s, busy).record() for s in bible_subjects(self.book)]
+        return web.json_response({"build": self.builds.status(), "pages": pages, "bible": bible})
 
     async def save(self, request: web.Request) -> web.Response:
-        page = self.page_number(request)
+        subject = self.subject(request)
         stage = request.match_info["stage"]
         if stage not in ("draft", "refine"):
             raise web.HTTPNotFound(text="stage is draft or refine")
@@ -118,13 +127,15 @@ class Board:
         if not isinstance(data, dict):
             return web.json_response({"problems": ["send a JSON object"]}, status=400)
         try:
-            etag = actions.save(self.book, page, stage, data, self.reviewer)
+            etag = actions.save(subject, stage, data, self.reviewer)
         except actions.Conflict as conflict:
             return web.json_response({"conflict": str(conflict), "etag": conflict.etag}, status=409)
         except ArtfarmError as err:
             lines = [p.line() for p in err.problems]
             return web.json_response({"problems": lines}, status=400)
-        return web.json_response({"saved": True, "etag": etag, "page": page, "stage": stage})
+        return web.json_response(
+            {"saved": True, "etag": etag, "subject": subject.key, "stage": stage}
+        )
 
     async def build(self, request: web.Request) -> web.Response:
         try:

@@ -1,9 +1,10 @@
 """What the board shows, read from the book's files alone.
 
-A page's state comes from `artfarm.pipeline.todo.page_todo` (the same records `artfarm next`
-prints); the board only names them for people and adds "rendering" when a build is running and
-one of the page's job logs has not finished yet. Spreads follow `layout/book.yaml` when it is
-valid, else the render pages in order.
+The board shows review subjects (artfarm.pipeline.subjects): the bible's rendered items
+(character sheets) first, then the pages. A subject's state comes from its to-do records (the
+same `artfarm next` prints); the board only names them for people and adds "rendering" when a
+build is running and one of its job logs has not finished yet. Spreads follow
+`layout/book.yaml` when it is valid, else the render pages in order.
 """
 
 from __future__ import annotations
@@ -16,15 +17,13 @@ from pathlib import Path
 from typing import Any
 
 from artfarm.documents.book import Book
-from artfarm.layout.art import find_art
 from artfarm.layout.plan import plan_interior
 from artfarm.layout.spec import load_layout_spec
-from artfarm.layout.storyboard import STORYBOARD
 from artfarm.pipeline.manifest import MANIFEST, StageManifest, read_manifest
 from artfarm.pipeline.selection import WAIT_MARK
-from artfarm.pipeline.todo import Todo, page_todo
+from artfarm.pipeline.subjects import PageSubject, Subject, bible_subjects
+from artfarm.pipeline.todo import Todo
 from artfarm.problems import ArtfarmError
-from artfarm.rendering.prompts import compile_prompts
 
 NO_REVIEW = "none"
 STAGE_LOGS = ("draft", "select", "refine", "final", "print")
@@ -41,6 +40,8 @@ LABELS = {
     "needs-refine": ("queued", "refine not rendered yet"),
     "needs-print": ("queued", "final and print art not made yet"),
     "waits-for-sheet": ("queued", "waits for a character sheet (review it first)"),
+    "needs-sheet-drafts": ("queued", "sheet drafts not rendered yet"),
+    "needs-sheet-final": ("queued", "approved sheet not placed yet"),
 }
 
 
@@ -59,7 +60,7 @@ class Progress:
 
 @dataclass
 class PageState:
-    page: int
+    key: str  # the subject's name: "7" or "sheet:bear"
     kind: str  # css class: draft-review, final-pick, stale, failed, queued, rendering, done
     label: str
     detail: str = ""
@@ -73,7 +74,8 @@ class PageState:
 
     def record(self) -> dict[str, Any]:
         return {
-            "page": self.page,
+            "subject": self.key,
+            "page": int(self.key) if self.key.isdigit() else 0,
             "kind": self.kind,
             "label": self.label,
             "detail": self.detail,
@@ -82,17 +84,17 @@ class PageState:
         }
 
 
-def review_etag(book: Book, page: int) -> str:
+def review_etag(subject: Subject) -> str:
     """The version of review.json a tab loaded: a save naming an older one is a conflict."""
-    path = book.review_path(page)
+    path = subject.review_path
     if not path.is_file():
         return NO_REVIEW
     return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
 
 
-def log_progress(book: Book, page: int) -> list[Progress]:
+def log_progress(subject: Subject) -> list[Progress]:
     """Stage logs whose last line is not "wrote …", an error or a wait: jobs under way."""
-    folder = book.page_dir(page) / "logs"
+    folder = subject.folder / "logs"
     found = []
     for stage in STAGE_LOGS:
         path = folder / f"{stage}.log"
@@ -113,37 +115,24 @@ def log_progress(book: Book, page: int) -> list[Progress]:
     return found
 
 
-def state_of(todo: Todo | None, page: int) -> PageState:
+def state_of(todo: Todo | None, key: str) -> PageState:
     if todo is None:
-        return PageState(page, "done", "done")
+        return PageState(key, "done", "done")
     if todo.state.startswith("failed-"):
         stage = todo.state.removeprefix("failed-")
-        return PageState(page, "failed", f"{stage} failed", todo.detail, todo.command, todo.state)
+        return PageState(key, "failed", f"{stage} failed", todo.detail, todo.command, todo.state)
     kind, label = LABELS.get(todo.state, ("queued", todo.state))
-    return PageState(page, kind, label, todo.detail, todo.command, todo.state)
+    return PageState(key, kind, label, todo.detail, todo.command, todo.state)
 
 
-def page_state(book: Book, page: int, building: bool) -> PageState:
-    todos = page_todo(book, page)
-    state = state_of(todos[0] if todos else None, page)
+def subject_state(subject: Subject, building: bool) -> PageState:
+    todos = subject.todo()
+    state = state_of(todos[0] if todos else None, subject.key)
     if building:
-        state.progress = log_progress(book, page)
+        state.progress = log_progress(subject)
         if state.progress and state.kind != "failed":
             state.kind, state.label = "rendering", "rendering"
     return state
-
-
-def best_art(book: Book, page: int) -> tuple[str, str] | None:
-    """(stage folder, file name) of the best image so far, as the storyboard chooses it (the
-    final pick, else a selected draft, else the thumbnail); else the first draft."""
-    found = find_art(book.root, page, STORYBOARD.sources)
-    if found is not None:
-        path, source = found
-        return source, path.name
-    drafts = manifest_or_none(book.page_dir(page) / "draft")
-    if drafts is not None and drafts.outputs:
-        return "draft", drafts.outputs[0].file
-    return None
 
 
 def manifest_or_none(folder: Path) -> StageManifest | None:
@@ -157,13 +146,16 @@ def manifest_or_none(folder: Path) -> StageManifest | None:
 
 @dataclass
 class Tile:
-    """One physical page of a spread: a render page's art, or a named page without art."""
+    """One physical page of a spread (a render page's art, or a named page without art), or
+    one of the bible's rendered items."""
 
-    kind: str  # story, title, dedication, end, blank
+    kind: str  # story, title, dedication, end, blank, missing; sheet
     page: int | None = None
     state: PageState | None = None
     art: tuple[str, str] | None = None
     wide: bool = False  # the art spans both pages of the spread
+    key: str = ""  # the subject's name in URLs: "7" or "sheet:bear"
+    label: str = ""
 
 
 @dataclass
@@ -172,6 +164,13 @@ class BookView:
     spreads: list[list[Tile]]
     layout_problem: str = ""
     pages: list[int] = field(default_factory=list)
+    bible: list[Tile] = field(default_factory=list)
+
+
+def subject_tile(subject: Subject, building: bool, kind: str = "story", wide: bool = False) -> Tile:
+    state = subject_state(subject, building)
+    page = subject.page if isinstance(subject, PageSubject) else None
+    return Tile(kind, page, state, subject.best_art(), wide, subject.key, subject.label)
 
 
 def reading_order(book: Book) -> tuple[list[tuple[str, int | None, bool]], str]:
@@ -217,16 +216,15 @@ def book_view(book: Book, building: bool) -> BookView:
     tiles = []
     for kind, page, wide in order:
         if page is not None and page in rendered:
-            tiles.append(
-                Tile(kind, page, page_state(book, page, building), best_art(book, page), wide)
-            )
+            tiles.append(subject_tile(PageSubject(book, page), building, kind, wide))
         else:
             tiles.append(Tile(kind if page is None else "missing", page, wide=wide))
     try:
         title = book.config.title
     except ArtfarmError:
         title = book.id
-    return BookView(title, pair_spreads(tiles), problem, sorted(rendered))
+    bible = [subject_tile(s, building, s.kind) for s in bible_subjects(book)]
+    return BookView(title, pair_spreads(tiles), problem, sorted(rendered), bible)
 
 
 @dataclass
@@ -243,8 +241,11 @@ class Candidate:
 
 @dataclass
 class PageView:
-    page: int
+    key: str
+    label: str
+    takes_fixes: bool
     state: PageState
+    words_name: str
     spec: str
     prompts: dict[str, str]
     prompt_problem: str
@@ -255,13 +256,19 @@ class PageView:
     history: list[dict[str, Any]]
     etag: str
     art: tuple[str, str] | None
-    neighbours: tuple[int | None, int | None]
-    next_waiting: int | None
+    neighbours: tuple[tuple[str, str] | None, tuple[str, str] | None]  # (key, label)
+    next_waiting: tuple[str, str] | None
 
     @property
     def active(self) -> str:
         """The review the keys act on: the final pick once variants wait for it, else drafts."""
-        later = ("awaiting-final-pick", "stale-final-review", "needs-print", "done")
+        later = (
+            "awaiting-final-pick",
+            "stale-final-review",
+            "needs-print",
+            "needs-sheet-final",
+            "done",
+        )
         return "refine" if self.variants and self.state.todo in later else "draft"
 
 
@@ -292,9 +299,9 @@ def candidates(folder: Path, stage: str, section: dict[str, Any] | None) -> list
     return found
 
 
-def read_history(book: Book, page: int) -> list[dict[str, Any]]:
-    """Earlier reviews of the page (review.history.jsonl), newest first."""
-    path = book.review_path(page).with_name("review.history.jsonl")
+def read_history(subject: Subject) -> list[dict[str, Any]]:
+    """Earlier reviews (review.history.jsonl), newest first."""
+    path = subject.review_path.with_name("review.history.jsonl")
     if not path.is_file():
         return []
     entries = []
@@ -307,8 +314,8 @@ def read_history(book: Book, page: int) -> list[dict[str, Any]]:
     return entries[::-1]
 
 
-def raw_review(book: Book, page: int) -> dict[str, Any] | None:
-    path = book.review_path(page)
+def raw_review(subject: Subject) -> dict[str, Any] | None:
+    path = subject.review_path
     if not path.is_file():
         return None
     try:
@@ -318,47 +325,65 @@ def raw_review(book: Book, page: int) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-def prompts_of(book: Book, page: int) -> tuple[dict[str, str], str]:
+def prompts_of(subject: Subject) -> tuple[dict[str, str], str]:
     try:
-        spec = book.load_spec(page)
-        prompts = compile_prompts(spec, book.style_pack, book.bible, book.templates_dir)
+        prompts = subject.prompts()
     except ArtfarmError as err:
         return {}, err.problems[0].line()
     return {"positive": prompts.positive, "negative": prompts.negative}, ""
 
 
-def page_view(book: Book, page: int, building: bool) -> PageView:
-    state = page_state(book, page, building)
-    review = raw_review(book, page)
-    pages = book.page_numbers()
-    index = pages.index(page)
-    folder = book.page_dir(page)
-    prompts, prompt_problem = prompts_of(book, page)
+def words_of(subject: Subject) -> tuple[str, str]:
+    try:
+        return subject.words()
+    except ArtfarmError as err:
+        return "its words", err.problems[0].line()
+
+
+def subjects_in_order(book: Book) -> list[Subject]:
+    """What `n`/`p` walk through: the bible's rendered items, then the pages."""
+    return [*bible_subjects(book), *(PageSubject(book, p) for p in book.page_numbers())]
+
+
+def page_view(book: Book, subject: Subject, building: bool) -> PageView:
+    state = subject_state(subject, building)
+    review = raw_review(subject)
+    order = subjects_in_order(book)
+    keys = [s.key for s in order]
+    index = keys.index(subject.key)
+    prompts, prompt_problem = prompts_of(subject)
+    words_name, words = words_of(subject)
     return PageView(
-        page=page,
+        key=subject.key,
+        label=subject.label,
+        takes_fixes=subject.takes_fixes,
         state=state,
-        spec=book.spec_path(page).read_text(encoding="utf-8"),
+        words_name=words_name,
+        spec=words,
         prompts=prompts,
         prompt_problem=prompt_problem,
-        drafts=candidates(folder / "draft", "draft", (review or {}).get("draft")),
-        variants=candidates(folder / "refine", "refine", (review or {}).get("refine")),
+        drafts=candidates(subject.folder / "draft", "draft", (review or {}).get("draft")),
+        variants=candidates(subject.folder / "refine", "refine", (review or {}).get("refine")),
         review=review,
         review_problem=state.detail if state.todo == "invalid-review" else "",
-        history=read_history(book, page),
-        etag=review_etag(book, page),
-        art=best_art(book, page),
+        history=read_history(subject),
+        etag=review_etag(subject),
+        art=subject.best_art(),
         neighbours=(
-            pages[index - 1] if index > 0 else None,
-            pages[index + 1] if index + 1 < len(pages) else None,
+            named(order[index - 1]) if index > 0 else None,
+            named(order[index + 1]) if index + 1 < len(order) else None,
         ),
-        next_waiting=next_waiting(book, page, pages),
+        next_waiting=next_waiting(order, index),
     )
 
 
-def next_waiting(book: Book, page: int, pages: list[int]) -> int | None:
-    """The next page after `page` (wrapping round) that waits for a review, if any."""
-    later = [p for p in pages if p > page] + [p for p in pages if p < page]
-    for other in later:
-        if page_state(book, other, False).waits_for_review:
-            return other
+def named(subject: Subject) -> tuple[str, str]:
+    return subject.key, subject.label
+
+
+def next_waiting(order: list[Subject], index: int) -> tuple[str, str] | None:
+    """The next subject after `index` (wrapping round) that waits for a review, if any."""
+    for other in order[index + 1 :] + order[:index]:
+        if subject_state(other, False).waits_for_review:
+            return named(other)
     return None

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 
 from pydantic import ValidationError
 
@@ -15,23 +14,10 @@ from artfarm.documents.review import InpaintFix
 from artfarm.documents.settings import load_settings
 from artfarm.pipeline.manifest import read_manifest
 from artfarm.pipeline.render_cache import RenderCache
-from artfarm.pipeline.reviewing import (
-    auto_review_drafts,
-    auto_review_refine,
-    review_drafts,
-    review_refine,
-)
-from artfarm.pipeline.sheets import (
-    auto_review_sheet,
-    parse_sheet_arg,
-    review_sheet_drafts,
-    review_sheet_refine,
-    sheet_dir,
-    waits_for_review,
-)
+from artfarm.pipeline.sheets import parse_sheet_arg, waits_for_review
+from artfarm.pipeline.subjects import PageSubject, SheetSubject, Subject
 from artfarm.pipeline.todo import book_todo, render_summary, sheets_waited_for
 from artfarm.problems import ArtfarmError, Problem
-from artfarm.rendering.compiler import sheet_entry
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -241,42 +227,6 @@ def cmd_review(args: argparse.Namespace) -> int:
     return 0
 
 
-class PageSubject:
-    """What `artfarm review` judges: a page (pipeline.reviewing)…"""
-
-    def __init__(self, book: Book, page: int) -> None:
-        self.book, self.page = book, page
-        self.folder = book.page_dir(page)
-
-    def auto(self, stage: str) -> Path:
-        auto = auto_review_drafts if stage == "draft" else auto_review_refine
-        return auto(self.book, self.page)
-
-    def drafts(self, **review) -> Path:
-        return review_drafts(self.book, self.page, **review)
-
-    def refine(self, **review) -> Path:
-        return review_refine(self.book, self.page, **review)
-
-
-class SheetSubject:
-    """…or a rendered character sheet (pipeline.sheets), with the same checks and history."""
-
-    def __init__(self, book: Book, character: str) -> None:
-        sheet_entry(book, character)  # one line when the bible does not render it
-        self.book, self.character = book, character
-        self.folder = sheet_dir(book, character)
-
-    def auto(self, stage: str) -> Path:
-        return auto_review_sheet(self.book, self.character, stage)
-
-    def drafts(self, **review) -> Path:
-        return review_sheet_drafts(self.book, self.character, **review)
-
-    def refine(self, **review) -> Path:
-        return review_sheet_refine(self.book, self.character, **review)
-
-
 def sheets_to_review(book: Book, stage: str) -> list[SheetSubject]:
     """With `all --auto`: every rendered sheet whose images of this stage wait for a review."""
     return [
@@ -286,9 +236,7 @@ def sheets_to_review(book: Book, stage: str) -> list[SheetSubject]:
     ]
 
 
-def review_one(
-    book: Book, subject: int | PageSubject | SheetSubject, args: argparse.Namespace
-) -> str:
+def review_one(book: Book, subject: int | Subject, args: argparse.Namespace) -> str:
     if isinstance(subject, int):
         subject = PageSubject(book, subject)
     folder = subject.folder / ("draft" if args.stage == "draft" else "refine")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from artfarm.cli.provenance_cmds import GRAPH_STAGES
 from artfarm.documents.reader import problems_from_validation
@@ -25,6 +25,7 @@ from artfarm.documents.review import (
     VariantId,
 )
 from artfarm.documents.schemas import document_models
+from artfarm.pipeline.subjects import SUBJECT_HELP, SUBJECT_PATTERN
 from artfarm.problems import ArtfarmError, Problem
 
 DocumentName = Literal[tuple(sorted(document_models()))]  # type: ignore[valid-type]
@@ -77,13 +78,50 @@ class ReplayArgs(PageArgs):
     )
 
 
-class SheetArgs(PageArgs):
+class SubjectArgs(BookArgs):
+    """What is reviewed: a page (`page`) or a bible item the pipeline renders (`subject`, e.g.
+    sheet:bear) — exactly one of the two."""
+
+    # Exactly-one is said here and in both descriptions, not as a top-level oneOf: several
+    # agents' APIs refuse oneOf/anyOf at the top of a tool's input schema.
+    page: int | None = Field(
+        default=None,
+        ge=1,
+        le=9999,
+        description="Page number (the NNNN folder); give this or `subject`, not both.",
+    )
+    subject: str | None = Field(
+        default=None,
+        validate_default=True,
+        pattern=SUBJECT_PATTERN,
+        description=f"Instead of a page: {SUBJECT_HELP}, as `artfarm next` names it; give "
+        "this or `page`, not both.",
+    )
+
+    @field_validator("subject")
+    @classmethod
+    def _exactly_one(cls, subject: str | None, info: ValidationInfo) -> str | None:
+        if "page" not in info.data:
+            return subject  # the page itself is wrong: that is the problem to name
+        if (info.data["page"] is None) == (subject is None):
+            given = "neither" if subject is None else "both"
+            raise ValueError(f"give exactly one of page and subject ({given} given)")
+        return subject
+
+
+class SheetArgs(SubjectArgs):
+    """A contact sheet of a page (`page`) or of a bible item (`subject`, e.g. sheet:bear):
+    exactly one of the two."""
+
     stage: ReviewStage = Field(
         description="Whose contact sheet: the drafts or the refined variants."
     )
 
 
-class ImageArgs(PageArgs):
+class ImageArgs(SubjectArgs):
+    """One image of a page (`page`) or of a bible item (`subject`, e.g. sheet:bear): exactly
+    one of the two."""
+
     image: str = Field(
         pattern=IMAGE_ID, description="c03 (a draft), c03-v1 (a variant), final, or print."
     )
@@ -104,8 +142,10 @@ class MaskFix(ImageMask):
     prompt: FixPrompt
 
 
-class ReviewArgs(PageArgs):
-    """The flags of `artfarm review`, one field each (fixes apply boxes, polygons, then masks)."""
+class ReviewArgs(SubjectArgs):
+    """The flags of `artfarm review`, one field each (fixes apply boxes, polygons, then masks),
+    for a page (`page`) or a bible item (`subject`, e.g. sheet:bear): exactly one of the two.
+    A sheet takes no inpaint fixes."""
 
     stage: ReviewStage
     select: list[CandidateId] = Field(default_factory=list, description="Drafts to keep (1–2).")

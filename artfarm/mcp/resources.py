@@ -1,7 +1,9 @@
 """A book's documents as MCP resources: `artfarm://books/<id>/<path inside the book>`.
 
 Only the documents are served — book_config.yaml, the bible, the layout, each page's
-renderspec.json and review.json, and each stage's manifest.json — through the guarded reader,
+renderspec.json and review.json, and each stage's manifest.json; for each bible item the
+pipeline renders (bible/sheets/<id>/) its review.json and stage manifests, and the approved
+sheet's manifest (bible/character_refs/<id>.manifest.json) — through the guarded reader,
 each path resolved inside its book (no `..`, no symlink out): a URI can never read anything
 else.
 """
@@ -20,9 +22,20 @@ SCHEME = "artfarm://books/"
 TEMPLATE = SCHEME + "{book}/{+path}"
 DOCUMENTS = re.compile(
     r"^(book_config\.yaml|bible/characters\.yaml|layout/book\.yaml"
-    r"|pages/\d{4}/(renderspec\.json|review\.json|(draft|selected|refine|final|print)/manifest\.json))$"
+    r"|pages/\d{4}/(renderspec\.json|review\.json|(draft|selected|refine|final|print)/manifest\.json)"
+    r"|bible/sheets/[a-z][a-z0-9_]*/(review\.json|(draft|selected|refine)/manifest\.json)"
+    r"|bible/character_refs/[a-z][a-z0-9_]*\.manifest\.json)$"
 )
-LISTED = ("*.yaml", "bible/*.yaml", "layout/*.yaml", "pages/*/*.json", "pages/*/*/manifest.json")
+LISTED = (
+    "*.yaml",
+    "bible/*.yaml",
+    "layout/*.yaml",
+    "pages/*/*.json",
+    "pages/*/*/manifest.json",
+    "bible/sheets/*/review.json",
+    "bible/sheets/*/*/manifest.json",
+    "bible/character_refs/*.manifest.json",
+)
 MIME = {".json": "application/json", ".yaml": "application/yaml"}
 
 
@@ -86,7 +99,9 @@ def read_document(project: Project, uri: str) -> Document:
             "path",
             "not a book document",
             "name book_config.yaml, bible/characters.yaml, layout/book.yaml, "
-            "pages/NNNN/renderspec.json, pages/NNNN/review.json or pages/NNNN/<stage>/manifest.json",
+            "pages/NNNN/renderspec.json, pages/NNNN/review.json, pages/NNNN/<stage>/manifest.json, "
+            "bible/sheets/<id>/review.json, bible/sheets/<id>/<stage>/manifest.json or "
+            "bible/character_refs/<id>.manifest.json",
         )
     try:
         resolve_inside((project.root / book.root).resolve(), relative)

@@ -8,10 +8,13 @@
     replay         artfarm replay        a stage run again from its manifest, bytes compared
     plan           snakemake -n          which jobs would run, per page, and why
     build          snakemake TARGET      runs the pipeline; progress; the to-do summary
-    contact_sheet  (the sheet's PNG)     a page's candidates as one image
+    contact_sheet  (the sheet's PNG)     a page's (or bible item's) candidates as one image
     page_image     (a rendered PNG)      one draft, variant, final or print image
     storyboard     (layout/storyboard.png) the whole book, every opening, in one image
     review         artfarm review        writes review.json with the same checks
+
+contact_sheet, page_image and review take a page or a bible item the pipeline renders
+(`subject`: sheet:<id>, as `artfarm next` names it): artfarm.pipeline.subjects.
 
 A tool returns text (what the CLI prints), structured content (what `--json` prints) and,
 for pictures, PNG image content sized for a vision model.
@@ -28,7 +31,7 @@ from artfarm.atomic import canonical_json
 from artfarm.cli import build_parser
 from artfarm.cli.pipeline_cmds import review_one
 from artfarm.cli.provenance_cmds import replay_stage, stage_graphs
-from artfarm.documents.book import Book, page_folder
+from artfarm.documents.book import Book
 from artfarm.documents.schemas import json_schema
 from artfarm.documents.settings import load_settings
 from artfarm.mcp import arguments as a
@@ -36,8 +39,8 @@ from artfarm.mcp.images import png_for_model
 from artfarm.mcp.project import Project
 from artfarm.mcp.snakemake_runs import BuildSlots, Progress, build, dry_run, plan_text
 from artfarm.pipeline.manifest import read_manifest
-from artfarm.pipeline.reviewing import load_review
-from artfarm.pipeline.todo import book_todo, page_todo, render_summary
+from artfarm.pipeline.subjects import PageSubject, Subject, bible_subject
+from artfarm.pipeline.todo import book_todo, render_summary
 from artfarm.problems import ArtfarmError
 from artfarm.rendering.contenthash import page_content_hash
 from artfarm.rendering.prompts import compile_prompts, template_context
@@ -106,6 +109,18 @@ def existing_page(book: Book, page: int) -> int:
             str(book.spec_path(page)), "", "page has no renderspec.json", "create it with new-page"
         )
     return page
+
+
+def subject_of(book: Book, args: a.SubjectArgs) -> Subject:
+    """The page or bible item a call names (the arguments hold exactly one of them)."""
+    if args.subject is not None:
+        return bible_subject(book, args.subject)
+    assert args.page is not None  # SubjectArgs checked it
+    return PageSubject(book, existing_page(book, args.page))
+
+
+def where(subject: Subject) -> str:
+    return f"page {subject.page:04d}" if isinstance(subject, PageSubject) else subject.key
 
 
 def prompt(call: Call, args: a.PromptArgs) -> Reply:
@@ -180,17 +195,18 @@ async def run_build(call: Call, args: a.TargetArgs) -> Reply:
 
 def contact_sheet(call: Call, args: a.SheetArgs) -> Reply:
     book = call.project.book(args.book)
-    folder = book.page_dir(existing_page(book, args.page)) / args.stage
+    subject = subject_of(book, args)
+    folder = subject.folder / args.stage
     sheet = folder / "contact_sheet.png"
     if not sheet.is_file():
-        target = f"pages/{page_folder(args.page)}/{args.stage}/contact_sheet.png"
+        target = f"{folder.relative_to(book.root).as_posix()}/contact_sheet.png"
         raise ArtfarmError.single(
             str(sheet), "", "no contact sheet yet", f"build it: tool `build` with target {target}"
         )
     png, size = png_for_model(sheet, book.root)
     ids = read_manifest(folder).ids()
     text = (
-        f"{sheet} ({size[0]}×{size[1]} px): page {args.page:04d}, {args.stage} ids {', '.join(ids)}; "
+        f"{sheet} ({size[0]}×{size[1]} px): {where(subject)}, {args.stage} ids {', '.join(ids)}; "
         f"judge them, then tool `review` with stage {args.stage!r}"
     )
     return Reply(
@@ -203,25 +219,27 @@ STAGE_OF_IMAGE = {"final": "final", "print": "print"}
 
 def page_image(call: Call, args: a.ImageArgs) -> Reply:
     book = call.project.book(args.book)
-    page_dir = book.page_dir(existing_page(book, args.page))
+    subject = subject_of(book, args)
     stage = STAGE_OF_IMAGE.get(args.image, "refine" if "-v" in args.image else "draft")
-    manifest = read_manifest(page_dir / stage)
-    output = manifest.output(args.image)
+    manifest, folder = subject.stage_manifest(stage)
+    # final and print hold one image (a sheet's final is named by its character)
+    one = stage in STAGE_OF_IMAGE and len(manifest.outputs) == 1
+    output = manifest.outputs[0] if one else manifest.output(args.image)
     if output is None:
         raise ArtfarmError.single(
-            str(page_dir / stage / "manifest.json"),
+            str(folder / "manifest.json"),
             "outputs",
             f"{args.image} is not an image of this stage",
             f"use one of {', '.join(manifest.ids())}",
         )
-    png, size = png_for_model(page_dir / stage / output.file, book.root)
+    png, size = png_for_model(folder / output.file, book.root)
     text = (
-        f"{page_dir / stage / output.file}: {args.image}, {output.width}×{output.height} px"
+        f"{folder / output.file}: {args.image}, {output.width}×{output.height} px"
         f" (sent as {size[0]}×{size[1]})"
     )
     record = {
         "image": args.image,
-        "file": str(page_dir / stage / output.file),
+        "file": str(folder / output.file),
         "sha256": output.sha256,
     }
     return Reply(text, {**record, "width": size[0], "height": size[1]}, [png])
@@ -248,9 +266,9 @@ def storyboard(call: Call, args: a.BookArgs) -> Reply:
     return Reply(text, {**data, "width": size[0], "height": size[1]}, [png])
 
 
-def review_flags(book: Book, args: a.ReviewArgs) -> Any:
+def review_flags(book: Book, subject: Subject, args: a.ReviewArgs) -> Any:
     """The namespace `artfarm review` would parse from the same choices, with its defaults."""
-    flags = build_parser().parse_args(["review", str(book.root), str(args.page), args.stage])
+    flags = build_parser().parse_args(["review", str(book.root), subject.key, args.stage])
     flags.select = list(args.select)
     flags.final = args.final
     flags.reject = [[image_id, reason] for image_id, reason in args.reject.items()]
@@ -270,11 +288,11 @@ def review_flags(book: Book, args: a.ReviewArgs) -> Any:
 
 def review(call: Call, args: a.ReviewArgs) -> Reply:
     book = call.project.book(args.book)
-    page = existing_page(book, args.page)
-    path = review_one(book, page, review_flags(book, args))
-    written = load_review(book, page)
-    todos = page_todo(book, page)
-    after = "\n".join(t.line() for t in todos) or f"page {page:04d}: nothing waits"
+    subject = subject_of(book, args)
+    path = review_one(book, subject, review_flags(book, subject, args))
+    written = subject.load_review()
+    todos = subject.todo()
+    after = "\n".join(t.line() for t in todos) or f"{where(subject)}: nothing waits"
     data = {
         "review": str(path),
         "written": written.model_dump(mode="json", exclude_none=True) if written else None,
@@ -301,14 +319,17 @@ TOOLS: tuple[Tool, ...] = (
     Tool("build", "Run the pipeline (Snakemake) for a target of a book; progress notifications "
          "per finished step; returns the to-do summary Snakemake prints when it stops. "
          "One build per book at a time.", a.TargetArgs, run_async=run_build),
-    Tool("contact_sheet", "A page's draft or refine contact sheet as a PNG image (at most "
-         "1568 px), with the candidate ids to review.", a.SheetArgs, contact_sheet),
-    Tool("page_image", "One rendered image of a page as a PNG (at most 1568 px): a draft "
-         "(c03), a refined variant (c03-v1), the final or the print art.", a.ImageArgs, page_image),
+    Tool("contact_sheet", "A page's (or a bible item's, e.g. subject sheet:bear) draft or "
+         "refine contact sheet as a PNG image (at most 1568 px), with the candidate ids to "
+         "review.", a.SheetArgs, contact_sheet),
+    Tool("page_image", "One rendered image of a page (or of a bible item, e.g. subject "
+         "sheet:bear) as a PNG (at most 1568 px): a draft (c03), a refined variant (c03-v1), "
+         "the final or the print art.", a.ImageArgs, page_image),
     Tool("storyboard", "The whole book in one PNG image (at most 1568 px): every opening in "
          "reading order with its page numbers and each page's best art so far. Build "
          "layout/storyboard.pdf first (cheap: one thumbnail per page).", a.BookArgs, storyboard),
-    Tool("review", "Write a page's draft or refine review (review.json) with the same checks as "
+    Tool("review", "Write the draft or refine review (review.json) of a page, or of a bible "
+         "item (subject sheet:<id>: no inpaint fixes), with the same checks as "
          "`artfarm review`: ids, a reason for every rejected image, masks inside the image, "
          "the hash of the images judged.", a.ReviewArgs, review),
 )  # fmt: skip

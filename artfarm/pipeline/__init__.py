@@ -11,6 +11,8 @@ selection    the draft-review gate: stale checks, copies of the chosen drafts
 contact_sheet  candidates in a grid, sized for a vision model to read
 reviewing    `artfarm review`: writing and checking review.json
 todo         `artfarm next`: the agent's to-do list
+sheets       Phase 0: a character's sheet rendered from its bible words, as a page is
+subjects     what a review judges (a page or a rendered bible item), for the CLI, board, MCP
 waits        a stop at the review gates is a wait (exit 75, a summary), not a crash
 dagparams    the content hashes rules carry as params (what makes a job re-run)
 command      a rule's command line as a param that never makes a job re-run (moved checkout)

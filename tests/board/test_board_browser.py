@@ -17,10 +17,12 @@ from artfarm.documents.book import Book
 from artfarm.documents.review import BoxMask, ImageMask, InpaintFix, PolygonMask
 from artfarm.pipeline.manifest import read_manifest
 from artfarm.pipeline.reviewing import load_review, review_drafts, review_refine
+from artfarm.pipeline.sheets import load_sheet_review
 from artfarm.sketch.testing import running_sketch_server
 from tests.board.conftest import screenshot
 from tests.pipeline.fakes import fake_stage, paint
 from tests.pipeline.project import BOOK, make_pipeline_project
+from tests.pipeline.test_sheets import fake_sheet_stage, render_bear
 
 pytestmark = pytest.mark.slow
 
@@ -260,3 +262,43 @@ def test_a_polygon_is_drawn_by_clicks_and_a_mask_image_fix_is_kept(
         drawn.mask.points, ((0.25, 0.25), (0.75, 0.25), (0.5, 0.75)), strict=True
     ):
         assert abs(x - 128 * fx) <= 2 and abs(y - 160 * fy) <= 2
+
+
+def test_a_character_sheet_is_reviewed_in_the_browser_without_fixes(
+    project: Path, board_for, context
+) -> None:
+    book = render_bear(project)
+    fake_sheet_stage(book, "draft", ["c01", "c02"])
+    fake_stage(book, 2, "draft", ["c01", "c02"])  # the fox's page waits too
+    board = board_for(book, project)
+    tab = context.new_page()
+    tab.goto(board.url)
+    ready(tab)
+    expect()(tab.locator('[data-state-of="sheet:bear"]')).to_have_text("waiting for draft review")
+    tab.keyboard.press("n")  # the sheet comes first: pages wait for it
+    expect()(tab).to_have_url(board.base + "/page/sheet:bear")
+    ready(tab)
+    expect()(tab.locator(".prompt").first).to_contain_text("character sheet of Bramble")
+    tab.click('#draft-form figure[data-id="c02"] button.select')
+    tab.fill("#draft-form input.rest", "stiff")
+    tab.fill("#draft-form textarea.rationale", "clear side view")
+    tab.click("#draft-form button.save")
+    expect()(tab.locator("#message")).to_have_text("Saved the draft review.")
+    review = load_sheet_review(book, "bear")
+    assert review is not None and review.draft is not None
+    assert review.draft.selected == ["c02"] and review.draft.rejected == {"c01": "stiff"}
+
+    fake_sheet_stage(book, "refine", ["c02-v1", "c02-v2"])
+    tab.reload()
+    ready(tab)
+    tab.click('#refine-form figure[data-id="c02-v2"] button.select')
+    assert tab.locator("#fix-canvas").count() == 0  # nothing to draw on a sheet
+    tab.fill("#refine-form input.rest", "muddy")
+    tab.fill("#refine-form textarea.rationale", "best faces")
+    tab.click("#refine-form button.save")
+    expect()(tab.locator("#message")).to_have_text("Saved the final pick.")
+    review = load_sheet_review(book, "bear")
+    assert review is not None and review.refine is not None
+    assert review.refine.final == "c02-v2" and review.refine.fixes == []
+    tab.keyboard.press("n")  # on to the next subject waiting: page 2
+    expect()(tab).to_have_url(board.base + "/page/2")

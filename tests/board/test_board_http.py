@@ -64,7 +64,7 @@ def draft_body(etag: str, **changes: object) -> dict[str, object]:
     return {**body, **changes}
 
 
-def etag_of(http: httpx.Client, page: int) -> str:
+def etag_of(http: httpx.Client, page: int | str) -> str:
     html = http.get(f"/page/{page}").text
     data = html.split('<script type="application/json" id="page-data">')[1].split("</script>")[0]
     return json.loads(data)["etag"]

@@ -536,8 +536,14 @@ PROMISES: dict[str, list[str]] = {
         MCP + "test_every_tool_is_listed_with_the_schema_of_its_arguments",
         MCP + "test_a_bad_call_returns_one_line_problems_and_no_traceback",
     ],
-    "The books' documents (book config, bible, layout, specs, reviews, manifests) are resources": [
+    "`contact_sheet`, `page_image` and `review` take a page": [
+        "mcp/test_mcp_bible.py::test_an_agent_reviews_a_character_sheet_through_mcp",
+        MCP + "test_every_tool_is_listed_with_the_schema_of_its_arguments",
+        MCP + "test_a_bad_call_returns_one_line_problems_and_no_traceback",
+    ],
+    "The books' documents (book config, bible, layout, specs, reviews, manifests": [
         MCP + "test_book_documents_are_resources_and_stay_inside_the_book",
+        "mcp/test_mcp_bible.py::test_an_agent_reviews_a_character_sheet_through_mcp",
     ],
     "Books are named by id (`gingerbear_01`).": [
         MCP + "test_book_tools_answer_what_the_cli_prints"
@@ -578,7 +584,9 @@ PROMISES: dict[str, list[str]] = {
         SHEETS_RUN + "test_a_hand_made_sheet_is_used_as_it_is_and_never_overwritten",
     ],
     # The review board
-    "**The book**: spreads in reading order": [
+    "**The book**: first the bible's rendered character sheets": [
+        "board/test_board_bible.py::test_the_book_view_shows_the_bibles_sheets_first_with_their_state",
+        "board/test_board_bible.py::test_a_sheet_is_reviewed_in_the_page_view_through_the_sheets_review_code",
         BOARD + "test_the_book_view_lays_pages_out_as_spreads_in_reading_order",
         BOARD + "test_the_book_view_shows_each_pages_state",
         BOARD + "test_a_running_job_shows_its_progress",
@@ -596,7 +604,9 @@ PROMISES: dict[str, list[str]] = {
         BOARD_BUILD + "test_a_build_while_another_snakemake_works_there_stops_at_once",
         BOARD_UI + "test_a_person_reviews_the_book_in_the_browser",
     ],
-    "**A page**: candidates full size": [
+    "**A page** (or a sheet: it opens the same way)": [
+        "board/test_board_bible.py::test_a_sheet_is_reviewed_in_the_page_view_through_the_sheets_review_code",
+        BOARD_UI + "test_a_character_sheet_is_reviewed_in_the_browser_without_fixes",
         BOARD + "test_a_page_shows_its_candidates_prompts_spec_and_reviews",
     ],
     "Select drafts and reject the others with reasons; pick the final variant and draw": [
@@ -609,8 +619,13 @@ PROMISES: dict[str, list[str]] = {
         BOARD + "test_a_fix_outside_the_image_is_refused",
         BOARD_UI + "test_a_person_reviews_the_book_in_the_browser",
     ],
+    "A sheet offers no inpaint fixes (it takes none).": [
+        "board/test_board_bible.py::test_a_sheet_is_reviewed_in_the_page_view_through_the_sheets_review_code",
+        BOARD_UI + "test_a_character_sheet_is_reviewed_in_the_browser_without_fixes",
+    ],
     "**Keyboard**: `n`/`p` next/previous page": [
         BOARD_UI + "test_a_person_reviews_the_book_in_the_browser",
+        BOARD_UI + "test_a_character_sheet_is_reviewed_in_the_browser_without_fixes",
     ],
     "**Two tabs, one page**": [
         BOARD_UI + "test_a_second_tab_saving_over_a_newer_review_gets_a_conflict_and_loses_nothing",

@@ -75,8 +75,14 @@ def test_every_tool_is_listed_with_the_schema_of_its_arguments(project: Path) ->
     document = tools["schema"].input_schema["properties"]["document"]
     assert document["enum"] == sorted(document_models())
     review = tools["review"].input_schema
-    assert set(review["required"]) == {"book", "page", "stage"}
+    assert set(review["required"]) == {"book", "stage"}
     assert review["properties"]["stage"]["enum"] == ["draft", "refine"]
+    for name in ("review", "contact_sheet", "page_image"):
+        schema = tools[name].input_schema
+        description = " ".join(schema["description"].split())
+        assert "exactly one of the two" in description, name
+        assert "not both" in schema["properties"]["page"]["description"]
+        assert "sheet:<character id>" in schema["properties"]["subject"]["description"]
     box = review["$defs"]["BoxFix"]["properties"]
     assert {"x", "y", "width", "height", "prompt"} <= set(box)
 
@@ -298,6 +304,14 @@ BAD_CALLS = [
     ("contact_sheet", {"book": "tiny_01", "page": 1, "stage": "draft", "x": 1}, "x: Extra"),
     ("paint", {}, "no tool named 'paint'"),
     ("review", {"book": "tiny_01", "page": 1, "stage": "draft", "select": ["c01"]}, "rationale"),
+    ("review", {"book": "tiny_01", "stage": "draft"}, "exactly one of page and subject"),
+    (
+        "contact_sheet",
+        {"book": "tiny_01", "page": 1, "subject": "sheet:bear", "stage": "draft"},
+        "tool contact_sheet: subject: give exactly one of page and subject (both given)",
+    ),
+    ("page_image", {"book": "tiny_01", "subject": "bear", "image": "c01"}, "subject:"),
+    ("review", {"book": "tiny_01", "subject": "sheet:fox", "stage": "draft"}, "hand-made sheet"),
 ]
 
 

@@ -25,15 +25,16 @@ function typing(event) {
 // ------------------------------------------------------------------ live status (both views)
 
 function showStatus(status) {
-  for (const page of status.pages) {
-    for (const badge of $$(`[data-state-of="${page.page}"]`)) {
+  // pages and the bible's rendered items, each by its subject name ("7", "sheet:bear")
+  for (const page of status.pages.concat(status.bible || [])) {
+    for (const badge of $$(`[data-state-of="${page.subject}"]`)) {
       badge.className = `state ${page.kind}`;
       badge.textContent = page.label;
     }
-    for (const el of $$(`[data-progress-of="${page.page}"]`)) {
+    for (const el of $$(`[data-progress-of="${page.subject}"]`)) {
       el.textContent = page.progress.map((p) => `${p.log}: ${p.line}`).join(" ");
     }
-    for (const el of $$(`[data-detail-of="${page.page}"]`)) {
+    for (const el of $$(`[data-detail-of="${page.subject}"]`)) {
       el.textContent = page.kind === "failed" || page.kind === "stale" ? page.detail : "";
     }
   }
@@ -149,7 +150,10 @@ function collect(form) {
   }
   const body = { etag, rejected, rationale: $(".rationale", form).value.trim() };
   if (form.dataset.stage === "draft") body.selected = chosen;
-  else { body.final = chosen[0] || ""; body.fixes = fixes.map(asFix); }
+  else {
+    body.final = chosen[0] || "";
+    if ($(".draw", form)) body.fixes = fixes.map(asFix); // a sheet's form offers no fixes
+  }
   return body;
 }
 

@@ -1,0 +1,229 @@
+"""What a review judges: a page, or a bible item the pipeline renders (a character sheet).
+
+`artfarm review`, the board and the MCP tools name a subject the same way: a page number (`7`)
+or `sheet:<character id>`. Each subject knows its work folder (draft/, review.json, selected/,
+refine/, logs/), what it waits for (the to-do records of `artfarm next`), its best art so far,
+the words it is rendered from, and writes its reviews through the same code with the same
+checks and history. Only `SheetSubject` and `bible_subjects` call pipeline/sheets.py, so the
+bible's rendered items reach every caller from here.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel
+
+from artfarm.documents.book import Book
+from artfarm.documents.safepath import resolve_inside
+from artfarm.layout.art import find_art
+from artfarm.pipeline.manifest import MANIFEST, StageManifest, read_manifest
+from artfarm.pipeline.reviewing import (
+    auto_review_drafts,
+    auto_review_refine,
+    load_review,
+    review_drafts,
+    review_refine,
+)
+from artfarm.pipeline.sheets import (
+    auto_review_sheet,
+    load_sheet_review,
+    one_sheet_todo,
+    parse_sheet_arg,
+    rendered_manifest_path,
+    rendered_path,
+    review_sheet_drafts,
+    review_sheet_refine,
+    sheet_dir,
+    sheet_label,
+)
+from artfarm.pipeline.todo import Todo, page_todo
+from artfarm.problems import ArtfarmError
+from artfarm.rendering.compiler import sheet_entry, sheet_spec
+from artfarm.rendering.prompts import Prompts, compile_prompts
+
+SUBJECT_PATTERN = r"^sheet:[a-z][a-z0-9_]*$"
+SUBJECT_HELP = "sheet:<character id> (a character sheet the bible renders)"
+BEST_ART = ("final", "selected", "thumb")  # the storyboard's order (layout.storyboard)
+
+
+class PageSubject:
+    """A page of the book (pages/NNNN/)."""
+
+    kind = "page"
+    takes_fixes = True
+
+    def __init__(self, book: Book, page: int) -> None:
+        self.book, self.page = book, page
+        self.folder = book.page_dir(page)
+
+    @property
+    def key(self) -> str:
+        return str(self.page)
+
+    @property
+    def label(self) -> str:
+        return f"page {self.page}"
+
+    @property
+    def review_path(self) -> Path:
+        return self.book.review_path(self.page)
+
+    def todo(self) -> list[Todo]:
+        return page_todo(self.book, self.page)
+
+    def load_review(self) -> BaseModel | None:
+        return load_review(self.book, self.page)
+
+    def best_art(self) -> tuple[str, str] | None:
+        """(stage folder, file name): the final pick, else a selected draft, else the
+        thumbnail, else the first draft."""
+        found = find_art(self.book.root, self.page, BEST_ART)
+        if found is not None:
+            path, source = found
+            return source, path.name
+        return first_draft(self.folder)
+
+    def art_path(self, stage: str, name: str) -> Path:
+        """An image of one of the page's stage folders (PathEscape when it leaves the book)."""
+        return resolve_inside(self.book.root, f"pages/{self.page:04d}/{stage}/{name}")
+
+    def stage_manifest(self, stage: str) -> tuple[StageManifest, Path]:
+        """A stage's manifest and the folder its images are in."""
+        return read_manifest(self.folder / stage), self.folder / stage
+
+    def prompts(self) -> Prompts:
+        spec = self.book.load_spec(self.page)
+        return compile_prompts(spec, self.book.style_pack, self.book.bible, self.book.templates_dir)
+
+    def words(self) -> tuple[str, str]:
+        """(document name, its text): what the page is rendered from."""
+        return "renderspec.json", self.book.spec_path(self.page).read_text(encoding="utf-8")
+
+    def auto(self, stage: str) -> Path:
+        auto = auto_review_drafts if stage == "draft" else auto_review_refine
+        return auto(self.book, self.page)
+
+    def drafts(self, **review) -> Path:
+        return review_drafts(self.book, self.page, **review)
+
+    def refine(self, **review) -> Path:
+        return review_refine(self.book, self.page, **review)
+
+
+class SheetSubject:
+    """A character sheet the bible renders (bible/sheets/<id>/): no inpaint fixes."""
+
+    kind = "sheet"
+    takes_fixes = False
+
+    def __init__(self, book: Book, character: str) -> None:
+        sheet_entry(book, character)  # one line when the bible does not render it
+        self.book, self.character = book, character
+        self.folder = sheet_dir(book, character)
+
+    @property
+    def key(self) -> str:
+        return sheet_label(self.character)
+
+    @property
+    def label(self) -> str:
+        return self.key
+
+    @property
+    def review_path(self) -> Path:
+        return self.folder / "review.json"
+
+    def todo(self) -> list[Todo]:
+        return one_sheet_todo(self.book, self.character)
+
+    def load_review(self) -> BaseModel | None:
+        return load_sheet_review(self.book, self.character)
+
+    def best_art(self) -> tuple[str, str] | None:
+        """The approved sheet (placed with its manifest), else a selected draft, else the first
+        draft."""
+        placed = rendered_manifest_path(self.book, self.character).is_file()
+        if placed and rendered_path(self.book, self.character).is_file():
+            return "final", f"{self.character}.png"
+        chosen = sorted((self.folder / "selected").glob("*.png"))
+        if chosen:
+            return "selected", chosen[0].name
+        return first_draft(self.folder)
+
+    def art_path(self, stage: str, name: str) -> Path:
+        if stage == "final":  # the approved sheet; never another character's file
+            if name != f"{self.character}.png":
+                return self.folder / "final" / name  # does not exist: a 404
+            return rendered_path(self.book, self.character)
+        return resolve_inside(self.book.root, f"bible/sheets/{self.character}/{stage}/{name}")
+
+    def stage_manifest(self, stage: str) -> tuple[StageManifest, Path]:
+        if stage == "print":
+            raise ArtfarmError.single(
+                str(self.folder), "image", "a sheet has no print art", "ask for its final"
+            )
+        if stage != "final":
+            return read_manifest(self.folder / stage), self.folder / stage
+        path = rendered_manifest_path(self.book, self.character)
+        if not path.is_file():
+            raise ArtfarmError.single(
+                str(path), "", "the sheet has no final pick yet", "review its variants first"
+            )
+        manifest = StageManifest.model_validate(json.loads(path.read_text(encoding="utf-8")))
+        return manifest, path.parent
+
+    def prompts(self) -> Prompts:
+        spec = sheet_spec(self.book, sheet_entry(self.book, self.character))
+        return compile_prompts(spec, self.book.style_pack, self.book.bible, self.book.templates_dir)
+
+    def words(self) -> tuple[str, str]:
+        entry = sheet_entry(self.book, self.character)
+        text = yaml.safe_dump(entry.model_dump(mode="json", exclude_defaults=True), sort_keys=False)
+        return f"bible/characters.yaml ({self.character})", text
+
+    def auto(self, stage: str) -> Path:
+        return auto_review_sheet(self.book, self.character, stage)
+
+    def drafts(self, **review) -> Path:
+        return review_sheet_drafts(self.book, self.character, **review)
+
+    def refine(self, **review) -> Path:
+        return review_sheet_refine(self.book, self.character, **review)
+
+
+Subject = PageSubject | SheetSubject
+
+
+def first_draft(folder: Path) -> tuple[str, str] | None:
+    drafts = folder / "draft"
+    if not (drafts / MANIFEST).is_file():
+        return None
+    try:
+        outputs = read_manifest(drafts).outputs
+    except ArtfarmError:
+        return None
+    return ("draft", outputs[0].file) if outputs else None
+
+
+def bible_subjects(book: Book) -> list[Subject]:
+    """The bible's rendered items in the bible's order (none while it is unreadable)."""
+    try:
+        return [SheetSubject(book, entry.id) for entry in book.bible.rendered()]
+    except ArtfarmError:
+        return []  # validate and `next` name the broken bible
+
+
+def bible_subject(book: Book, name: str) -> Subject:
+    """The bible item `name` names (`sheet:<id>`), or one line saying what to write."""
+    character = parse_sheet_arg(name)
+    if character is None:
+        raise ArtfarmError.single(
+            str(book.characters_path),
+            "subject",
+            f"{name[:40]!r} does not name a rendered bible item",
+            f"write {SUBJECT_HELP}",
+        )
+    return SheetSubject(book, character)
