@@ -57,6 +57,7 @@ BOARD = "board/test_board_http.py::"
 BOARD_UI = "board/test_board_browser.py::"
 BOARD_BUILD = "board/test_board_builds.py::"
 FAMILIES = "workflows/test_families.py::"
+FAMILY_BOOK = "pipeline/test_family_book_to_pdf.py::"
 SHEETS = "pipeline/test_sheets.py::"
 SHEETS_RUN = "pipeline/test_sheets_pipeline.py::"
 
@@ -97,9 +98,23 @@ PROMISES: dict[str, list[str]] = {
         FAMILIES + "test_the_sd15_default_graph_takes_no_reference",
         VALIDATE + "test_refs_a_pages_model_family_cannot_use_are_one_warning_for_the_book",
     ],
-    "With a Redux `style_model` (`models/style_models`) and its `clip_vision` pinned": [
+    "With a Redux `style_model` (`models/style_models`) and its `clip_vision`": [
         FAMILIES
         + "test_a_pinned_redux_model_takes_the_style_reference_and_the_ground_takes_its_colour",
+    ],
+    "The two tiers may be of different families (drafts on `flux-kontext`, refine, inpaint": [
+        FAMILY_BOOK + "test_a_flux_kontext_and_qwen_book_goes_from_words_to_pages_pdf",
+    ],
+    "Every family's print upscale uses the book's `upscaler` (`models/upscale_models`)": [
+        FAMILY_BOOK + "test_a_flux_kontext_and_qwen_book_goes_from_words_to_pages_pdf",
+        "models/test_doctor.py::test_a_diffusion_family_book_needs_no_lora_loader",
+    ],
+    "Every family's draft, refine, inpaint, upscale and sheet graphs pass ComfyUI 0.3.64's": [
+        "comfy/test_family_graphs.py::"
+        "test_every_stage_graph_of_a_family_passes_the_servers_own_validation",
+    ],
+    "To try a family without a GPU, pin it and let the sketch server draw": [
+        FAMILY_BOOK + "test_a_flux_kontext_and_qwen_book_goes_from_words_to_pages_pdf",
     ],
     "A family without a graph for a stage": [
         FAMILIES + "test_a_family_without_a_graph_for_a_stage_says_so_in_one_line",

@@ -25,18 +25,18 @@ BOOK = "books/gingerbear_01"
 PAGES = (1, 2, 3)
 
 
-def cut_sample_book(root: Path) -> Book:
-    """The repo's sample book with pages 1-3 only (specs, layout text, bible, pins)."""
+def cut_sample_book(root: Path, pages: tuple[int, ...] = PAGES) -> Book:
+    """The repo's sample book with `pages` only (specs, layout text, bible, pins)."""
     shutil.copytree(REPO / "style_packs", root / "style_packs")
     book_dir = root / BOOK
     shutil.copytree(REPO / BOOK, book_dir, ignore=shutil.ignore_patterns("exports", "layout"))
     for page in book_dir.glob("pages/*"):
-        if int(page.name) not in PAGES:
+        if int(page.name) not in pages:
             shutil.rmtree(page)
     layout = yaml.safe_load((REPO / BOOK / "layout" / "book.yaml").read_text())
-    layout["pages"] = [p for p in layout["pages"] if p["page"] in PAGES]
-    layout["cover"]["art"] = PAGES[0]  # the cover and end page show pages the cut keeps
-    layout["end_art"] = PAGES[-1]
+    layout["pages"] = [p for p in layout["pages"] if p["page"] in pages]
+    layout["cover"]["art"] = pages[0]  # the cover and end page show pages the cut keeps
+    layout["end_art"] = pages[-1]
     (book_dir / "layout").mkdir()
     (book_dir / "layout" / "book.yaml").write_text(yaml.safe_dump(layout, allow_unicode=True))
     return Book(book_dir)
