@@ -15,5 +15,7 @@ sheets       Phase 0: a character's sheet rendered from its bible words, as a pa
 subjects     what a review judges (a page or a rendered bible item), for the CLI, board, MCP
 waits        a stop at the review gates is a wait (exit 75, a summary), not a crash
 dagparams    the content hashes rules carry as params (what makes a job re-run)
+paramcache   those values remembered across runs, each with the versions of the files it read
+filereads    which files a computation read (audit hook, stat), and whether they changed since
 command      a rule's command line as a param that never makes a job re-run (moved checkout)
 """

@@ -5,7 +5,8 @@ nothing else, because the rules' agent-written inputs are `ancient()`. Each valu
 compiler's request hash of the job (spec, templates, style pack, bible, reference bytes, model
 sha256s, seeds), so a change re-renders exactly the stages it affects. Values are computed
 while Snakemake builds its DAG: cheap, and never raising — a page whose spec is broken gets an
-`invalid-…` value, and its job fails with the clear message instead.
+`invalid-…` value, and its job fails with the clear message instead. A value is remembered
+across runs (paramcache) with the version of every file its computation read.
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ from typing import Any
 from artfarm.documents.book import Book
 from artfarm.documents.renderspec import RenderSpec
 from artfarm.documents.settings import load_settings
+from artfarm.pipeline import filereads
 from artfarm.pipeline.manifest import MANIFEST, read_manifest
+from artfarm.pipeline.paramcache import book_cache
 from artfarm.pipeline.reviewing import load_review
 from artfarm.problems import ArtfarmError
 from artfarm.rendering.compiler import CompiledJob, compile_stage
@@ -73,14 +76,35 @@ def short_hash(value: Any) -> str:
 
 
 def never_raises(compute: Callable[..., str]) -> Callable[..., str]:
+    """A page's param: remembered across runs (paramcache); a broken page's is `invalid:…`."""
+
     @functools.wraps(compute)
     def safe(wildcards: Any) -> str:
-        try:
-            return compute(open_book(wildcards.book), int(wildcards.page))
-        except (ArtfarmError, OSError, ValueError) as err:
-            return invalid_value(err)
+        book = open_book(wildcards.book)
+        name = f"{compute.__name__}:{wildcards.page}"
+        return remembered(book, name, lambda: compute(book, int(wildcards.page)))
 
     return safe
+
+
+def remembered(book: DagBook, name: str, compute: Callable[[], Any]) -> Any:
+    """`compute()` through the book's param cache; an error's value is never stored."""
+
+    def checked() -> Any:
+        try:
+            return compute()
+        except (ArtfarmError, OSError, ValueError) as err:
+            raise _Invalid(invalid_value(err)) from err
+
+    try:
+        return book_cache(book.root).get(name, checked)
+    except _Invalid as err:
+        return err.value
+
+
+class _Invalid(Exception):
+    def __init__(self, value: str) -> None:
+        self.value = value
 
 
 def invalid_value(err: Exception) -> str:
@@ -97,11 +121,27 @@ class DagBook(Book):
     Every page's params compile its stage and then explain the hash (which reads the spec
     again); the settings file was read once per page too. A spec is reused only while its
     file is unchanged (size, mtime), so a long-lived process never sees a stale one.
+    The settings, read once per process, count as read by every value that uses the store
+    (filereads.replay), or a remembered value would miss them; the book's documents are
+    looked at (stat) on every use, so their versions are recorded anyway.
     """
 
     @functools.cached_property
+    def _memos(self) -> dict[str, tuple[Any, filereads.Reads]]:
+        return {}
+
+    def _once(self, name: str, compute: Callable[[], Any]) -> Any:
+        memo = self._memos.get(name)
+        if memo is None:
+            with filereads.recording() as reads:
+                value = compute()
+            memo = self._memos[name] = (value, reads)
+        filereads.replay(memo[1])
+        return memo[0]
+
+    @property
     def store(self) -> ModelStore:
-        return ModelStore(load_settings().models_path)
+        return self._once("store", lambda: ModelStore(load_settings().models_path))
 
     @functools.cached_property
     def _specs(self) -> dict[int, tuple[tuple[int, int, int], RenderSpec]]:
@@ -133,10 +173,13 @@ def page_reference_paths(book_id: str, page: int) -> list[str]:
     """The page's reference files for the rules' inputs; none while its documents are broken."""
     from artfarm.rendering.references import page_references
 
-    try:
-        return [str(ref.path) for ref in page_references(open_book(book_id), page)]
-    except (ArtfarmError, OSError, ValueError):
-        return []  # the render job recomputes and fails with its own line
+    book = open_book(book_id)
+
+    def paths() -> list[str]:
+        return [str(ref.path) for ref in page_references(book, page)]
+
+    value = remembered(book, f"page_reference_paths:{page:04d}", paths)
+    return [] if isinstance(value, str) else value  # broken: its job fails with its own line
 
 
 def rendered_sheet_paths(book_id: str) -> set[str]:
@@ -226,10 +269,10 @@ def sheet_params(compute: Callable[[Book, str], str]) -> Callable[[Any], str]:
 
     @functools.wraps(compute)
     def safe(wildcards: Any) -> str:
-        try:
-            return compute(open_book(wildcards.book), wildcards.character)
-        except (ArtfarmError, OSError, ValueError) as err:
-            return invalid_value(err)
+        book = open_book(wildcards.book)
+        character = wildcards.character
+        name = f"{compute.__name__}:{character}"
+        return remembered(book, name, lambda: compute(book, character))
 
     return safe
 

@@ -20,6 +20,7 @@ SNAKE = "pipeline/test_snakemake_runs.py::"
 REVIEWS = "pipeline/test_reviews.py::"
 SHEET = "pipeline/test_contact_sheet.py::"
 CACHE = "pipeline/test_cache_lease_sheet.py::"
+PARAMCACHE = "pipeline/test_paramcache.py::"
 FAULTS = "comfy/test_faults.py::"
 STORE = "models/test_model_store.py::"
 SERVICE = "models/test_service.py::"
@@ -395,6 +396,15 @@ PROMISES: dict[str, list[str]] = {
     "`artfarm cache info`, `artfarm cache prune --max-gb 50`.": [
         CACHE + "test_cache_commands_report_and_prune",
         CACHE + "test_cache_prune_max_gb_on_the_command_line_keeps_the_most_recently_used",
+    ],
+    "The params are remembered across runs in `books/<id>/.artfarm/param-cache.json`": [
+        PARAMCACHE + "test_a_second_run_reuses_every_value_without_compiling",
+        PARAMCACHE + "test_every_kind_of_input_edit_computes_the_value_again",
+        PARAMCACHE + "test_a_value_records_the_same_files_after_other_pages",
+        SNAKE + "test_a_dry_run_from_the_param_cache_plans_what_one_without_it_plans",
+    ],
+    "`ARTFARM_PARAM_CACHE=off` computes every value": [
+        SNAKE + "test_a_dry_run_from_the_param_cache_plans_what_one_without_it_plans",
     ],
     "Each render job leases a server slot": [
         CACHE + "test_leases_give_each_job_its_own_slot_and_wait_when_full",

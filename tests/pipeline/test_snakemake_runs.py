@@ -499,3 +499,45 @@ def test_several_servers_share_the_render_jobs(tmp_path: Path, server) -> None:
         assert done.returncode == 0, done.stderr
         assert first.stats.prompts_accepted and second.stats.prompts_accepted
         assert len(first.stats.prompts_accepted) + len(second.stats.prompts_accepted) == 3
+
+
+def dry_plan(project: Project, env: dict[str, str] | None = None) -> list[tuple[str, ...]]:
+    """Each planned job as (rule, input, output, reason, wildcards) lines, job ids left out
+    and each line's words sorted (Snakemake lists the files of a set in any order)."""
+    dry = project.snakemake("-n", *project.prints(), env=env)
+    assert dry.returncode == 0, dry.stderr
+    jobs: list[list[str]] = []
+    for line in (dry.stdout + dry.stderr).splitlines():
+        text = line.strip()
+        if text.startswith(("rule ", "localrule ")):
+            jobs.append([text])
+        elif jobs and text.startswith(("input:", "output:", "reason:", "wildcards:")):
+            jobs[-1].append(" ".join(sorted(text.replace(",", " ").split())))
+    return sorted(tuple(job) for job in jobs)
+
+
+def test_a_dry_run_from_the_param_cache_plans_what_one_without_it_plans(
+    project: Project,
+) -> None:
+    """Values remembered before an edit of a spec and of a sheet are not reused after it."""
+    cache = project.root / BOOK / ".artfarm" / "param-cache.json"
+
+    def version() -> tuple[int, int] | None:
+        return (cache.stat().st_ino, cache.stat().st_mtime_ns) if cache.is_file() else None
+
+    def all_from_cache(expected: list[tuple[str, ...]]) -> bool:
+        """A run plans `expected`; True once it wrote nothing (every value was a hit). A file
+        changed < 2 s before a run is not trusted by that run, so the first ones compute."""
+        before = version()
+        plan = dry_plan(project)
+        assert plan == expected, "\n".join(map(str, set(plan) ^ set(expected)))
+        return before is not None and version() == before
+
+    wait_until(lambda: all_from_cache([]), "a dry run served by the param cache")
+    edit_spec(project, 2, scene="the fox naps under a big oak tree")
+    bear = project.root / BOOK / "bible" / "character_refs" / "bear.png"
+    Image.new("RGB", (64, 48), (200, 30, 30)).save(bear)
+    without = dry_plan(project, env={"ARTFARM_PARAM_CACHE": "off"})
+    drafts = [job for job in without if job[0] == "rule draft:"]
+    assert len(drafts) == 3 and all("Params" in " ".join(job) for job in drafts)
+    wait_until(lambda: all_from_cache(without), "the edited pages' params in the param cache")

@@ -1,0 +1,152 @@
+"""DAG param values remembered across Snakemake runs, each with the files it came from.
+
+`snakemake -n` asks every page's params again on every run, and each one compiles the page
+(prompts, graph, request hash: ~1.7 ms a page, seconds for a long book). A value is a function
+of files only (filereads records which, while it is computed) and of the code and settings
+that computed it, so it is stored with the version of every file it read and reused only while
+each one is unchanged; any difference (a spec, a bible word, a sheet's bytes, a template, the
+model lock, the settings file, a file added to a listed folder) computes it again.
+
+    books/<id>/.artfarm/param-cache.json   {"context": …, "files": [[key, version]…],
+                                            "values": {name: [value, [file index…]]}}
+
+The context (artfarm's code version, the Python and its packages, the working folder, the
+book's place and the ARTFARM_* environment) must match as a whole, else the file is ignored; so is a corrupt one.
+Values are written once, at exit, atomically, merged with what another run wrote meanwhile:
+concurrent runs lose at most each other's new entries, never correctness, because every entry
+carries its own file versions.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import functools
+import hashlib
+import json
+import os
+import sys
+import sysconfig
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from artfarm.atomic import write_text
+from artfarm.pipeline import filereads
+
+CACHE_FILE = Path(".artfarm") / "param-cache.json"
+SWITCH = "ARTFARM_PARAM_CACHE"  # "off": every value computed, nothing read or written
+FORMAT = 1
+PACKAGE = Path(__file__).resolve().parents[1]  # artfarm/
+
+Deps = tuple[tuple[str, filereads.Version], ...]
+
+
+@functools.cache
+def code_version() -> str:
+    """artfarm's own source files (name, size, mtime) and the Python and packages it runs on."""
+    digest = hashlib.sha256(sys.version.encode())
+    digest.update(repr(filereads.file_version(sysconfig.get_paths()["purelib"])).encode())
+    digest.update(filereads.listing_version(sysconfig.get_paths()["purelib"])[-1].encode())
+    for path in sorted(PACKAGE.rglob("*.py")):
+        st = os.stat(path)
+        digest.update(f"{path.relative_to(PACKAGE)}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+def context(book_root: Path) -> dict[str, Any]:
+    """What a stored value also depends on; the book's own place too (a copied book's cache
+    names the original's files)."""
+    env = {k: v for k, v in sorted(os.environ.items()) if k.startswith("ARTFARM_")}
+    return {
+        "format": FORMAT,
+        "code": code_version(),
+        "cwd": os.getcwd(),
+        "book": os.path.abspath(book_root),
+        "env": env,
+    }
+
+
+class ParamCache:
+    """One book's remembered values: loaded on first use, written back at exit when changed."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.context = context(path.parent.parent)
+        self.values: dict[str, tuple[Any, Deps]] = self._read()
+        self.dirty = False
+
+    def _read(self) -> dict[str, tuple[Any, Deps]]:
+        """The stored values, or none when the file is missing, corrupt or from elsewhere."""
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+            if data["context"] != self.context:
+                return {}
+            files = [(key, tuple(version)) for key, version in data["files"]]
+            return {
+                name: (value, tuple(files[i] for i in deps))
+                for name, (value, deps) in data["values"].items()
+            }
+        except (OSError, ValueError, KeyError, TypeError, IndexError):
+            return {}
+
+    def get(self, name: str, compute: Callable[[], Any]) -> Any:
+        """The remembered value while all its files are unchanged, else `compute()` (recorded)."""
+        hit = self.values.get(name)
+        if hit is not None and all(filereads.current(k) == v for k, v in hit[1]):
+            return hit[0]
+        with filereads.recording() as reads:
+            value = compute()
+        if reads.uncacheable is None:
+            self.values[name] = (value, tuple(reads.deps.items()))
+            self.dirty = True
+        elif hit is not None:
+            del self.values[name]
+            self.dirty = True
+        return value
+
+    def write(self) -> None:
+        """Merge with the file as it is now (another run's entries), then replace it atomically."""
+        if not self.dirty or not self.path.parent.parent.is_dir():
+            return  # nothing new, or the book is gone
+        merged = {**self._read(), **self.values}
+        index: dict[tuple[str, filereads.Version], int] = {}
+        values = {}
+        for name, (value, deps) in sorted(merged.items()):
+            values[name] = [value, [index.setdefault(dep, len(index)) for dep in deps]]
+        data = {"context": self.context, "files": [list(dep) for dep in index], "values": values}
+        with contextlib.suppress(OSError):  # a read-only book only loses the speed-up
+            write_text(self.path, json.dumps(data, ensure_ascii=False, separators=(",", ":")))
+            self.dirty = False
+
+
+_CACHES: dict[Path, ParamCache] = {}
+
+
+class NoCache:
+    """ARTFARM_PARAM_CACHE=off: what every value would be without the cache (and a check)."""
+
+    def get(self, name: str, compute: Callable[[], Any]) -> Any:
+        return compute()
+
+
+def book_cache(book_root: Path) -> ParamCache | NoCache:
+    """The cache of the book at `book_root`, one per process; written when the process exits."""
+    if os.environ.get(SWITCH) == "off":
+        return NoCache()
+    path = Path(os.path.abspath(book_root / CACHE_FILE))  # written at exit, from any folder
+    if path not in _CACHES:
+        if not _CACHES:
+            atexit.register(write_all)
+        _CACHES[path] = ParamCache(path)
+    return _CACHES[path]
+
+
+def write_all() -> None:
+    for cache in _CACHES.values():
+        cache.write()
+
+
+def forget() -> None:
+    """Drop this process's caches unwritten (tests: the next use reads the file again)."""
+    _CACHES.clear()

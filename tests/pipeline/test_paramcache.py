@@ -1,0 +1,360 @@
+"""DAG param values remembered across runs (artfarm.pipeline.paramcache): reused while every
+file they were computed from is unchanged, computed again after any edit of one, and never
+different from what a run without the cache (ARTFARM_PARAM_CACHE=off) computes."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+import yaml
+
+from artfarm.documents.book import Book
+from artfarm.pipeline import dagparams, filereads, paramcache
+from artfarm.rendering.modelstore import ModelStore, lock_book, write_placeholders
+from tests.bookmaker import edit_spec, make_project, picture
+from tests.pipeline.project import BOOK, write_config
+
+PAGE = SimpleNamespace(book="tiny_01", page="0001")
+OLD_NS = 1_600_000_000 * 10**9  # a fixed past date for "touch" (tests never read the clock)
+
+
+@pytest.fixture
+def book(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Book:
+    """The tiny book; files count as settled at once (no 2 s racy window in these tests)."""
+    root = make_project(tmp_path / "project")
+    write_config(root, "http://127.0.0.1:1", root / "models")
+    book = Book(root / BOOK)
+    store = ModelStore(root / "models")
+    write_placeholders(book, store)
+    lock_book(book, store)
+    monkeypatch.chdir(root)
+    monkeypatch.setenv("ARTFARM_CONFIG", str(root / "config" / "config.yaml"))
+    monkeypatch.delenv(paramcache.SWITCH, raising=False)
+    monkeypatch.setattr(filereads, "RACY_NS", 0)
+    paramcache.forget()
+    yield book
+    paramcache.forget()
+
+
+@pytest.fixture
+def compiles(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The stages dagparams compiled (a cache hit compiles nothing)."""
+    seen: list[str] = []
+    real = dagparams.compile_stage
+
+    def counting(book, page, stage, **kwargs):
+        seen.append(f"{page}:{stage}")
+        return real(book, page, stage, **kwargs)
+
+    monkeypatch.setattr(dagparams, "compile_stage", counting)
+    return seen
+
+
+def new_run(compute: Callable = dagparams.draft_request, wildcards=PAGE) -> str:
+    """The value a new Snakemake process gets: the cache file read, then written at exit."""
+    paramcache.forget()
+    dagparams.open_book.cache_clear()
+    value = compute(wildcards)
+    paramcache.write_all()
+    return value
+
+
+def uncached(monkeypatch: pytest.MonkeyPatch, compute=dagparams.draft_request, wildcards=PAGE):
+    with monkeypatch.context() as m:
+        m.setenv(paramcache.SWITCH, "off")
+        dagparams.open_book.cache_clear()
+        return compute(wildcards)
+
+
+def cache_file(book: Book) -> Path:
+    return book.root / paramcache.CACHE_FILE
+
+
+def test_a_second_run_reuses_every_value_without_compiling(book: Book, compiles) -> None:
+    first = new_run()
+    refs = dagparams.page_reference_paths("tiny_01", 1)
+    assert compiles == ["1:draft"]
+    assert new_run() == first
+    assert dagparams.page_reference_paths("tiny_01", 1) == refs
+    assert compiles == ["1:draft"]
+    paramcache.write_all()
+    stored = json.loads(cache_file(book).read_text())
+    assert set(stored["values"]) == {"draft_request:0001", "page_reference_paths:0001"}
+
+
+def test_values_are_kept_per_page_and_per_param(book: Book, compiles) -> None:
+    one, two = new_run(), new_run(wildcards=SimpleNamespace(book="tiny_01", page="0002"))
+    thumb = new_run(dagparams.thumb_request)
+    assert len({one, two, thumb}) == 3
+    assert new_run() == one and new_run(dagparams.thumb_request) == thumb
+    assert sorted(compiles) == ["1:draft", "1:thumb", "2:draft"]
+
+
+def _spec(book: Book) -> None:
+    edit_spec(book.root, 1, scene="a bear reads under a lamp")
+
+
+def _bible_words(book: Book) -> None:
+    path = book.characters_path
+    path.write_text(path.read_text().replace("red knitted scarf", "green knitted scarf"))
+
+
+def _sheet_bytes(book: Book) -> None:
+    picture(book.root / "bible" / "character_refs" / "bear.png", "black")
+
+
+def _style_ref_bytes(book: Book) -> None:
+    picture(book.root / "bible" / "style_refs" / "style_01.png", "pink")
+
+
+def _style_pack(book: Book) -> None:
+    path = book.root.parent.parent / "style_packs" / "watercolor_whimsy_v1" / "positive.j2"
+    path.write_text(path.read_text() + " soft edges")
+
+
+def _template_override_added(book: Book) -> None:
+    pack = book.root.parent.parent / "style_packs" / "watercolor_whimsy_v1"
+    (book.root / "prompt_templates").mkdir()
+    text = (pack / "positive.j2").read_text()
+    (book.root / "prompt_templates" / "positive.j2").write_text("storybook, " + text)
+
+
+def _book_config(book: Book) -> None:
+    data = yaml.safe_load(book.config_path.read_text())
+    data["sizes"].update(draft_width=128, draft_height=160)
+    book.config_path.write_text(yaml.safe_dump(data))
+
+
+def _layout(book: Book) -> None:
+    data = yaml.safe_load(book.layout_path.read_text())
+    data["pages"][0]["spread"] = True
+    book.layout_path.write_text(yaml.safe_dump(data))
+
+
+def _model_lock(book: Book) -> None:
+    path = book.root / "models.lock.json"
+    lock = json.loads(path.read_text())
+    key = next(k for k in lock["models"] if "draft" in k)
+    lock["models"][key] = "0" * 64
+    path.write_text(json.dumps(lock))
+
+
+def _model_file(book: Book) -> None:
+    path = next((book.root.parent.parent / "models" / "checkpoints").glob("sketch_draft*"))
+    path.write_bytes(path.read_bytes() + b"changed")
+
+
+def _settings(book: Book) -> None:
+    root = book.root.parent.parent
+    shutil.copytree(root / "models", root / "models2")
+    write_config(root, "http://127.0.0.1:1", root / "models2")
+    (root / "models2" / "checkpoints" / "sketch_draft_v1.safetensors").unlink()
+
+
+EDITS = [
+    _spec,
+    _bible_words,
+    _sheet_bytes,
+    _style_ref_bytes,
+    _style_pack,
+    _template_override_added,
+    _book_config,
+    _layout,
+    _model_lock,
+    _model_file,
+    _settings,
+]
+
+
+@pytest.mark.parametrize("edit", EDITS, ids=lambda e: e.__name__.strip("_"))
+def test_every_kind_of_input_edit_computes_the_value_again(
+    book: Book, monkeypatch: pytest.MonkeyPatch, edit
+) -> None:
+    before = new_run()
+    assert new_run() == before  # stored, and reused
+    edit(book)
+    after = new_run()
+    assert after == uncached(monkeypatch)
+    assert after != before
+
+
+def references(wildcards) -> list[str]:
+    return dagparams.page_reference_paths(wildcards.book, int(wildcards.page))
+
+
+def test_a_sheet_named_in_the_bible_changes_the_page_reference_inputs(
+    book: Book, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    edit_spec(book.root, 1, refs={"characters": {}, "style": []})
+    before = new_run(references)
+    assert new_run(references) == before == ["books/tiny_01/bible/character_refs/bear.png"]
+    data = yaml.safe_load(book.characters_path.read_text())
+    data["characters"][0]["sheets"] = ["bible/character_refs/fox.png"]
+    book.characters_path.write_text(yaml.safe_dump(data))
+    after = new_run(references)
+    assert (
+        after == uncached(monkeypatch, references) == ["books/tiny_01/bible/character_refs/fox.png"]
+    )
+
+
+def test_one_process_sees_an_edit_between_two_lookups(book: Book, compiles) -> None:
+    dagparams.open_book.cache_clear()
+    first = dagparams.draft_request(PAGE)
+    assert dagparams.draft_request(PAGE) == first and compiles == ["1:draft"]
+    _spec(book)
+    assert dagparams.draft_request(PAGE) != first
+
+
+def test_touching_every_file_changes_no_value(book: Book) -> None:
+    before = new_run()
+    for path in book.root.parent.parent.rglob("*"):
+        os.utime(path, ns=(OLD_NS, OLD_NS))
+    assert new_run() == before
+
+
+def test_a_touched_file_is_looked_at_again(book: Book, compiles) -> None:
+    new_run()
+    os.utime(book.spec_path(1), ns=(OLD_NS, OLD_NS))
+    new_run()
+    assert compiles == ["1:draft", "1:draft"]
+
+
+def test_an_invalid_value_is_never_stored(book: Book, compiles) -> None:
+    edit_spec(book.root, 1, page=7)
+    assert new_run().startswith("invalid:")
+    assert new_run().startswith("invalid:")
+    assert compiles == ["1:draft", "1:draft"]  # computed (and failed) in each run
+    assert not cache_file(book).exists()
+
+
+def test_a_corrupt_or_foreign_cache_file_is_ignored(book: Book, compiles) -> None:
+    first = new_run()
+    cache_file(book).write_text("{not json")
+    assert new_run() == first
+    data = json.loads(cache_file(book).read_text())
+    data["context"]["code"] = "another version of artfarm"
+    cache_file(book).write_text(json.dumps(data))
+    assert new_run() == first
+    data = json.loads(cache_file(book).read_text())
+    data["values"]["draft_request:0001"][1] = [999]  # a file index that does not exist
+    cache_file(book).write_text(json.dumps(data))
+    assert new_run() == first
+    assert compiles == ["1:draft"] * 4
+
+
+def test_a_copied_books_cache_is_not_used_for_the_copy(book: Book, compiles) -> None:
+    new_run()
+    shutil.copytree(book.root, book.root.parent / "copy_01")
+    edit_spec(book.root.parent / "copy_01", 1, scene="a bear reads under a lamp")
+    copy = SimpleNamespace(book="copy_01", page="0001")
+    assert new_run(wildcards=copy) != new_run()
+    assert compiles == ["1:draft", "1:draft"]
+
+
+@pytest.mark.parametrize("part", ["cwd", "env"])
+def test_a_value_from_another_folder_or_environment_is_not_reused(
+    book: Book, monkeypatch: pytest.MonkeyPatch, compiles, part: str
+) -> None:
+    new_run()
+    stored = paramcache.ParamCache(cache_file(book))
+    assert stored.values
+    if part == "cwd":
+        monkeypatch.chdir(book.root)
+    else:
+        monkeypatch.setenv("ARTFARM_TIER_ORDER", "off")
+    assert paramcache.ParamCache(cache_file(book)).values == {}
+
+
+def test_the_code_version_follows_artfarm_sources(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "pkg").mkdir()
+    source = tmp_path / "pkg" / "compiler.py"
+    source.write_text("X = 1\n")
+    monkeypatch.setattr(paramcache, "PACKAGE", tmp_path / "pkg")
+    paramcache.code_version.cache_clear()
+    first = paramcache.code_version()
+    source.write_text("X = 22\n")
+    paramcache.code_version.cache_clear()
+    second = paramcache.code_version()
+    (tmp_path / "pkg" / "new.py").write_text("")
+    paramcache.code_version.cache_clear()
+    third = paramcache.code_version()
+    paramcache.code_version.cache_clear()
+    assert len({first, second, third}) == 3
+
+
+def test_two_runs_writing_at_once_keep_both_values(book: Book) -> None:
+    path = cache_file(book)
+    one, two = paramcache.ParamCache(path), paramcache.ParamCache(path)
+    one.get("a", lambda: "value a")
+    two.get("b", lambda: "value b")
+    one.write()
+    two.write()
+    merged = paramcache.ParamCache(path)
+    assert merged.get("a", lambda: "computed") == "value a"
+    assert merged.get("b", lambda: "computed") == "value b"
+
+
+def test_a_value_whose_computation_wrote_a_file_is_not_stored(book: Book, tmp_path: Path) -> None:
+    cache = paramcache.ParamCache(cache_file(book))
+
+    def writes() -> str:
+        (tmp_path / "scratch.txt").write_text("x")
+        return "v"
+
+    assert cache.get("w", writes) == "v"
+    assert "w" not in cache.values and not cache.dirty
+
+
+def test_a_file_changed_just_before_it_was_read_is_not_trusted(
+    book: Book, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two writes in one clock tick keep size and times: a fresh file's version proves nothing."""
+    monkeypatch.setattr(filereads, "RACY_NS", 10**18)
+    cache = paramcache.ParamCache(cache_file(book))
+    assert cache.get("spec", lambda: book.spec_path(1).read_text())
+    assert "spec" not in cache.values
+
+
+def test_a_missing_file_that_appears_is_seen(book: Book, tmp_path: Path) -> None:
+    cache = paramcache.ParamCache(cache_file(book))
+    flag = tmp_path / "flag"
+    assert cache.get("f", flag.exists) is False
+    flag.write_text("")
+    assert cache.get("f", flag.exists) is True
+
+
+def test_a_file_added_to_a_listed_folder_is_seen(book: Book, tmp_path: Path) -> None:
+    cache = paramcache.ParamCache(cache_file(book))
+    assert cache.get("n", lambda: len(os.listdir(tmp_path))) == len(os.listdir(tmp_path))
+    (tmp_path / "another").write_text("")
+    assert cache.get("n", lambda: len(os.listdir(tmp_path))) == len(os.listdir(tmp_path))
+
+
+def test_a_value_records_the_same_files_after_other_pages(book: Book) -> None:
+    """Memos hide reads (bible, config, style pack, layout): a value computed after other
+    pages must still depend on every file a value computed first does."""
+
+    def files(warm: bool) -> set[str]:
+        paramcache.forget()
+        dagparams.open_book.cache_clear()
+        if warm:
+            for page in ("0002", "0003"):
+                dagparams.draft_request(SimpleNamespace(book="tiny_01", page=page))
+        dagparams.draft_request(PAGE)
+        cache = paramcache.book_cache(dagparams.open_book("tiny_01").root)
+        deps = cache.values["draft_request:0001"][1]
+        return {key.partition(":")[2] for key, version in deps if version[0] == "file"}
+
+    cold = files(warm=False)
+    assert {"characters.yaml", "book_config.yaml", "book.yaml", "models.lock.json"} <= {
+        Path(p).name for p in cold
+    }
+    assert cold <= files(warm=True)
