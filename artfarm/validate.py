@@ -8,7 +8,8 @@ itself runs (the review gates, the model lock, the layout plan and template), so
 validate passes the pipeline does not refuse for a document's sake.
 
 Warnings do not fail validation: prompts longer than the text encoder's window (77 CLIP
-tokens for sd15/sdxl; see artfarm.rendering.tokens), naming the words that fall off; a page
+tokens, when a tier is sd15/sdxl; see artfarm.rendering.tokens), naming the words that fall
+off; a page
 that names reference images its tiers' model family cannot put into a graph.
 """
 
@@ -38,7 +39,7 @@ from artfarm.problems import ArtfarmError, Problem
 from artfarm.rendering.families import tier_family, tier_pin
 from artfarm.rendering.modelstore import ModelStore, book_pins, lock_path, verified_hashes
 from artfarm.rendering.prompts import compile_prompts, template_environment
-from artfarm.rendering.tokens import TEXT_TOKENS, count_tokens, words_past
+from artfarm.rendering.tokens import TEXT_TOKENS, WINDOWS, count_tokens, words_past
 from artfarm.scaffold import PLACEHOLDERS
 
 T = TypeVar("T")
@@ -331,9 +332,28 @@ def gate_problems(book: Book, page: int) -> list[Problem]:
 
 
 def book_warnings(path: str | Path) -> list[Problem]:
-    """What the pipeline accepts but an agent should fix: prompts past the CLIP window."""
+    """What the pipeline accepts but an agent should fix: prompts past the CLIP window (on a
+    tier whose family encodes with CLIP alone), references a family cannot use."""
     try:
         book = Book.open(path)
+    except ArtfarmError:
+        return []
+    return token_warnings(book) + unused_references(book)
+
+
+def clip_window_tiers(book: Book) -> list[str]:
+    """The tiers whose family reads the prompt through CLIP's 77-token window (sd15, sdxl);
+    flux-kontext's T5 and qwen's vision-language encoder read far longer prompts."""
+    try:
+        return [t for t in ("draft", "final") if tier_pin(book, t).family in WINDOWS]
+    except ArtfarmError:
+        return []
+
+
+def token_warnings(book: Book) -> list[Problem]:
+    if not clip_window_tiers(book):
+        return []
+    try:
         pack, bible = book.style_pack, book.bible
     except ArtfarmError:
         return []
@@ -358,7 +378,7 @@ def book_warnings(path: str | Path) -> list[Problem]:
                         "or see `artfarm prompt` for the whole text",
                     )
                 )
-    return warnings + unused_references(book)
+    return warnings
 
 
 def unused_references(book: Book) -> list[Problem]:

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -366,11 +367,27 @@ def _insert_redux(graph: Graph, sampler: str, style_model: str, clip_vision: str
 def _reference_file(ctx: _Page, paths: list[Path]) -> Path:
     """The one reference image itself, or the board of several (written to the job's workdir)."""
     source = str(ctx.book.spec_path(ctx.page))
+    for path in paths:
+        _refuse_unrendered_sheet(ctx.book, path, source)
     if len(paths) == 1:
         return book_file(ctx.book.root, _relative(ctx.book, paths[0]), source=source, field="refs")
     for path in paths:
         book_file(ctx.book.root, _relative(ctx.book, path), source=source, field="refs")
     return write_board(paths, ctx.workdir, source=source, field="refs")
+
+
+def _refuse_unrendered_sheet(book: Book, path: Path, source: str) -> None:
+    """A page waits for a sheet the pipeline renders (Phase 0): say that, not "no such file"."""
+    relative = _relative(book, path)
+    for entry in book.bible.rendered():
+        if entry.rendered_sheet == relative and not os.path.lexists(path):
+            raise ArtfarmError.single(
+                source,
+                f"characters.{entry.id}",
+                f"the page uses {entry.id}'s rendered sheet ({relative}), not approved yet",
+                f"render and review the sheet first (`snakemake {book.root}/layout/pages.pdf`, "
+                f"`artfarm next {book.root}`)",
+            )
 
 
 def _relative(book: Book, path: Path) -> str:

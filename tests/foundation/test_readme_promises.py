@@ -328,6 +328,7 @@ PROMISES: dict[str, list[str]] = {
     ],
     "Warnings (exit 0) name the words of a prompt past CLIP's 77-token window": [
         VALIDATE + "test_a_prompt_past_the_clip_window_is_a_warning_naming_the_words",
+        VALIDATE + "test_the_clip_window_is_checked_only_when_a_tier_reads_the_prompt_through_clip",
     ],
     "`--json` prints NDJSON records with a `severity`": [
         VALIDATE + "test_json_output_is_one_record_per_problem",

@@ -332,6 +332,26 @@ def test_a_prompt_past_the_clip_window_is_a_warning_naming_the_words(tiny_book: 
     assert validate_book(tiny_book) == []  # a warning does not fail validation
 
 
+def test_the_clip_window_is_checked_only_when_a_tier_reads_the_prompt_through_clip(
+    tiny_book: Path,
+) -> None:
+    edit_spec(tiny_book, 1, scene="the bear waves hello " * 18 + "the bear waves goodbye")
+    config = tiny_book / "book_config.yaml"
+    data = yaml.safe_load(config.read_text())
+    flux = {
+        "family": "flux-kontext",
+        "unet": "flux1-kontext.safetensors",
+        "clip": ["clip_l.safetensors", "t5xxl_fp8.safetensors"],
+        "vae": "ae.safetensors",
+    }
+    data["models"]["draft"] = flux
+    config.write_text(yaml.safe_dump(data))
+    assert any("fall: goodbye" in w.problem for w in book_warnings(tiny_book))  # final: sd15
+    data["models"]["final"] = flux  # T5 reads the whole prompt
+    config.write_text(yaml.safe_dump(data))
+    assert not any("CLIP tokens" in w.problem for w in book_warnings(tiny_book))
+
+
 def test_json_ends_with_a_summary_record_when_all_is_well(
     tiny_book: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

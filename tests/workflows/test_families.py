@@ -19,6 +19,7 @@ from artfarm.rendering.compiler import compile_stage
 from artfarm.rendering.modelstore import ModelStore, lock_book, write_placeholders
 from artfarm.rendering.reference_board import board_image
 from artfarm.sketch.testing import running_sketch_server
+from tests.bookmaker import edit_spec
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "comfyui"
 PINS = {
@@ -269,3 +270,23 @@ def test_a_rendered_sheet_runs_on_its_tiers_family(
         assert "UNETLoader" in kinds and "CheckpointLoaderSimple" not in kinds
         assert "references" not in job.request  # a sheet starts from words alone
         assert validate_graph(job.graph, object_info, check_files=False) == []
+
+
+def test_a_page_whose_rendered_sheet_is_not_approved_yet_says_so_in_one_line(
+    tiny_book: Path,
+) -> None:
+    bible = tiny_book / "bible" / "characters.yaml"
+    data = yaml.safe_load(bible.read_text())
+    data["characters"][0].update(sheets=[], render_sheet={"seed": 7, "candidates": 2})
+    bible.write_text(yaml.safe_dump(data))
+    edit_spec(tiny_book, 1, refs={"style": [], "characters": {}})
+    (tiny_book / SHEETS / "bear.png").unlink()  # Phase 0 has not made it yet
+    book, store = pin_family(tiny_book, "flux-kontext")
+    with pytest.raises(ArtfarmError) as err:
+        draft(book, store, 1)
+    [problem] = err.value.problems
+    assert problem.file.endswith("0001/renderspec.json") and problem.field == "characters.bear"
+    assert "bear's rendered sheet (bible/character_refs/bear.png), not approved yet" in str(
+        problem.problem
+    )
+    assert "artfarm next" in problem.fix
