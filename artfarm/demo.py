@@ -17,9 +17,9 @@ from pathlib import Path
 from artfarm.comfy import service
 from artfarm.documents.book import Book
 from artfarm.documents.settings import Settings, load_settings
-from artfarm.pipeline import sheets
+from artfarm.pipeline import bible_items
+from artfarm.pipeline.bible_items import auto_review_sheet, parse_sheet_arg
 from artfarm.pipeline.reviewing import auto_review_drafts, auto_review_refine, load_review
-from artfarm.pipeline.sheets import auto_review_sheet, parse_sheet_arg
 from artfarm.pipeline.todo import Todo, book_todo
 from artfarm.problems import ArtfarmError
 from artfarm.rendering.modelstore import ModelStore, lock_book, read_lock, write_placeholders
@@ -101,7 +101,7 @@ def review_waiting_sheet(book: Book, todo: Todo) -> int:
     stage = "draft" if todo.state in DRAFT_STATES else "refine"
     if character is None or todo.state not in DRAFT_STATES | FINAL_STATES:
         return 0
-    if not sheets.is_automatic(book, character, stage):
+    if not bible_items.is_automatic(book, character, stage):
         return 0
     auto_review_sheet(book, character, stage)
     return 1

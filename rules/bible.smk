@@ -3,7 +3,7 @@
 # bible/character_refs/<id>.png (+ <id>.manifest.json). Work folders: bible/sheets/<id>/.
 # Pages list the sheets they use as inputs (page_reference_files), so they wait for them.
 # A hand-made sheet is never an output here: RENDERED_SHEET matches only the characters each
-# book's bible renders (artfarm.pipeline.sheets).
+# book's bible renders (artfarm.pipeline.bible_items).
 
 include: "bible_inputs.smk"
 
@@ -17,7 +17,7 @@ rule sheet_draft:
         character=CHARACTER,
     params:
         request=dagparams.sheet_draft_request,
-        run=script("sheet.py"),
+        run=script("bible_item.py"),
     resources:
         gpu=1,
     priority: gpu_priority("draft")
@@ -37,7 +37,7 @@ rule sheet_draft_contact_sheet:
     wildcard_constraints:
         character=CHARACTER,
     params:
-        run=script("sheet.py"),
+        run=script("bible_item.py"),
     conda:
         "../environment.yml"
     log:
@@ -57,7 +57,7 @@ rule sheet_select:
         character=CHARACTER,
     params:
         selection=dagparams.sheet_selection,
-        run=script("sheet.py"),
+        run=script("bible_item.py"),
     conda:
         "../environment.yml"
     log:
@@ -75,7 +75,7 @@ rule sheet_refine:
         character=CHARACTER,
     params:
         request=dagparams.sheet_refine_request,
-        run=script("sheet.py"),
+        run=script("bible_item.py"),
     resources:
         gpu=1,
     priority: gpu_priority("sheet")
@@ -95,7 +95,7 @@ rule sheet_refine_contact_sheet:
     wildcard_constraints:
         character=CHARACTER,
     params:
-        run=script("sheet.py"),
+        run=script("bible_item.py"),
     conda:
         "../environment.yml"
     log:
@@ -116,7 +116,7 @@ rule sheet_final:
         character=RENDERED_SHEET,
     params:
         recipe=dagparams.sheet_final_recipe,
-        run=script("sheet.py"),
+        run=script("bible_item.py"),
     conda:
         "../environment.yml"
     log:

@@ -1,6 +1,6 @@
 # Patterns and input functions of the sheet rules (rules/bible.smk).
 
-from artfarm.pipeline.sheets import rendered_sheet_constraint
+from artfarm.pipeline.bible_items import rendered_sheet_constraint
 
 SHEET = "books/{book}/bible/sheets/{character}"
 SHEET_REF = "books/{book}/bible/character_refs/{character}"

@@ -12,9 +12,9 @@ from artfarm.documents.book import Book
 from artfarm.documents.reader import problems_from_validation
 from artfarm.documents.review import InpaintFix
 from artfarm.documents.settings import load_settings
+from artfarm.pipeline.bible_items import parse_sheet_arg, waits_for_review
 from artfarm.pipeline.manifest import read_manifest
 from artfarm.pipeline.render_cache import RenderCache
-from artfarm.pipeline.sheets import parse_sheet_arg, waits_for_review
 from artfarm.pipeline.subjects import PageSubject, SheetSubject, Subject
 from artfarm.pipeline.todo import book_todo, render_summary, sheets_waited_for
 from artfarm.problems import ArtfarmError, Problem

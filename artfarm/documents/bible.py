@@ -6,7 +6,7 @@ words on every page — the first lever for consistency across 32 pages.
 A character's reference sheet is either hand-made (an artist's file, listed in `sheets:`, used
 as it is and never written by the pipeline) or rendered (`render_sheet:` present): the
 pipeline turns the character's words into a sheet job with its own draft burst, review,
-refine and final, ending at `bible/character_refs/<id>.png` (artfarm.pipeline.sheets).
+refine and final, ending at `bible/character_refs/<id>.png` (artfarm.pipeline.bible_items).
 """
 
 from __future__ import annotations

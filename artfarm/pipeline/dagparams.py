@@ -302,7 +302,7 @@ def sheet_draft_request(book: Book, character_id: str) -> str:
 
 @sheet_params
 def sheet_selection(book: Book, character_id: str) -> str:
-    from artfarm.pipeline.sheets import load_sheet_review
+    from artfarm.pipeline.bible_items import load_sheet_review
 
     review = load_sheet_review(book, character_id)
     if review is None or review.draft is None:
@@ -312,7 +312,7 @@ def sheet_selection(book: Book, character_id: str) -> str:
 
 @sheet_params
 def sheet_refine_request(book: Book, character_id: str) -> str:
-    from artfarm.pipeline.sheets import refine_sheet_jobs, sheet_dir
+    from artfarm.pipeline.bible_items import refine_sheet_jobs, sheet_dir
 
     if not (sheet_dir(book, character_id) / "selected" / MANIFEST).is_file():
         return PENDING
@@ -322,7 +322,7 @@ def sheet_refine_request(book: Book, character_id: str) -> str:
 
 @sheet_params
 def sheet_final_recipe(book: Book, character_id: str) -> str:
-    from artfarm.pipeline.sheets import load_sheet_review
+    from artfarm.pipeline.bible_items import load_sheet_review
 
     review = load_sheet_review(book, character_id)
     if review is None or review.refine is None:

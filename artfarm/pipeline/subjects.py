@@ -4,7 +4,7 @@
 or `sheet:<character id>`. Each subject knows its work folder (draft/, review.json, selected/,
 refine/, logs/), what it waits for (the to-do records of `artfarm next`), its best art so far,
 the words it is rendered from, and writes its reviews through the same code with the same
-checks and history. Only `SheetSubject` and `bible_subjects` call pipeline/sheets.py, so the
+checks and history. Only `SheetSubject` and `bible_subjects` call pipeline/bible_items.py, so the
 bible's rendered items reach every caller from here.
 """
 
@@ -19,15 +19,7 @@ from pydantic import BaseModel
 from artfarm.documents.book import Book
 from artfarm.documents.safepath import resolve_inside
 from artfarm.layout.art import find_art
-from artfarm.pipeline.manifest import MANIFEST, StageManifest, read_manifest
-from artfarm.pipeline.reviewing import (
-    auto_review_drafts,
-    auto_review_refine,
-    load_review,
-    review_drafts,
-    review_refine,
-)
-from artfarm.pipeline.sheets import (
+from artfarm.pipeline.bible_items import (
     auto_review_sheet,
     load_sheet_review,
     one_sheet_todo,
@@ -38,6 +30,14 @@ from artfarm.pipeline.sheets import (
     review_sheet_refine,
     sheet_dir,
     sheet_label,
+)
+from artfarm.pipeline.manifest import MANIFEST, StageManifest, read_manifest
+from artfarm.pipeline.reviewing import (
+    auto_review_drafts,
+    auto_review_refine,
+    load_review,
+    review_drafts,
+    review_refine,
 )
 from artfarm.pipeline.todo import Todo, page_todo
 from artfarm.problems import ArtfarmError

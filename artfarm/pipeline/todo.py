@@ -164,7 +164,7 @@ def page_todo(book: Book, page: int) -> list[Todo]:
 
 def sheets_waited_for(book: Book, page: int) -> list[str]:
     """The characters on the page whose rendered sheet is not approved and placed yet."""
-    from artfarm.pipeline.sheets import rendered_manifest_path
+    from artfarm.pipeline.bible_items import rendered_manifest_path
 
     try:
         ids = book.load_spec(page).character_ids()
@@ -182,7 +182,7 @@ def sheets_waited_for(book: Book, page: int) -> list[str]:
 
 def book_todo(book: Book) -> list[Todo]:
     """Sheet reviews first (pages wait for the sheets they use), then the pages in order."""
-    from artfarm.pipeline.sheets import sheet_todo
+    from artfarm.pipeline.bible_items import sheet_todo
 
     try:
         sheets = sheet_todo(book)

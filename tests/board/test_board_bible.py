@@ -10,7 +10,7 @@ import pytest
 
 from artfarm.board.auth import HEADER
 from artfarm.documents.book import Book
-from artfarm.pipeline.sheets import load_sheet_review, rendered_path, run_sheet_final
+from artfarm.pipeline.bible_items import load_sheet_review, rendered_path, run_sheet_final
 from tests.board.test_board_http import client, etag_of
 from tests.pipeline.test_sheets import fake_sheet_stage, render_bear, sheet_run
 

@@ -15,9 +15,9 @@ import pytest
 
 from artfarm.documents.book import Book
 from artfarm.documents.review import BoxMask, ImageMask, InpaintFix, PolygonMask
+from artfarm.pipeline.bible_items import load_sheet_review
 from artfarm.pipeline.manifest import read_manifest
 from artfarm.pipeline.reviewing import load_review, review_drafts, review_refine
-from artfarm.pipeline.sheets import load_sheet_review
 from artfarm.sketch.testing import running_sketch_server
 from tests.board.conftest import screenshot
 from tests.pipeline.fakes import fake_stage, paint

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from artfarm.mcp.images import LONG_SIDE
-from artfarm.pipeline.sheets import (
+from artfarm.pipeline.bible_items import (
     load_sheet_review,
     rendered_path,
     run_sheet_final,

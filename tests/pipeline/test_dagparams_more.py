@@ -10,7 +10,7 @@ import pytest
 
 from artfarm.documents.book import Book
 from artfarm.pipeline import dagparams
-from artfarm.pipeline.sheets import review_sheet_drafts
+from artfarm.pipeline.bible_items import review_sheet_drafts
 from tests.pipeline.test_dagparams import PENDING, SOURCES, param, parts
 from tests.pipeline.test_dagparams import book as book
 from tests.pipeline.test_sheets import edit_character, fake_sheet_stage, render_bear

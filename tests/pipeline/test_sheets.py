@@ -10,9 +10,7 @@ import pytest
 import yaml
 
 from artfarm.documents.book import Book
-from artfarm.pipeline.manifest import StageManifest, images_identity, write_manifest
-from artfarm.pipeline.selection import AwaitingReview, StaleReview
-from artfarm.pipeline.sheets import (
+from artfarm.pipeline.bible_items import (
     SheetRun,
     load_sheet_review,
     rendered_sheet_constraint,
@@ -22,6 +20,8 @@ from artfarm.pipeline.sheets import (
     run_sheet_select,
     sheet_dir,
 )
+from artfarm.pipeline.manifest import StageManifest, images_identity, write_manifest
+from artfarm.pipeline.selection import AwaitingReview, StaleReview
 from artfarm.pipeline.stages import output_file
 from artfarm.pipeline.todo import book_todo, render_summary
 from artfarm.problems import ArtfarmError

@@ -449,7 +449,7 @@ def _interrupted(signum: int, frame: object) -> None:
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="sheet.py", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="bible_item.py", description=__doc__.splitlines()[0])
     parser.add_argument("stage", choices=sorted(SHEET_STAGES))
     parser.add_argument("book")
     parser.add_argument("character")
