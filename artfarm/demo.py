@@ -18,7 +18,7 @@ from artfarm.comfy import service
 from artfarm.documents.book import Book
 from artfarm.documents.settings import Settings, load_settings
 from artfarm.pipeline import bible_items
-from artfarm.pipeline.bible_items import auto_review_sheet, parse_sheet_arg
+from artfarm.pipeline.bible_items import auto_review_item, parse_item_arg
 from artfarm.pipeline.reviewing import auto_review_drafts, auto_review_refine, load_review
 from artfarm.pipeline.todo import Todo, book_todo
 from artfarm.problems import ArtfarmError
@@ -96,14 +96,15 @@ def review_waiting_pages(book: Book) -> int:
 
 
 def review_waiting_sheet(book: Book, todo: Todo) -> int:
-    """A rendered sheet waiting for its (automatic) review gets one; returns 1 if it did."""
-    character = parse_sheet_arg(todo.sheet)
+    """A rendered bible item (sheet or golden image) waiting for its (automatic) review gets
+    one; returns 1 if it did."""
+    item = parse_item_arg(todo.sheet)
     stage = "draft" if todo.state in DRAFT_STATES else "refine"
-    if character is None or todo.state not in DRAFT_STATES | FINAL_STATES:
+    if item is None or todo.state not in DRAFT_STATES | FINAL_STATES:
         return 0
-    if not bible_items.is_automatic(book, character, stage):
+    if not bible_items.is_automatic(book, item, stage):
         return 0
-    auto_review_sheet(book, character, stage)
+    auto_review_item(book, item, stage)
     return 1
 
 

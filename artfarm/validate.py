@@ -94,6 +94,11 @@ def validate_book(path: str | Path) -> list[Problem]:
                 problems += check_image(
                     book.root, sheet, str(book.characters_path), f"characters[{i}].sheets[{j}]"
                 )
+        for i, ref in enumerate(bible.style_refs):
+            if ref.image is not None:  # a rendered one exists once approved
+                problems += check_image(
+                    book.root, ref.image, str(book.characters_path), f"style_refs[{i}].image"
+                )
     if config is not None:
         problems += check_models(book)
     pack = collect(problems, lambda: book.style_pack) if config is not None else None

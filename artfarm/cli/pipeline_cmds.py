@@ -12,11 +12,11 @@ from artfarm.documents.book import Book
 from artfarm.documents.reader import problems_from_validation
 from artfarm.documents.review import InpaintFix
 from artfarm.documents.settings import load_settings
-from artfarm.pipeline.bible_items import parse_sheet_arg, waits_for_review
+from artfarm.pipeline.bible_items import parse_item_arg, rendered_items, waits_for_review
 from artfarm.pipeline.manifest import read_manifest
 from artfarm.pipeline.render_cache import RenderCache
-from artfarm.pipeline.subjects import PageSubject, SheetSubject, Subject
-from artfarm.pipeline.todo import book_todo, render_summary, sheets_waited_for
+from artfarm.pipeline.subjects import ItemSubject, PageSubject, Subject
+from artfarm.pipeline.todo import book_todo, items_waited_for, render_summary
 from artfarm.problems import ArtfarmError, Problem
 
 
@@ -28,7 +28,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("book")
     p.add_argument(
-        "page", help="page number, sheet:<character id> (a rendered sheet), or 'all' with --auto"
+        "page",
+        help="page number, sheet:<character id> (a rendered sheet), style:<id> (a rendered "
+        "golden image), or 'all' with --auto",
     )
     p.add_argument("stage", choices=["draft", "refine"])
     p.add_argument("--select", action="append", default=[], metavar="cNN", help="draft to keep")
@@ -204,16 +206,17 @@ def cmd_review(args: argparse.Namespace) -> int:
     if problems:
         raise ArtfarmError(problems)
     book = Book.open(args.book)
-    character = parse_sheet_arg(args.page)
-    if character is None and args.page.startswith("sheet:"):
+    item = parse_item_arg(args.page)
+    if item is None and args.page.startswith(("sheet:", "style:")):
         raise ArtfarmError.single(
             "command line",
             "page",
-            f"{args.page[:40]!r} does not name a character",
-            "write sheet:<character id>, an id from bible/characters.yaml (e.g. sheet:bear)",
+            f"{args.page[:40]!r} does not name a bible item",
+            "write sheet:<character id> or style:<golden image id>, an id from "
+            "bible/characters.yaml (e.g. sheet:bear)",
         )
-    if character is not None:
-        print(review_one(book, SheetSubject(book, character), args))
+    if item is not None:
+        print(review_one(book, ItemSubject(book, item), args))
         return 0
     pages = pages_of(book, args.page)
     if args.page == "all" and not args.auto:
@@ -221,18 +224,19 @@ def cmd_review(args: argparse.Namespace) -> int:
     if args.page == "all":
         for subject in sheets_to_review(book, args.stage):
             print(review_one(book, subject, args))
-        pages = [p for p in pages if not sheets_waited_for(book, p)]
+        pages = [p for p in pages if not items_waited_for(book, p)]
     for page in pages:
         print(review_one(book, PageSubject(book, page), args))
     return 0
 
 
-def sheets_to_review(book: Book, stage: str) -> list[SheetSubject]:
-    """With `all --auto`: every rendered sheet whose images of this stage wait for a review."""
+def sheets_to_review(book: Book, stage: str) -> list[ItemSubject]:
+    """With `all --auto`: every rendered bible item whose images of this stage wait for a
+    review (sheets, then golden images)."""
     return [
-        SheetSubject(book, entry.id)
-        for entry in book.bible.rendered()
-        if waits_for_review(book, entry.id, stage)
+        ItemSubject(book, item)
+        for item in rendered_items(book)
+        if waits_for_review(book, item, stage)
     ]
 
 

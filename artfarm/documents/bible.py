@@ -7,15 +7,57 @@ A character's reference sheet is either hand-made (an artist's file, listed in `
 as it is and never written by the pipeline) or rendered (`render_sheet:` present): the
 pipeline turns the character's words into a sheet job with its own draft burst, review,
 refine and final, ending at `bible/character_refs/<id>.png` (artfarm.pipeline.bible_items).
+
+The book's style references ("golden images", `style_refs:`, 3–8 of them) work the same way:
+a few scene words each, drawn in the style pack, either hand-made (`image:`) or rendered
+(`render:`) to `bible/style_refs/<id>.png`. A page without its own `refs.style` uses the
+golden images that list it in `pages:`, else those that list no pages (`for_page`).
+Both rendered kinds are "bible items" (`BibleItem`): `sheet:<id>` and `style:<id>`.
 """
 
 from __future__ import annotations
 
-from pydantic import Field, model_validator
+from dataclasses import dataclass
+
+from pydantic import Field, field_validator, model_validator
 
 from artfarm.documents.renderspec import SEED_MAX, Identifier, ShortText, Strict
 
 RENDERED_SHEETS = "bible/character_refs"
+RENDERED_STYLE_REFS = "bible/style_refs"
+SHEET = "sheet"  # a BibleItem kind: a character's sheet
+STYLE = "style"  # a BibleItem kind: a golden image (style reference)
+GOLDEN_MIN, GOLDEN_MAX = 3, 8
+WORK_FOLDERS = {SHEET: "bible/sheets", STYLE: "bible/golden"}
+RENDERED_FOLDERS = {SHEET: RENDERED_SHEETS, STYLE: RENDERED_STYLE_REFS}
+# the kind of an item from the last folder name of either path (the rules' wildcards)
+ITEM_KINDS = {
+    **{f.rsplit("/", 1)[1]: k for k, f in WORK_FOLDERS.items()},
+    **{f.rsplit("/", 1)[1]: k for k, f in RENDERED_FOLDERS.items()},
+}
+
+
+@dataclass(frozen=True)
+class BibleItem:
+    """Something the bible asks the pipeline to render: a character sheet or a golden image."""
+
+    kind: str  # SHEET | STYLE
+    id: str
+
+    @property
+    def label(self) -> str:
+        """How commands name it where they name a page: `sheet:<id>` or `style:<id>`."""
+        return f"{self.kind}:{self.id}"
+
+    @property
+    def folder(self) -> str:
+        """Its work folder (drafts, review, refine), relative to the book."""
+        return f"{WORK_FOLDERS[self.kind]}/{self.id}"
+
+    @property
+    def rendered(self) -> str:
+        """Its approved image, relative to the book (what the pages use)."""
+        return f"{RENDERED_FOLDERS[self.kind]}/{self.id}.png"
 
 
 class SheetJob(Strict):
@@ -34,6 +76,69 @@ class SheetJob(Strict):
     refine_variants: int = Field(
         default=2, ge=1, le=3, strict=True, description="Refined variants per selected draft."
     )
+
+
+class StyleRefJob(Strict):
+    """How the pipeline renders one golden image (a scene in the book's style, page-shaped)."""
+
+    seed: int = Field(ge=0, le=SEED_MAX, strict=True, description="Seed of its drafts.")
+    candidates: int = Field(default=4, ge=1, le=16, strict=True, description="Draft burst size.")
+    refine_variants: int = Field(
+        default=2, ge=1, le=3, strict=True, description="Refined variants per selected draft."
+    )
+
+
+class StyleRefEntry(Strict):
+    """One golden image: hand-made (`image:`) or rendered from its scene words (`render:`)."""
+
+    id: Identifier = Field(description="Names it: `style:<id>` in review, next and the board.")
+    scene: str = Field(
+        min_length=3,
+        max_length=300,
+        description="A few scene words drawn in the style pack (what the golden image shows).",
+    )
+    characters: list[Identifier] = Field(
+        default_factory=list,
+        description="Bible characters in the scene (their words join the prompt); none needed.",
+    )
+    pages: list[int] = Field(
+        default_factory=list,
+        description="The pages that use it; none: every page that no golden image names.",
+    )
+    image: str | None = Field(
+        default=None,
+        description="A hand-made golden image, path relative to the book: used as it is, "
+        "never written.",
+    )
+    render: StyleRefJob | None = Field(
+        default=None,
+        description="Present: the pipeline renders it to bible/style_refs/<id>.png (draft "
+        "burst, review, refine, final).",
+    )
+
+    @model_validator(mode="after")
+    def _hand_made_or_rendered(self) -> StyleRefEntry:
+        if (self.image is None) == (self.render is None):
+            raise ValueError(
+                "a golden image is either hand-made (image: path) or rendered (render: seed), "
+                "exactly one of them"
+            )
+        if self.image is not None and self.image == self.rendered_path:
+            raise ValueError(
+                f"{self.image} is where the pipeline renders golden images: name the hand-made "
+                "file otherwise, or use render instead of image"
+            )
+        return self
+
+    @property
+    def rendered_path(self) -> str:
+        """Where the pipeline puts this golden image once approved, relative to the book."""
+        return f"{RENDERED_STYLE_REFS}/{self.id}.png"
+
+    @property
+    def path(self) -> str:
+        """The file pages use: the hand-made image, else the rendered one."""
+        return self.image if self.image is not None else self.rendered_path
 
 
 class CharacterEntry(Strict):
@@ -87,6 +192,37 @@ class Bible(Strict):
         default_factory=list,
         description="Elements never to appear in this book; added to every negative prompt.",
     )
+    style_refs: list[StyleRefEntry] = Field(
+        default_factory=list,
+        description=f"The book's golden images ({GOLDEN_MIN}–{GOLDEN_MAX}), or none: pages then "
+        "take their style only from their own refs.style.",
+    )
+
+    @field_validator("style_refs")
+    @classmethod
+    def _golden_count(cls, refs: list[StyleRefEntry]) -> list[StyleRefEntry]:
+        if refs and not GOLDEN_MIN <= len(refs) <= GOLDEN_MAX:
+            raise ValueError(
+                f"{len(refs)} golden images; a book's style needs {GOLDEN_MIN}–{GOLDEN_MAX} "
+                "(add or remove entries, or remove style_refs)"
+            )
+        ids = [r.id for r in refs]
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicates:
+            raise ValueError(f"golden image ids must be unique: {', '.join(duplicates)}")
+        return refs
+
+    @model_validator(mode="after")
+    def _golden_characters_exist(self) -> Bible:
+        known = {c.id for c in self.characters}
+        for ref in self.style_refs:
+            unknown = [c for c in ref.characters if c not in known]
+            if unknown:
+                raise ValueError(
+                    f"style_refs[{ref.id}].characters names {', '.join(unknown)}, not in "
+                    "characters: add them to the bible or remove them from the golden image"
+                )
+        return self
 
     @model_validator(mode="after")
     def _ids_are_unique(self) -> Bible:
@@ -102,3 +238,17 @@ class Bible(Strict):
     def rendered(self) -> list[CharacterEntry]:
         """The characters whose sheet the pipeline renders."""
         return [c for c in self.characters if c.render_sheet is not None]
+
+    def style_by_id(self) -> dict[str, StyleRefEntry]:
+        return {r.id: r for r in self.style_refs}
+
+    def rendered_items(self) -> list[BibleItem]:
+        """Everything the pipeline renders for the bible: character sheets, then golden images."""
+        sheets = [BibleItem(SHEET, c.id) for c in self.rendered()]
+        return sheets + [BibleItem(STYLE, r.id) for r in self.style_refs if r.render is not None]
+
+    def for_page(self, page: int) -> list[StyleRefEntry]:
+        """The golden images a page uses (when its spec names no style reference): those that
+        list the page, else those that list no pages."""
+        named = [r for r in self.style_refs if page in r.pages]
+        return named or [r for r in self.style_refs if not r.pages]

@@ -117,11 +117,15 @@ class Review(Strict):
 
 
 class SheetReview(Strict):
-    """The review of a rendered character sheet (`bible/sheets/<id>/review.json`): the same
-    sections and checks as a page's review."""
+    """The review of a rendered bible item (`bible/sheets/<id>/review.json` for a character
+    sheet, `bible/golden/<id>/review.json` for a golden image): the same sections and checks
+    as a page's review."""
 
     book_id: str = Field(pattern=BOOK_ID_PATTERN)
-    sheet: Identifier = Field(description="The character id whose sheet this judges.")
+    kind: Literal["sheet", "style"] = Field(
+        default="sheet", description="What it judges: a character sheet or a golden image."
+    )
+    sheet: Identifier = Field(description="The character id, or the golden image's id.")
     draft: DraftReview | None = None
     refine: RefineReview | None = None
 

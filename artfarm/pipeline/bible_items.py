@@ -1,15 +1,28 @@
-"""Phase 0: a character's sheet rendered from its bible words, through the same loop as a page.
+"""Phase 0: the bible's rendered items, through the same loop as a page.
 
-    bible/sheets/<id>/draft/        c01.png … + manifest.json + contact_sheet.png (one GPU job)
-    bible/sheets/<id>/review.json   the agent's review: same sections, checks, history, staleness
-    bible/sheets/<id>/selected/     the drafts the review kept
-    bible/sheets/<id>/refine/       c01-v1.png … + manifest.json + contact_sheet.png
-    bible/character_refs/<id>.png   the approved sheet, <id>.manifest.json beside it
+A bible item (documents.bible.BibleItem) is a character's sheet (`sheet:<id>`, from its words
+and `render_sheet:`) or a golden image (`style:<id>`, a style reference from a few scene words
+and `render:` in `style_refs:`). One code path serves both:
 
-Only characters with `render_sheet:` in the bible are rendered; a hand-made sheet (listed in
-`sheets:`) is never a target of these rules (`rendered_sheet_constraint`) and never written.
-The pages that use a character list its sheet as an input (artfarm.rendering.references), so
-they wait for its review, and a changed sheet re-runs exactly those pages.
+    bible/sheets/<id>/  or  bible/golden/<id>/     the item's work folder (item_dir)
+        draft/          c01.png … + manifest.json + contact_sheet.png (one GPU job)
+        review.json     the agent's review: same sections, checks, history, staleness
+        selected/       the drafts the review kept
+        refine/         c01-v1.png … + manifest.json + contact_sheet.png
+    bible/character_refs/<id>.png  or  bible/style_refs/<id>.png   the approved image
+                        (rendered_path), <id>.manifest.json beside it
+
+Public API (the CLI, the demo, the board and the MCP tools use these):
+    rendered_items(book) -> [BibleItem]        sheets first, then golden images
+    item_status(book) -> [ItemStatus]          each with kind, id, label, state, folders
+    parse_item_arg("style:meadow") -> BibleItem | None
+    item_dir / review_path / rendered_path / rendered_manifest_path(book, item)
+    load_item_review, review_item_drafts, review_item_refine, auto_review_item(book, item, …)
+
+Only items the bible renders are targets of the rules (`rendered_item_constraint`); a
+hand-made sheet or golden image is never written. The pages that use an item list its image
+as an input (artfarm.rendering.references), so they wait for its review, and a changed item
+re-runs exactly those pages.
 """
 
 from __future__ import annotations
@@ -25,7 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from artfarm.atomic import write_json
-from artfarm.documents.bible import RENDERED_SHEETS, Bible
+from artfarm.documents.bible import SHEET, STYLE, Bible, BibleItem
 from artfarm.documents.book import Book
 from artfarm.documents.reader import load_json_model, load_yaml_model
 from artfarm.documents.review import InpaintFix, SheetReview
@@ -61,62 +74,96 @@ from artfarm.pipeline.selection import (
 from artfarm.pipeline.stages import StageRun, execute, output_file
 from artfarm.pipeline.todo import Todo, clear_failure, write_failure
 from artfarm.problems import ArtfarmError, Problem, filesystem_problem
-from artfarm.rendering.compiler import CompiledJob, compile_sheet, sheet_entry, sheet_spec
+from artfarm.rendering.compiler import CompiledJob, compile_item, item_entry, item_spec
 from artfarm.rendering.prompts import Prompts, compile_prompts
 
-SHEET_ARG = re.compile(r"^sheet:([a-z][a-z0-9_]*)$")
+ITEM_ARG = re.compile(r"^(sheet|style):([a-z][a-z0-9_]*)$")
 DRAFT_WORDS = "--select cNN --reject-rest REASON --rationale TEXT"
 FINAL_WORDS = "--final cNN-vK --reject-rest REASON --rationale TEXT"
+NOUN = {SHEET: "sheet", STYLE: "golden image"}
+NO_ITEM = BibleItem(SHEET, "")
 
 
-def sheet_dir(book: Book, character_id: str) -> Path:
-    return book.root / "bible" / "sheets" / character_id
+@dataclass(frozen=True)
+class ItemStatus:
+    """Where one rendered bible item stands: what `artfarm next` and the board show."""
+
+    item: BibleItem
+    state: str  # "approved", or the state of its first to-do (e.g. awaiting-draft-review)
+    folder: Path  # its work folder (draft/, selected/, refine/, review.json)
+    image: Path  # the approved image, once state is "approved"
+
+    @property
+    def kind(self) -> str:
+        return self.item.kind
+
+    @property
+    def id(self) -> str:
+        return self.item.id
+
+    @property
+    def label(self) -> str:
+        return self.item.label
 
 
-def review_path(book: Book, character_id: str) -> Path:
-    return sheet_dir(book, character_id) / "review.json"
+def rendered_items(book: Book) -> list[BibleItem]:
+    """The items the book's bible renders: character sheets first, then golden images."""
+    return book.bible.rendered_items()
 
 
-def rendered_path(book: Book, character_id: str) -> Path:
-    return book.root / RENDERED_SHEETS / f"{character_id}.png"
+def item_status(book: Book) -> list[ItemStatus]:
+    """Every rendered item of the book with its state (its first to-do, else approved)."""
+    statuses = []
+    for item in rendered_items(book):
+        todos = one_item_todo(book, item)
+        state = todos[0].state if todos else "approved"
+        statuses.append(ItemStatus(item, state, item_dir(book, item), rendered_path(book, item)))
+    return statuses
 
 
-def rendered_manifest_path(book: Book, character_id: str) -> Path:
-    return book.root / RENDERED_SHEETS / f"{character_id}.manifest.json"
+def item_dir(book: Book, item: BibleItem) -> Path:
+    return book.root / item.folder
 
 
-def sheet_label(character_id: str) -> str:
-    """How commands name a sheet where they name a page: `sheet:<id>`."""
-    return f"sheet:{character_id}"
+def review_path(book: Book, item: BibleItem) -> Path:
+    return item_dir(book, item) / "review.json"
 
 
-def parse_sheet_arg(text: str) -> str | None:
-    """The character id of a `sheet:<id>` argument, else None (a page number or `all`)."""
-    match = SHEET_ARG.match(text)
-    return match.group(1) if match else None
+def rendered_path(book: Book, item: BibleItem) -> Path:
+    return book.root / item.rendered
+
+
+def rendered_manifest_path(book: Book, item: BibleItem) -> Path:
+    return rendered_path(book, item).with_suffix(".manifest.json")
+
+
+def parse_item_arg(text: str) -> BibleItem | None:
+    """The item of a `sheet:<id>` or `style:<id>` argument, else None (a page, or `all`)."""
+    match = ITEM_ARG.match(text)
+    return BibleItem(match.group(1), match.group(2)) if match else None
 
 
 # ------------------------------------------------------------------------------- reviews
 
 
-def load_sheet_review(book: Book, character_id: str) -> SheetReview | None:
-    path = review_path(book, character_id)
+def load_item_review(book: Book, item: BibleItem) -> SheetReview | None:
+    path = review_path(book, item)
     if not os.path.lexists(path):
         return None
     review = load_json_model(SheetReview, path, "review", root=book.root)
-    if review.book_id != book.id or review.sheet != character_id:
+    if review.book_id != book.id or (review.kind, review.sheet) != (item.kind, item.id):
         raise ArtfarmError.single(
             str(path),
             "sheet",
-            f"review is for {review.book_id} sheet {review.sheet}",
-            f"set book_id to {book.id!r} and sheet to {character_id!r}",
+            f"review is for {review.book_id} {review.kind}:{review.sheet}",
+            f"set book_id to {book.id!r}, kind to {item.kind!r} and sheet to {item.id!r}",
         )
     return review
 
 
-def review_sheet_drafts(
+def review_item_drafts(
     book: Book,
-    character_id: str,
+    item: BibleItem,
     *,
     selected: list[str],
     rejected: dict[str, str],
@@ -124,9 +171,9 @@ def review_sheet_drafts(
     reviewer: str,
     automatic: bool = False,
 ) -> Path:
-    """`artfarm review BOOK sheet:<id> draft …`: the page's checks, history kept."""
-    drafts = read_manifest(sheet_dir(book, character_id) / "draft")
-    file = str(review_path(book, character_id))
+    """`artfarm review BOOK sheet:<id>|style:<id> draft …`: the page's checks, history kept."""
+    drafts = read_manifest(item_dir(book, item) / "draft")
+    file = str(review_path(book, item))
     section = draft_section(
         drafts,
         file,
@@ -139,20 +186,21 @@ def review_sheet_drafts(
     problems = draft_problems(section, drafts, file)
     if problems:
         raise ArtfarmError(problems)
-    old = load_sheet_review(book, character_id)
+    old = load_item_review(book, item)
     keep_refine = old is not None and old.draft is not None and old.draft.selected == selected
     review = SheetReview(
         book_id=book.id,
-        sheet=character_id,
+        kind=item.kind,
+        sheet=item.id,
         draft=section,
         refine=old.refine if old is not None and keep_refine else None,
     )
-    return write_review_file(review_path(book, character_id), review)
+    return write_review_file(review_path(book, item), review)
 
 
-def review_sheet_refine(
+def review_item_refine(
     book: Book,
-    character_id: str,
+    item: BibleItem,
     *,
     final: str,
     rejected: dict[str, str],
@@ -161,16 +209,16 @@ def review_sheet_refine(
     reviewer: str,
     automatic: bool = False,
 ) -> Path:
-    file = str(review_path(book, character_id))
-    old = load_sheet_review(book, character_id)
+    file = str(review_path(book, item))
+    old = load_item_review(book, item)
     if old is None or old.draft is None:
         raise ArtfarmError.single(
             file,
             "draft",
-            "the sheet's drafts are not reviewed yet",
-            f"review them first (`artfarm review {book.root} {sheet_label(character_id)} draft`)",
+            f"the {NOUN[item.kind]}'s drafts are not reviewed yet",
+            f"review them first (`artfarm review {book.root} {item.label} draft`)",
         )
-    folder = sheet_dir(book, character_id) / "refine"
+    folder = item_dir(book, item) / "refine"
     variants = read_manifest(folder)
     section = refine_section(
         variants,
@@ -186,42 +234,43 @@ def review_sheet_refine(
     if problems:
         raise ArtfarmError(problems)
     updated = old.model_copy(update={"refine": section})
-    return write_review_file(review_path(book, character_id), updated)
+    return write_review_file(review_path(book, item), updated)
 
 
 def no_fixes(section, file: str) -> list[Problem]:
-    """Inpaint fixes are a page's tool; a sheet that needs one is re-rendered or hand-made."""
+    """Inpaint fixes are a page's tool; a bible item that needs one is re-rendered or
+    hand-made."""
     if not section.fixes:
         return []
     return [
         Problem(
             file,
             "refine.fixes",
-            "a character sheet takes no inpaint fixes",
-            "pick another variant, edit the character's words to render again, or hand-make "
-            "the sheet (list it in sheets: and remove render_sheet)",
+            "a bible item (character sheet or golden image) takes no inpaint fixes",
+            "pick another variant, edit its words to render again, or hand-make it "
+            "(a sheet in sheets:, a golden image as image:)",
         )
     ]
 
 
-def auto_review_sheet(book: Book, character_id: str, stage: str) -> Path:
-    """The scripted reviewer on a sheet: the first image in id order, as for pages."""
-    folder = sheet_dir(book, character_id) / ("draft" if stage == "draft" else "refine")
+def auto_review_item(book: Book, item: BibleItem, stage: str) -> Path:
+    """The scripted reviewer on an item: the first image in id order, as for pages."""
+    folder = item_dir(book, item) / ("draft" if stage == "draft" else "refine")
     ids = read_manifest(folder).ids()
     rest = {i: "not chosen by the automatic rule" for i in ids[1:]}
     if stage == "draft":
-        return review_sheet_drafts(
+        return review_item_drafts(
             book,
-            character_id,
+            item,
             selected=ids[:1],
             rejected=rest,
             rationale=AUTO_RULE.format(what="draft"),
             reviewer=AUTO_REVIEWER,
             automatic=True,
         )
-    return review_sheet_refine(
+    return review_item_refine(
         book,
-        character_id,
+        item,
         final=ids[0],
         rejected=rest,
         fixes=[],
@@ -231,19 +280,19 @@ def auto_review_sheet(book: Book, character_id: str, stage: str) -> Path:
     )
 
 
-def is_automatic(book: Book, character_id: str, stage: str) -> bool:
-    review = load_sheet_review(book, character_id)
+def is_automatic(book: Book, item: BibleItem, stage: str) -> bool:
+    review = load_item_review(book, item)
     section = None if review is None else (review.draft if stage == "draft" else review.refine)
     return section is None or section.automatic
 
 
-def waits_for_review(book: Book, character_id: str, stage: str) -> bool:
+def waits_for_review(book: Book, item: BibleItem, stage: str) -> bool:
     """The stage's images exist and no current review judges them (none, or a stale one)."""
-    folder = sheet_dir(book, character_id) / ("draft" if stage == "draft" else "refine")
+    folder = item_dir(book, item) / ("draft" if stage == "draft" else "refine")
     if not (folder / MANIFEST).is_file():
         return False
     judged = read_manifest(folder).images_sha256
-    review = load_sheet_review(book, character_id)
+    review = load_item_review(book, item)
     if review is None:
         return True
     if stage == "draft":
@@ -251,15 +300,15 @@ def waits_for_review(book: Book, character_id: str, stage: str) -> bool:
     return review.refine is None or review.refine.variants_sha256 != judged
 
 
-def awaiting_sheet(book: Book, character_id: str, stage: str) -> ArtfarmError:
+def awaiting_item(book: Book, item: BibleItem, stage: str) -> ArtfarmError:
     folder = "draft" if stage == "draft" else "refine"
-    sheet = sheet_dir(book, character_id) / folder / "contact_sheet.png"
+    sheet = item_dir(book, item) / folder / "contact_sheet.png"
     words = DRAFT_WORDS if stage == "draft" else FINAL_WORDS
     return AwaitingReview.single(
-        str(review_path(book, character_id)),
+        str(review_path(book, item)),
         stage,
-        f"the sheet of {character_id} waits for its {stage} review (look at {sheet})",
-        f"run `artfarm review {book.root} {sheet_label(character_id)} {stage} {words}`",
+        f"the {NOUN[item.kind]} {item.id} waits for its {stage} review (look at {sheet})",
+        f"run `artfarm review {book.root} {item.label} {stage} {words}`",
     )
 
 
@@ -267,32 +316,33 @@ def awaiting_sheet(book: Book, character_id: str, stage: str) -> ArtfarmError:
 
 
 @dataclass
-class SheetRun(StageRun):
-    """A stage run of one character's sheet: its folder stands where a page's would."""
+class ItemRun(StageRun):
+    """A stage run of one bible item: its folder stands where a page's would."""
 
-    character: str = ""
+    item: BibleItem = NO_ITEM  # StageRun's fields before it have defaults
 
     @property
     def page_dir(self) -> Path:
-        return sheet_dir(self.book, self.character)
+        return item_dir(self.book, self.item)
 
     def say(self, text: str) -> None:
-        print(f"[{self.book.id} sheet {self.character}] {text}", file=self.log, flush=True)
+        print(f"[{self.book.id} {self.item.label}] {text}", file=self.log, flush=True)
 
     def prompts(self) -> Prompts:
-        spec = sheet_spec(self.book, sheet_entry(self.book, self.character))
+        spec = item_spec(self.book, self.item)
         return compile_prompts(spec, self.book.style_pack, self.book.bible, self.book.templates_dir)
 
 
-def sheet_manifest(
-    run: SheetRun, stage: str, outputs: list[OutputFile], jobs: list[JobRecord], **notes
+def item_manifest(
+    run: ItemRun, stage: str, outputs: list[OutputFile], jobs: list[JobRecord], **notes
 ) -> StageManifest:
-    entry = sheet_entry(run.book, run.character)
+    entry = item_entry(run.book, run.item)
     return StageManifest(
         stage=stage,  # type: ignore[arg-type]
         book_id=run.book.id,
         page=0,
-        sheet=run.character,
+        sheet=run.item.id,
+        kind=run.item.kind,
         spec=entry.model_dump(mode="json"),
         params=run.params,
         jobs=jobs,
@@ -302,7 +352,7 @@ def sheet_manifest(
     )
 
 
-def placed(run: SheetRun, job: CompiledJob, folder: Path, name: Callable[[int], str], source=None):
+def placed(run: ItemRun, job: CompiledJob, folder: Path, name: Callable[[int], str], source=None):
     """Render (or restore) one job and place its images in `folder`."""
     record, files = execute(run, job)
     outputs = []
@@ -321,77 +371,76 @@ def without_strays(folder: Path, outputs: list[OutputFile]) -> None:
             stray.unlink()
 
 
-def run_sheet_draft(run: SheetRun) -> Path:
+def run_item_draft(run: ItemRun) -> Path:
     folder = run.page_dir / "draft"
-    job = compile_sheet(run.book, run.character, "draft")
+    job = compile_item(run.book, run.item, "draft")
     record, outputs = placed(run, job, folder, lambda i: f"c{i:02d}")
     without_strays(folder, outputs)
-    return write_manifest(folder, sheet_manifest(run, "draft", outputs, [record]))
+    return write_manifest(folder, item_manifest(run, "draft", outputs, [record]))
 
 
-def run_sheet_select(run: SheetRun) -> Path:
+def run_item_select(run: ItemRun) -> Path:
     drafts = read_manifest(run.page_dir / "draft")
-    review = load_sheet_review(run.book, run.character)
+    review = load_item_review(run.book, run.item)
     section = draft_gate(
         None if review is None else review.draft,
         drafts,
-        str(review_path(run.book, run.character)),
+        str(review_path(run.book, run.item)),
         run.page_dir / "draft" / "contact_sheet.png",
-        lambda: awaiting_sheet(run.book, run.character, "draft"),
+        lambda: awaiting_item(run.book, run.item, "draft"),
     )
     out_dir = run.page_dir / "selected"
     outputs = copy_selected(drafts, section, run.page_dir / "draft", out_dir)
-    manifest = sheet_manifest(
+    manifest = item_manifest(
         run, "selected", outputs, [], rationale=section.rationale, reviewer=section.reviewer
     )
     return write_manifest(out_dir, manifest)
 
 
-def refine_sheet_jobs(book: Book, character_id: str) -> list[tuple[str, CompiledJob]]:
-    folder = sheet_dir(book, character_id) / "selected"
+def refine_item_jobs(book: Book, item: BibleItem) -> list[tuple[str, CompiledJob]]:
+    folder = item_dir(book, item) / "selected"
     return [
         (
             chosen.id,
-            compile_sheet(
-                book, character_id, "refine", image=folder / chosen.file, candidate=chosen.id
-            ),
+            compile_item(book, item, "refine", image=folder / chosen.file, candidate=chosen.id),
         )
         for chosen in read_manifest(folder).outputs
     ]
 
 
-def run_sheet_refine(run: SheetRun) -> Path:
+def run_item_refine(run: ItemRun) -> Path:
     folder = run.page_dir / "refine"
     outputs, jobs = [], []
-    for candidate, job in refine_sheet_jobs(run.book, run.character):
+    for candidate, job in refine_item_jobs(run.book, run.item):
         record, made = placed(run, job, folder, lambda k, c=candidate: f"{c}-v{k}", candidate)
         outputs += made
         jobs.append(record)
     without_strays(folder, outputs)
-    return write_manifest(folder, sheet_manifest(run, "refine", outputs, jobs))
+    return write_manifest(folder, item_manifest(run, "refine", outputs, jobs))
 
 
-def run_sheet_final(run: SheetRun) -> Path:
-    """The picked variant becomes bible/character_refs/<id>.png, its manifest beside it."""
+def run_item_final(run: ItemRun) -> Path:
+    """The picked variant becomes the item's approved image (bible/character_refs/<id>.png
+    or bible/style_refs/<id>.png), its manifest beside it."""
     folder = run.page_dir / "refine"
     variants = read_manifest(folder)
-    review = load_sheet_review(run.book, run.character)
-    file = str(review_path(run.book, run.character))
+    review = load_item_review(run.book, run.item)
+    file = str(review_path(run.book, run.item))
     section = refine_gate(
         run.book,
         None if review is None else review.refine,
         variants,
         file,
         folder / "contact_sheet.png",
-        lambda: awaiting_sheet(run.book, run.character, "refine"),
+        lambda: awaiting_item(run.book, run.item, "refine"),
         lambda s: no_fixes(s, file),
     )
     chosen = variants.output(section.final)
     assert chosen is not None  # refine_gate checked it
-    dest = rendered_path(run.book, run.character)
+    dest = rendered_path(run.book, run.item)
     place(folder / chosen.file, dest)
-    made = output_file(dest, run.character, source=section.final)
-    manifest = sheet_manifest(
+    made = output_file(dest, run.item.id, source=section.final)
+    manifest = item_manifest(
         run,
         "final",
         [made.model_copy(update={"file": dest.name})],
@@ -402,37 +451,37 @@ def run_sheet_final(run: SheetRun) -> Path:
         variants=f"{folder.relative_to(run.book.root).as_posix()}/{MANIFEST}",
     )
     write_json(
-        rendered_manifest_path(run.book, run.character),
+        rendered_manifest_path(run.book, run.item),
         manifest.model_dump(mode="json"),
         sort_keys=False,
     )
     return dest
 
 
-def sheet_contact(run: SheetRun, stage: str) -> Path:
+def item_contact(run: ItemRun, stage: str) -> Path:
     """The contact sheet of a sheet's drafts or variants; the scene line names what to judge."""
     folder = run.page_dir / stage
     manifest = read_manifest(folder)
-    scene = sheet_spec(run.book, sheet_entry(run.book, run.character)).scene
+    scene = item_spec(run.book, run.item).scene
     images = [(o.id, folder / o.file) for o in manifest.outputs]
     return make_contact_sheet(images, scene, [], folder / "contact_sheet.png")
 
 
-SHEET_STAGES: dict[str, Callable[[SheetRun], Path]] = {
-    "draft": run_sheet_draft,
-    "draft-contact": lambda run: sheet_contact(run, "draft"),
-    "select": run_sheet_select,
-    "refine": run_sheet_refine,
-    "refine-contact": lambda run: sheet_contact(run, "refine"),
-    "final": run_sheet_final,
+ITEM_STAGES: dict[str, Callable[[ItemRun], Path]] = {
+    "draft": run_item_draft,
+    "draft-contact": lambda run: item_contact(run, "draft"),
+    "select": run_item_select,
+    "refine": run_item_refine,
+    "refine-contact": lambda run: item_contact(run, "refine"),
+    "final": run_item_final,
 }
 
 
-def run_sheet_stage(stage: str, book_dir: str | Path, character_id: str, params: str, log) -> Path:
+def run_item_stage(stage: str, book_dir: str | Path, item: BibleItem, params: str, log) -> Path:
     book = Book.open(book_dir)
-    run = SheetRun(book, 0, load_settings(), params, log, character=character_id)
+    run = ItemRun(book, 0, load_settings(), params, log, item=item)
     try:
-        path = SHEET_STAGES[stage](run)
+        path = ITEM_STAGES[stage](run)
     except AwaitingReview:
         clear_failure(run.page_dir, f"sheet-{stage}")
         raise
@@ -450,19 +499,21 @@ def _interrupted(signum: int, frame: object) -> None:
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="bible_item.py", description=__doc__.splitlines()[0])
-    parser.add_argument("stage", choices=sorted(SHEET_STAGES))
+    parser.add_argument("stage", choices=sorted(ITEM_STAGES))
     parser.add_argument("book")
-    parser.add_argument("character")
+    parser.add_argument("kind", choices=[SHEET, STYLE])
+    parser.add_argument("id")
     parser.add_argument("--params", default="", help="the rule's content hash, for the record")
     parser.add_argument("--log", help="append progress here (errors also go to stderr)")
     args = parser.parse_args(argv)
     log = open(args.log, "a", encoding="utf-8") if args.log else sys.stderr  # noqa: SIM115
     signal.signal(signal.SIGTERM, _interrupted)
     try:
-        run_sheet_stage(args.stage, args.book, args.character, args.params, log)
+        item = BibleItem(args.kind, args.id)
+        run_item_stage(args.stage, args.book, item, args.params, log)
         return 0
     except KeyboardInterrupt:
-        print(f"cancelled: {args.stage} of sheet {args.character} (its prompt too)", file=log)
+        print(f"cancelled: {args.stage} of {args.kind}:{args.id} (its prompt too)", file=log)
         return 130
     except AwaitingReview as err:
         for problem in err.problems:
@@ -483,19 +534,20 @@ def main(argv: list[str]) -> int:
 # ------------------------------------------------------------------------------- to-do
 
 
-def sheet_todo(book: Book) -> list[Todo]:
-    """What the rendered sheets wait for, before any page: pages wait for the sheets they use."""
+def item_todo(book: Book) -> list[Todo]:
+    """What the rendered bible items wait for, before any page: pages wait for the items they
+    use. Character sheets first, then golden images."""
     todos: list[Todo] = []
     if not book.characters_path.is_file():
         return todos  # validate names the missing bible
-    for entry in book.bible.rendered():
-        todos += one_sheet_todo(book, entry.id)
+    for item in rendered_items(book):
+        todos += one_item_todo(book, item)
     return todos
 
 
-def one_sheet_todo(book: Book, cid: str) -> list[Todo]:
-    label = sheet_label(cid)
-    folder = sheet_dir(book, cid)
+def one_item_todo(book: Book, item: BibleItem) -> list[Todo]:
+    label, noun = item.label, NOUN[item.kind]
+    folder = item_dir(book, item)
     failed = sorted((folder / "errors").glob("*.json")) if (folder / "errors").is_dir() else []
     if failed:
         data = json.loads(failed[0].read_text())
@@ -507,9 +559,9 @@ def one_sheet_todo(book: Book, cid: str) -> list[Todo]:
         ]
     draft = folder / "draft"
     if not (draft / MANIFEST).is_file():
-        return [_todo(label, "needs-sheet-drafts", "sheet drafts not rendered yet", [], "")]
+        return [_todo(label, "needs-sheet-drafts", f"{noun} drafts not rendered yet", [], "")]
     try:
-        review = load_sheet_review(book, cid)
+        review = load_item_review(book, item)
     except ArtfarmError as err:
         p = err.problems[0]
         return [_todo(label, "invalid-review", p.problem, [p.file], p.fix)]
@@ -521,7 +573,7 @@ def one_sheet_todo(book: Book, cid: str) -> list[Todo]:
             _todo(
                 label,
                 "awaiting-draft-review",
-                "pick 1–2 sheet drafts",
+                f"pick 1–2 {noun} drafts",
                 [sheet],
                 f"{command} draft {DRAFT_WORDS}",
             )
@@ -531,14 +583,14 @@ def one_sheet_todo(book: Book, cid: str) -> list[Todo]:
             _todo(
                 label,
                 "stale-draft-review",
-                "the sheet's draft review is stale",
+                f"the {noun}'s draft review is stale",
                 [sheet],
                 f"{command} draft {DRAFT_WORDS}",
             )
         ]
     refine = folder / "refine"
     if not (refine / MANIFEST).is_file():
-        return [_todo(label, "needs-refine", "selected sheet drafts not refined yet", [], "")]
+        return [_todo(label, "needs-refine", f"selected {noun} drafts not refined yet", [], "")]
     sheet = str(refine / "contact_sheet.png")
     variants = read_manifest(refine)
     if review.refine is None:
@@ -546,7 +598,7 @@ def one_sheet_todo(book: Book, cid: str) -> list[Todo]:
             _todo(
                 label,
                 "awaiting-final-pick",
-                "pick the sheet's final variant",
+                f"pick the {noun}'s final variant",
                 [sheet],
                 f"{command} refine {FINAL_WORDS}",
             )
@@ -556,13 +608,13 @@ def one_sheet_todo(book: Book, cid: str) -> list[Todo]:
             _todo(
                 label,
                 "stale-final-review",
-                "the sheet's final review is stale",
+                f"the {noun}'s final review is stale",
                 [sheet],
                 f"{command} refine {FINAL_WORDS}",
             )
         ]
-    if not rendered_manifest_path(book, cid).is_file():
-        return [_todo(label, "needs-sheet-final", "approved sheet not placed yet", [], "")]
+    if not rendered_manifest_path(book, item).is_file():
+        return [_todo(label, "needs-sheet-final", f"approved {noun} not placed yet", [], "")]
     return []
 
 
@@ -573,9 +625,10 @@ def _todo(label: str, state: str, detail: str, files: list[str], command: str) -
 # ------------------------------------------------------------------------------- rules
 
 
-def rendered_sheet_constraint(books_dir: Path) -> str:
-    """The `character` wildcard of the final sheet rule: only the characters each book's bible
-    says are rendered, in that book (a hand-made sheet is never an output of any rule)."""
+def rendered_item_constraint(books_dir: Path) -> str:
+    """The `item` wildcard of the final rule: only the items each book's bible renders, in
+    that book and under the folder of their kind (a hand-made sheet or golden image is never
+    an output of any rule)."""
     parts = []
     for bible_file in sorted(books_dir.glob("*/bible/characters.yaml")):
         book_dir = bible_file.parent.parent
@@ -583,8 +636,10 @@ def rendered_sheet_constraint(books_dir: Path) -> str:
             bible = load_yaml_model(Bible, bible_file, "bible", root=book_dir)
         except (ArtfarmError, OSError):
             continue  # a broken bible renders nothing; validate names the problem
-        ids = [c.id for c in bible.rendered()]
-        if ids:
-            before = re.escape(f"books/{book_dir.name}/{RENDERED_SHEETS}/")
-            parts.append(f"(?<={before})(?:{'|'.join(ids)})")
+        for kind in (SHEET, STYLE):
+            ids = [i.id for i in bible.rendered_items() if i.kind == kind]
+            if ids:
+                folder = BibleItem(kind, ids[0]).rendered.rsplit("/", 1)[0]
+                before = re.escape(f"books/{book_dir.name}/{folder}/")
+                parts.append(f"(?<={before})(?:{'|'.join(ids)})")
     return "|".join(parts) or "(?!)"

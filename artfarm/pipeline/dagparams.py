@@ -19,6 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from artfarm.documents.bible import ITEM_KINDS, BibleItem
 from artfarm.documents.book import Book
 from artfarm.documents.renderspec import RenderSpec
 from artfarm.documents.settings import load_settings
@@ -183,10 +184,11 @@ def page_reference_paths(book_id: str, page: int) -> list[str]:
 
 
 def rendered_sheet_paths(book_id: str) -> set[str]:
-    """The book's sheets the pipeline renders, spelled as page_reference_paths spells them."""
+    """The book's rendered bible items (sheets, golden images), spelled as
+    page_reference_paths spells them."""
     book = open_book(book_id)
     try:
-        return {str(book.root / entry.rendered_sheet) for entry in book.bible.rendered()}
+        return {str(book.root / item.rendered) for item in book.bible.rendered_items()}
     except (ArtfarmError, OSError, ValueError):
         return set()
 
@@ -264,24 +266,30 @@ def print_request(book: DagBook, page: int) -> str:
 # ------------------------------------------------------------------------------- bible sheets
 
 
-def sheet_params(compute: Callable[[Book, str], str]) -> Callable[[Any], str]:
-    """As never_raises, for the rules of a character's sheet (wildcard `character`)."""
+def sheet_params(compute: Callable[[Book, BibleItem], str]) -> Callable[[Any], str]:
+    """As never_raises, for the rules of a bible item (wildcards `work` or `refs`, and `item`)."""
 
     @functools.wraps(compute)
     def safe(wildcards: Any) -> str:
         book = open_book(wildcards.book)
-        character = wildcards.character
-        name = f"{compute.__name__}:{character}"
-        return remembered(book, name, lambda: compute(book, character))
+        item = wildcard_item(wildcards)
+        name = f"{compute.__name__}:{item.label}"
+        return remembered(book, name, lambda: compute(book, item))
 
     return safe
 
 
-def sheet_explained(book: Book, character_id: str, job: CompiledJob) -> str:
-    """The sheet's request hash after what it comes from: the character's words, the pack."""
-    from artfarm.rendering.compiler import sheet_entry
+def wildcard_item(wildcards: Any) -> BibleItem:
+    """The bible item a rule of rules/bible.smk is about, from its folder wildcards."""
+    folder = getattr(wildcards, "work", None) or wildcards.refs
+    return BibleItem(ITEM_KINDS[folder], wildcards.item)
 
-    entry = sheet_entry(book, character_id)
+
+def sheet_explained(book: Book, item: BibleItem, job: CompiledJob) -> str:
+    """The item's request hash after what it comes from: its words in the bible, the pack."""
+    from artfarm.rendering.compiler import item_entry
+
+    entry = item_entry(book, item)
     named = {
         "bible": entry.model_dump(mode="json"),
         "forbidden": list(book.bible.forbidden),
@@ -293,38 +301,38 @@ def sheet_explained(book: Book, character_id: str, job: CompiledJob) -> str:
 
 
 @sheet_params
-def sheet_draft_request(book: Book, character_id: str) -> str:
-    from artfarm.rendering.compiler import compile_sheet
+def sheet_draft_request(book: Book, item: BibleItem) -> str:
+    from artfarm.rendering.compiler import compile_item
 
-    job = compile_sheet(book, character_id, "draft", store=getattr(book, "store", None))
-    return sheet_explained(book, character_id, job)
+    job = compile_item(book, item, "draft", store=getattr(book, "store", None))
+    return sheet_explained(book, item, job)
 
 
 @sheet_params
-def sheet_selection(book: Book, character_id: str) -> str:
-    from artfarm.pipeline.bible_items import load_sheet_review
+def sheet_selection(book: Book, item: BibleItem) -> str:
+    from artfarm.pipeline.bible_items import load_item_review
 
-    review = load_sheet_review(book, character_id)
+    review = load_item_review(book, item)
     if review is None or review.draft is None:
         return PENDING
     return sha256_json({"judged": review.draft.drafts_sha256, "selected": review.draft.selected})
 
 
 @sheet_params
-def sheet_refine_request(book: Book, character_id: str) -> str:
-    from artfarm.pipeline.bible_items import refine_sheet_jobs, sheet_dir
+def sheet_refine_request(book: Book, item: BibleItem) -> str:
+    from artfarm.pipeline.bible_items import item_dir, refine_item_jobs
 
-    if not (sheet_dir(book, character_id) / "selected" / MANIFEST).is_file():
+    if not (item_dir(book, item) / "selected" / MANIFEST).is_file():
         return PENDING
-    jobs = [job for _, job in refine_sheet_jobs(book, character_id)]
-    return " | ".join(sheet_explained(book, character_id, job) for job in jobs)
+    jobs = [job for _, job in refine_item_jobs(book, item)]
+    return " | ".join(sheet_explained(book, item, job) for job in jobs)
 
 
 @sheet_params
-def sheet_final_recipe(book: Book, character_id: str) -> str:
-    from artfarm.pipeline.bible_items import load_sheet_review
+def sheet_final_recipe(book: Book, item: BibleItem) -> str:
+    from artfarm.pipeline.bible_items import load_item_review
 
-    review = load_sheet_review(book, character_id)
+    review = load_item_review(book, item)
     if review is None or review.refine is None:
         return PENDING
     return sha256_json({"judged": review.refine.variants_sha256, "final": review.refine.final})

@@ -72,7 +72,10 @@ class StageManifest(BaseModel):
     images_sha256: str = Field(description="Identity of the outputs: what a review judges.")
     notes: dict[str, Any] = Field(default_factory=dict)
     sheet: str | None = Field(
-        default=None, description="The character id, for a rendered bible sheet (page 0)."
+        default=None, description="The item's id, for a rendered bible item (page 0)."
+    )
+    kind: str | None = Field(
+        default=None, description="The bible item's kind (sheet or style); none for a page."
     )
 
     def output(self, output_id: str) -> OutputFile | None:

@@ -1,11 +1,12 @@
-"""What a review judges: a page, or a bible item the pipeline renders (a character sheet).
+"""What a review judges: a page, or a bible item the pipeline renders (a character sheet or
+a golden image).
 
-`artfarm review`, the board and the MCP tools name a subject the same way: a page number (`7`)
-or `sheet:<character id>`. Each subject knows its work folder (draft/, review.json, selected/,
+`artfarm review`, the board and the MCP tools name a subject the same way: a page number (`7`),
+`sheet:<character id>` or `style:<golden image id>`. Each subject knows its work folder (draft/, review.json, selected/,
 refine/, logs/), what it waits for (the to-do records of `artfarm next`), its best art so far,
 the words it is rendered from, and writes its reviews through the same code with the same
-checks and history. Only `SheetSubject` and `bible_subjects` call pipeline/bible_items.py, so the
-bible's rendered items reach every caller from here.
+checks and history. Only `ItemSubject` and `bible_subjects` call pipeline/bible_items.py, so
+the bible's rendered items reach every caller from here.
 """
 
 from __future__ import annotations
@@ -16,20 +17,22 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel
 
+from artfarm.documents.bible import BibleItem
 from artfarm.documents.book import Book
 from artfarm.documents.safepath import resolve_inside
 from artfarm.layout.art import find_art
 from artfarm.pipeline.bible_items import (
-    auto_review_sheet,
-    load_sheet_review,
-    one_sheet_todo,
-    parse_sheet_arg,
+    NOUN,
+    auto_review_item,
+    item_dir,
+    load_item_review,
+    one_item_todo,
+    parse_item_arg,
+    rendered_items,
     rendered_manifest_path,
     rendered_path,
-    review_sheet_drafts,
-    review_sheet_refine,
-    sheet_dir,
-    sheet_label,
+    review_item_drafts,
+    review_item_refine,
 )
 from artfarm.pipeline.manifest import MANIFEST, StageManifest, read_manifest
 from artfarm.pipeline.reviewing import (
@@ -41,11 +44,13 @@ from artfarm.pipeline.reviewing import (
 )
 from artfarm.pipeline.todo import Todo, page_todo
 from artfarm.problems import ArtfarmError
-from artfarm.rendering.compiler import sheet_entry, sheet_spec
+from artfarm.rendering.compiler import item_entry, item_spec
 from artfarm.rendering.prompts import Prompts, compile_prompts
 
-SUBJECT_PATTERN = r"^sheet:[a-z][a-z0-9_]*$"
-SUBJECT_HELP = "sheet:<character id> (a character sheet the bible renders)"
+SUBJECT_PATTERN = r"^(sheet|style):[a-z][a-z0-9_]*$"
+SUBJECT_HELP = (
+    "sheet:<character id> (a character sheet the bible renders) or style:<id> (a golden image)"
+)
 BEST_ART = ("final", "selected", "thumb")  # the storyboard's order (layout.storyboard)
 
 
@@ -113,20 +118,21 @@ class PageSubject:
         return review_refine(self.book, self.page, **review)
 
 
-class SheetSubject:
-    """A character sheet the bible renders (bible/sheets/<id>/): no inpaint fixes."""
+class ItemSubject:
+    """A bible item the pipeline renders (bible/sheets/<id>/ or bible/golden/<id>/): no inpaint
+    fixes. `kind` is the item's: "sheet" or "style"."""
 
-    kind = "sheet"
     takes_fixes = False
 
-    def __init__(self, book: Book, character: str) -> None:
-        sheet_entry(book, character)  # one line when the bible does not render it
-        self.book, self.character = book, character
-        self.folder = sheet_dir(book, character)
+    def __init__(self, book: Book, item: BibleItem) -> None:
+        item_entry(book, item)  # one line when the bible does not render it
+        self.book, self.item = book, item
+        self.kind = item.kind
+        self.folder = item_dir(book, item)
 
     @property
     def key(self) -> str:
-        return sheet_label(self.character)
+        return self.item.label
 
     @property
     def label(self) -> str:
@@ -137,64 +143,65 @@ class SheetSubject:
         return self.folder / "review.json"
 
     def todo(self) -> list[Todo]:
-        return one_sheet_todo(self.book, self.character)
+        return one_item_todo(self.book, self.item)
 
     def load_review(self) -> BaseModel | None:
-        return load_sheet_review(self.book, self.character)
+        return load_item_review(self.book, self.item)
 
     def best_art(self) -> tuple[str, str] | None:
-        """The approved sheet (placed with its manifest), else a selected draft, else the first
-        draft."""
-        placed = rendered_manifest_path(self.book, self.character).is_file()
-        if placed and rendered_path(self.book, self.character).is_file():
-            return "final", f"{self.character}.png"
+        """The approved image (placed with its manifest), else a selected draft, else the
+        first draft."""
+        placed = rendered_manifest_path(self.book, self.item).is_file()
+        if placed and rendered_path(self.book, self.item).is_file():
+            return "final", f"{self.item.id}.png"
         chosen = sorted((self.folder / "selected").glob("*.png"))
         if chosen:
             return "selected", chosen[0].name
         return first_draft(self.folder)
 
     def art_path(self, stage: str, name: str) -> Path:
-        if stage == "final":  # the approved sheet; never another character's file
-            if name != f"{self.character}.png":
+        if stage == "final":  # the approved image; never another item's file
+            if name != f"{self.item.id}.png":
                 return self.folder / "final" / name  # does not exist: a 404
-            return rendered_path(self.book, self.character)
-        return resolve_inside(self.book.root, f"bible/sheets/{self.character}/{stage}/{name}")
+            return rendered_path(self.book, self.item)
+        return resolve_inside(self.book.root, f"{self.item.folder}/{stage}/{name}")
 
     def stage_manifest(self, stage: str) -> tuple[StageManifest, Path]:
+        noun = NOUN[self.item.kind]
         if stage == "print":
             raise ArtfarmError.single(
-                str(self.folder), "image", "a sheet has no print art", "ask for its final"
+                str(self.folder), "image", f"a {noun} has no print art", "ask for its final"
             )
         if stage != "final":
             return read_manifest(self.folder / stage), self.folder / stage
-        path = rendered_manifest_path(self.book, self.character)
+        path = rendered_manifest_path(self.book, self.item)
         if not path.is_file():
             raise ArtfarmError.single(
-                str(path), "", "the sheet has no final pick yet", "review its variants first"
+                str(path), "", f"the {noun} has no final pick yet", "review its variants first"
             )
         manifest = StageManifest.model_validate(json.loads(path.read_text(encoding="utf-8")))
         return manifest, path.parent
 
     def prompts(self) -> Prompts:
-        spec = sheet_spec(self.book, sheet_entry(self.book, self.character))
+        spec = item_spec(self.book, self.item)
         return compile_prompts(spec, self.book.style_pack, self.book.bible, self.book.templates_dir)
 
     def words(self) -> tuple[str, str]:
-        entry = sheet_entry(self.book, self.character)
+        entry = item_entry(self.book, self.item)
         text = yaml.safe_dump(entry.model_dump(mode="json", exclude_defaults=True), sort_keys=False)
-        return f"bible/characters.yaml ({self.character})", text
+        return f"bible/characters.yaml ({self.item.id})", text
 
     def auto(self, stage: str) -> Path:
-        return auto_review_sheet(self.book, self.character, stage)
+        return auto_review_item(self.book, self.item, stage)
 
     def drafts(self, **review) -> Path:
-        return review_sheet_drafts(self.book, self.character, **review)
+        return review_item_drafts(self.book, self.item, **review)
 
     def refine(self, **review) -> Path:
-        return review_sheet_refine(self.book, self.character, **review)
+        return review_item_refine(self.book, self.item, **review)
 
 
-Subject = PageSubject | SheetSubject
+Subject = PageSubject | ItemSubject
 
 
 def first_draft(folder: Path) -> tuple[str, str] | None:
@@ -209,21 +216,23 @@ def first_draft(folder: Path) -> tuple[str, str] | None:
 
 
 def bible_subjects(book: Book) -> list[Subject]:
-    """The bible's rendered items in the bible's order (none while it is unreadable)."""
+    """The bible's rendered items: character sheets, then golden images, each in the bible's
+    order (none while it is unreadable)."""
     try:
-        return [SheetSubject(book, entry.id) for entry in book.bible.rendered()]
+        return [ItemSubject(book, item) for item in rendered_items(book)]
     except ArtfarmError:
         return []  # validate and `next` name the broken bible
 
 
 def bible_subject(book: Book, name: str) -> Subject:
-    """The bible item `name` names (`sheet:<id>`), or one line saying what to write."""
-    character = parse_sheet_arg(name)
-    if character is None:
+    """The bible item `name` names (`sheet:<id>`, `style:<id>`), or one line saying what to
+    write."""
+    item = parse_item_arg(name)
+    if item is None:
         raise ArtfarmError.single(
             str(book.characters_path),
             "subject",
             f"{name[:40]!r} does not name a rendered bible item",
             f"write {SUBJECT_HELP}",
         )
-    return SheetSubject(book, character)
+    return ItemSubject(book, item)

@@ -68,13 +68,13 @@ def page_todo(book: Book, page: int) -> list[Todo]:
         return failed
     draft_dir = page_dir / "draft"
     if not (draft_dir / MANIFEST).is_file():
-        waits = sheets_waited_for(book, page)
+        waits = items_waited_for(book, page)
         if waits:
             return [
                 Todo(
                     page,
                     "waits-for-sheet",
-                    f"waits for the sheet of {', '.join(waits)} (review it first)",
+                    f"waits for {', '.join(waits)} (review first)",
                     [],
                     "",
                 )
@@ -162,30 +162,31 @@ def page_todo(book: Book, page: int) -> list[Todo]:
     return []
 
 
-def sheets_waited_for(book: Book, page: int) -> list[str]:
-    """The characters on the page whose rendered sheet is not approved and placed yet."""
-    from artfarm.pipeline.bible_items import rendered_manifest_path
+def items_waited_for(book: Book, page: int) -> list[str]:
+    """The rendered bible items the page uses (its characters' sheets, its golden images) that
+    are not approved and placed yet, as labels (`sheet:bear`, `style:meadow`)."""
+    from artfarm.pipeline.bible_items import rendered_items, rendered_manifest_path
+    from artfarm.rendering.references import page_references
 
     try:
-        ids = book.load_spec(page).character_ids()
-        entries = book.bible.by_id()
+        used = {ref.path for ref in page_references(book, page)}
+        items = rendered_items(book)
     except ArtfarmError:
         return []
     return [
-        cid
-        for cid in ids
-        if cid in entries
-        and entries[cid].render_sheet is not None
-        and not rendered_manifest_path(book, cid).is_file()
+        item.label
+        for item in items
+        if book.root / item.rendered in used and not rendered_manifest_path(book, item).is_file()
     ]
 
 
 def book_todo(book: Book) -> list[Todo]:
-    """Sheet reviews first (pages wait for the sheets they use), then the pages in order."""
-    from artfarm.pipeline.bible_items import sheet_todo
+    """Bible item reviews first, sheets then golden images (pages wait for the items they
+    use), then the pages in order."""
+    from artfarm.pipeline.bible_items import item_todo
 
     try:
-        sheets = sheet_todo(book)
+        sheets = item_todo(book)
     except ArtfarmError as err:
         p = err.problems[0]
         sheets = [Todo(0, "invalid-bible", p.problem, [p.file], p.fix, sheet="bible")]
@@ -197,7 +198,7 @@ def render_summary(book: Book, todos: list[Todo]) -> str:
         return f"{book.root}: every page is printed; nothing waits for you."
     waiting = sum(1 for t in todos if t.state.startswith(WAITING_STATES))
     sheets = sum(1 for t in todos if t.sheet)
-    who = f"{len(todos) - sheets} page(s)" + (f" and {sheets} sheet(s)" if sheets else "")
+    who = f"{len(todos) - sheets} page(s)" + (f" and {sheets} bible item(s)" if sheets else "")
     head = f"{book.root}: {who} need something ({waiting} wait for a review)"
     return "\n".join([head, *storyboard_hint(book, todos), *(t.line() for t in todos)])
 

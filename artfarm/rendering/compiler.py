@@ -5,8 +5,9 @@
     compile_stage(book, page, "inpaint", image=path, fix=fix, fix_index=0) one review fix
     compile_stage(book, page, "upscale", image=path)                      final → print size
     compile_stage(book, page, "thumb")                          spec → 1 storyboard thumbnail
-    compile_sheet(book, "bear", "draft")  /  (…, "refine", image=path, candidate="c02")
-                                          a character's sheet from its bible words (Phase 0)
+    compile_item(book, BibleItem("sheet", "bear"), "draft")  /  (…, "refine", image=path, …)
+                                          a bible item (character sheet or golden image) from
+                                          its bible words (Phase 0)
 
 Values come from the spec (prompts, seed, counts), the style pack's tier (sampler settings,
 LoRAs, ControlNet) and the book (model pins; draft and refine sizes from the page's canvas,
@@ -38,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from artfarm.comfy.uploads import upload_name
-from artfarm.documents.bible import CharacterEntry
+from artfarm.documents.bible import SHEET, BibleItem, CharacterEntry, StyleRefEntry
 from artfarm.documents.book import Book
 from artfarm.documents.reader import book_file, image_size
 from artfarm.documents.renderspec import (
@@ -377,15 +378,18 @@ def _reference_file(ctx: _Page, paths: list[Path]) -> Path:
 
 
 def _refuse_unrendered_sheet(book: Book, path: Path, source: str) -> None:
-    """A page waits for a sheet the pipeline renders (Phase 0): say that, not "no such file"."""
+    """A page waits for a bible item the pipeline renders (Phase 0: a character's sheet, a
+    golden image): say that, not "no such file"."""
     relative = _relative(book, path)
-    for entry in book.bible.rendered():
-        if entry.rendered_sheet == relative and not os.path.lexists(path):
+    for item in book.bible.rendered_items():
+        if item.rendered == relative and not os.path.lexists(path):
+            where = f"characters.{item.id}" if item.kind == SHEET else f"style_refs.{item.id}"
+            noun = f"{item.id}'s rendered sheet" if item.kind == SHEET else "the golden image"
             raise ArtfarmError.single(
                 source,
-                f"characters.{entry.id}",
-                f"the page uses {entry.id}'s rendered sheet ({relative}), not approved yet",
-                f"render and review the sheet first (`snakemake {book.root}/layout/pages.pdf`, "
+                where,
+                f"the page uses {noun} ({relative}), not approved yet",
+                f"render and review {item.label} first (`snakemake {book.root}/layout/pages.pdf`, "
                 f"`artfarm next {book.root}`)",
             )
 
@@ -668,18 +672,19 @@ def _insert_controlnet(book: Book, graph: Graph, sampler: str, control_image: st
     inputs["positive"], inputs["negative"] = [apply, 0], [apply, 1]
 
 
-# ------------------------------------------------------------------------------- character sheets
+# ------------------------------------------------------------------------------- bible items
 
 SHEET_PHASES = ("draft", "refine")
 SHEET_SCENE = (
     "character sheet of {name}: one full-body front view, one full-body side view and "
     "{count} small head studies showing {faces}, evenly spaced, plain white background"
 )
+STYLE_SCENE = "{scene}, a finished picture-book illustration showing the book's look and palette"
 
 
-def compile_sheet(
+def compile_item(
     book: Book,
-    character_id: str,
+    item: BibleItem,
     phase: str,
     *,
     store: ModelStore | None = None,
@@ -687,28 +692,30 @@ def compile_sheet(
     image: Path | None = None,
     candidate: str = "",
 ) -> CompiledJob:
-    """The job of one phase of a character's rendered sheet (the "sheet" stage).
+    """The job of one phase of a rendered bible item (the "sheet" stage): a character's sheet
+    or a golden image.
 
-    The bible entry is its spec: a sheet spec built from the character's words and
-    `render_sheet` (front, side, expressions, plain background, no text when the pack knows
-    the words), prompted through the style pack like a page. Its size is its own: the page
-    sizes turned landscape. `draft` renders the burst; `refine` one selected draft.
+    The bible entry is its spec (`item_spec`), prompted through the style pack like a page.
+    Its size is its own: a sheet is the page sizes turned landscape, a golden image the page
+    sizes as configured. `draft` renders the burst; `refine` one selected draft. It starts
+    from words alone: no reference image reaches its graph.
     """
     if phase not in SHEET_PHASES:
         raise ArtfarmError.single(
             "stage", phase, "not a sheet phase", f"use one of: {', '.join(SHEET_PHASES)}"
         )
-    entry = sheet_entry(book, character_id)
-    spec = sheet_spec(book, entry)
-    source = f"{book.characters_path} characters[{character_id}]"
+    spec = item_spec(book, item)
+    field = "characters" if item.kind == SHEET else "style_refs"
+    source = f"{book.characters_path} {field}[{item.id}]"
     prompts = compile_prompts(spec, book.style_pack, book.bible, book.templates_dir, source)
     store = store or ModelStore(load_settings().models_path)
     name = family_template(book, phase, TEMPLATES[phase], workflows_dir or WORKFLOWS_DIR)
     tmpl = load_template(name, workflows_dir)
-    ctx = _Page(book, 0, spec, prompts, book.root / "bible" / "sheets", frozenset(tmpl.slots()))
-    plan = _plan_sheet(ctx, phase, image, candidate)
+    workdir = (book.root / item.folder).parent
+    ctx = _Page(book, 0, spec, prompts, workdir, frozenset(tmpl.slots()))
+    plan = _plan_sheet(ctx, phase, image, candidate, item_size(book, item, phase))
     family = tier_family(book, stage_tier(phase))
-    _apply_family(ctx, plan, tmpl, phase, family, refs=[])  # a sheet starts from words alone
+    _apply_family(ctx, plan, tmpl, phase, family, refs=[])  # an item starts from words alone
     _drop_absent_optional(plan, tmpl)
     loras = _pack_loras(book) if family.checkpoint else []
     models = [plan.checkpoint, *([plan.vae] if plan.vae else []), *plan.extra_models]
@@ -718,29 +725,77 @@ def compile_sheet(
     hashes = verified_hashes(book, store, models)
     graph = _build_graph(ctx, tmpl, plan, loras)
     job = _finish(ctx, "sheet", tmpl, plan, graph, hashes)
-    prefix = f"artfarm/{book.id}/sheets/{character_id}/{phase}/{job.request_hash[:16]}"
+    folder = item.folder.removeprefix("bible/")
+    prefix = f"artfarm/{book.id}/{folder}/{phase}/{job.request_hash[:16]}"
     job.graph[tmpl.slots()["save"]]["inputs"]["filename_prefix"] = prefix
     return dataclasses.replace(job, filename_prefix=prefix)
 
 
-def sheet_entry(book: Book, character_id: str) -> CharacterEntry:
-    """The bible entry of a character whose sheet the pipeline renders, or one line why not."""
-    entry = book.bible.by_id().get(character_id)
+def item_entry(book: Book, item: BibleItem) -> CharacterEntry | StyleRefEntry:
+    """The bible entry of an item the pipeline renders, or one line why not."""
+    if item.kind == STYLE:
+        return _style_entry(book, item.id)
+    entry = book.bible.by_id().get(item.id)
     if entry is None or entry.render_sheet is None:
         problem = "is not in the bible" if entry is None else "has a hand-made sheet"
         raise ArtfarmError.single(
             str(book.characters_path),
-            f"characters[{character_id}].render_sheet",
-            f"character {character_id!r} {problem}: nothing to render",
+            f"characters[{item.id}].render_sheet",
+            f"character {item.id!r} {problem}: nothing to render",
             "add render_sheet to the character to have its sheet rendered",
         )
     return entry
 
 
+def _style_entry(book: Book, style_id: str) -> StyleRefEntry:
+    entry = book.bible.style_by_id().get(style_id)
+    if entry is None or entry.render is None:
+        problem = "is not in the bible's style_refs" if entry is None else "is hand-made"
+        raise ArtfarmError.single(
+            str(book.characters_path),
+            f"style_refs[{style_id}].render",
+            f"golden image {style_id!r} {problem}: nothing to render",
+            "add it to style_refs with render: {seed: N} to have it rendered",
+        )
+    return entry
+
+
+def item_spec(book: Book, item: BibleItem) -> RenderSpec:
+    """The render job a bible item stands for, in the page spec's terms (prompts are shared)."""
+    entry = item_entry(book, item)
+    if isinstance(entry, StyleRefEntry):
+        return style_ref_spec(book, entry)
+    return sheet_spec(book, entry)
+
+
+def style_ref_spec(book: Book, entry: StyleRefEntry) -> RenderSpec:
+    """A golden image: its scene words in the style pack, with the characters it names."""
+    job = entry.render
+    assert job is not None  # item_entry checked it
+    known = book.style_pack.spec.constraints
+    return RenderSpec(
+        book_id=book.id,
+        page=1,
+        intent="illustration",
+        scene=STYLE_SCENE.format(scene=entry.scene),
+        characters=[
+            CharacterInScene(id=cid, pose="at home in the scene", emotion="calm")
+            for cid in entry.characters
+        ],
+        camera=Camera(shot="wide", angle="eye level", lens="storybook"),
+        environment=Environment(time="soft daylight", weather="clear", location="the book's world"),
+        constraints=[c for c in ("no text",) if constraint_words(c, known) is not None],
+        style_pack=book.config.style_pack,
+        seed=job.seed,
+        candidates=job.candidates,
+        refine_variants=job.refine_variants,
+    )
+
+
 def sheet_spec(book: Book, entry: CharacterEntry) -> RenderSpec:
-    """The render job a sheet stands for, in the page spec's terms (so prompts are shared)."""
+    """A character's sheet: front, side and expressions on a plain ground, no text."""
     job = entry.render_sheet
-    assert job is not None  # sheet_entry checked it
+    assert job is not None  # item_entry checked it
     faces = ", ".join(job.expressions)
     known = book.style_pack.spec.constraints
     return RenderSpec(
@@ -761,20 +816,23 @@ def sheet_spec(book: Book, entry: CharacterEntry) -> RenderSpec:
     )
 
 
-def sheet_size(book: Book, phase: str) -> tuple[int, int]:
-    """A landscape sheet of the page's pixel budget: the page sizes turned on their side."""
+def item_size(book: Book, item: BibleItem, phase: str) -> tuple[int, int]:
+    """A sheet is landscape (the page's pixel budget on its side); a golden image keeps the
+    configured page sizes."""
     sizes = book.config.sizes
     w, h = (
         (sizes.draft_width, sizes.draft_height)
         if phase == "draft"
         else (sizes.final_width, sizes.final_height)
     )
-    return max(w, h), min(w, h)
+    return (max(w, h), min(w, h)) if item.kind == SHEET else (w, h)
 
 
-def _plan_sheet(ctx: _Page, phase: str, image: Path | None, candidate: str) -> _Plan:
+def _plan_sheet(
+    ctx: _Page, phase: str, image: Path | None, candidate: str, size: tuple[int, int]
+) -> _Plan:
     book, spec = ctx.book, ctx.spec
-    width, height = sheet_size(book, phase)
+    width, height = size
     if phase == "draft":
         checkpoint, vae = _tier_models(book, "draft")
         seed = stage_seed(spec.seed, "draft")

@@ -85,9 +85,10 @@ def content_inputs(book: Book, spec: RenderSpec) -> dict[str, Any]:
 
 
 def reference_digest(book: Book, relative: str) -> str:
-    """A reference's sha256; a sheet the pipeline renders and has not made yet is "pending"
-    (the page waits for it, and its hash changes once the sheet exists)."""
-    rendered = {c.rendered_sheet for c in book.bible.rendered()}
+    """A reference's sha256; a bible item the pipeline renders (sheet or golden image) and
+    has not made yet is "pending" (the page waits for it, and its hash changes once it
+    exists)."""
+    rendered = {item.rendered for item in book.bible.rendered_items()}
     if relative in rendered and not os.path.lexists(book.root / relative):
         return "pending: rendered sheet not approved yet"
     return sha256_file(book_file(book.root, relative, source=str(book.root), field="references"))

@@ -2,6 +2,11 @@
 
     page_references(book, 3)      -> [Reference("character", "bear", books/x/bible/…/bear.png), …]
     character_sheets(book, "bear") -> the bible's approved sheets of the bear
+    golden_images(book, 3)         -> the bible's golden images page 3 uses (style_refs:)
+
+A page's style reference is its spec's `refs.style`, else the bible's golden images for the
+page: those that list it in `pages:`, else those that list no pages (Bible.for_page). A
+family with fewer reference slots puts the rest on one board (families.assign_references).
 
 One list serves the compiler (what goes into a family's reference slots), the rules (every
 path is an input of the page's draft and refine jobs, so Snakemake orders a page after the
@@ -67,7 +72,22 @@ def spec_references(book: Book, spec: RenderSpec) -> list[Reference]:
         refs.extend(Reference(CHARACTER, cid, p) for p in paths)
     for index, rel in enumerate(spec.refs.style):
         refs.append(Reference(STYLE, STYLE, _inside(book, rel, source, f"refs.style[{index}]")))
+    if not spec.refs.style:
+        refs.extend(Reference(STYLE, STYLE, path) for path in golden_images(book, spec.page))
     return _unique(refs)
+
+
+def golden_images(book: Book, page: int) -> list[Path]:
+    """The bible's golden images a page uses when its spec names no style reference.
+
+    A rendered one (`render:`) counts before its file exists, as a rendered sheet does, so
+    Snakemake renders it (through its review) before the pages that use it.
+    """
+    source = str(book.characters_path)
+    return [
+        _inside(book, ref.path, source, f"style_refs[{ref.id}].image")
+        for ref in book.bible.for_page(page)
+    ]
 
 
 def _inside(book: Book, relative: str, source: str, field: str) -> Path:

@@ -9,10 +9,13 @@ import httpx
 import pytest
 
 from artfarm.board.auth import HEADER
+from artfarm.documents.bible import SHEET, BibleItem
 from artfarm.documents.book import Book
-from artfarm.pipeline.bible_items import load_sheet_review, rendered_path, run_sheet_final
+from artfarm.pipeline.bible_items import load_item_review, rendered_path, run_item_final
 from tests.board.test_board_http import client, etag_of
 from tests.pipeline.test_sheets import fake_sheet_stage, render_bear, sheet_run
+
+BEAR = BibleItem(SHEET, "bear")
 
 
 @pytest.fixture
@@ -59,7 +62,7 @@ def test_a_sheet_is_reviewed_in_the_page_view_through_the_sheets_review_code(ser
     assert "no reason given for rejecting c01" in answer.json()["problems"][0]
     body = {"selected": ["c02"], "rejected": {"c01": "stiff"}, "rationale": "clear side view"}
     assert save(http, server, "draft", body).status_code == 200
-    review = load_sheet_review(book, "bear")
+    review = load_item_review(book, BEAR)
     assert review is not None and review.draft is not None
     assert review.draft.selected == ["c02"] and review.draft.reviewer == "editor"
 
@@ -71,14 +74,17 @@ def test_a_sheet_is_reviewed_in_the_page_view_through_the_sheets_review_code(ser
     body = {"final": "c02-v1", "rejected": {"c02-v2": "muddy"}, "rationale": "best faces"}
     refused = save(http, server, "refine", {**body, "fixes": [fix]})
     assert refused.status_code == 400
-    assert "a character sheet takes no inpaint fixes" in refused.json()["problems"][0]
+    assert (
+        "a bible item (character sheet or golden image) takes no inpaint fixes"
+        in refused.json()["problems"][0]
+    )
     assert save(http, server, "refine", body).status_code == 200
-    run_sheet_final(sheet_run(book))
+    run_item_final(sheet_run(book))
     html = http.get("/").text
     assert 'src="/art/sheet:bear/final/bear.png"' in html
     assert 'data-state-of="sheet:bear">done' in html
     served = http.get("/art/sheet:bear/final/bear.png").content
-    assert served == rendered_path(book, "bear").read_bytes()
+    assert served == rendered_path(book, BEAR).read_bytes()
     history = http.get("/page/sheet:bear").text
     assert "Reviews (1 current, 1 earlier)" in history
 

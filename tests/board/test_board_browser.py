@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from artfarm.documents.bible import SHEET, BibleItem
 from artfarm.documents.book import Book
 from artfarm.documents.review import BoxMask, ImageMask, InpaintFix, PolygonMask
-from artfarm.pipeline.bible_items import load_sheet_review
+from artfarm.pipeline.bible_items import load_item_review
 from artfarm.pipeline.manifest import read_manifest
 from artfarm.pipeline.reviewing import load_review, review_drafts, review_refine
 from artfarm.sketch.testing import running_sketch_server
@@ -23,6 +24,8 @@ from tests.board.conftest import screenshot
 from tests.pipeline.fakes import fake_stage, paint
 from tests.pipeline.project import BOOK, make_pipeline_project
 from tests.pipeline.test_sheets import fake_sheet_stage, render_bear
+
+BEAR = BibleItem(SHEET, "bear")
 
 pytestmark = pytest.mark.slow
 
@@ -284,7 +287,7 @@ def test_a_character_sheet_is_reviewed_in_the_browser_without_fixes(
     tab.fill("#draft-form textarea.rationale", "clear side view")
     tab.click("#draft-form button.save")
     expect()(tab.locator("#message")).to_have_text("Saved the draft review.")
-    review = load_sheet_review(book, "bear")
+    review = load_item_review(book, BEAR)
     assert review is not None and review.draft is not None
     assert review.draft.selected == ["c02"] and review.draft.rejected == {"c01": "stiff"}
 
@@ -297,7 +300,7 @@ def test_a_character_sheet_is_reviewed_in_the_browser_without_fixes(
     tab.fill("#refine-form textarea.rationale", "best faces")
     tab.click("#refine-form button.save")
     expect()(tab.locator("#message")).to_have_text("Saved the final pick.")
-    review = load_sheet_review(book, "bear")
+    review = load_item_review(book, BEAR)
     assert review is not None and review.refine is not None
     assert review.refine.final == "c02-v2" and review.refine.fixes == []
     tab.keyboard.press("n")  # on to the next subject waiting: page 2

@@ -14,9 +14,10 @@ from PIL import Image
 
 from artfarm.comfy.client import ComfyClient
 from artfarm.comfy.doctor import MODEL_LISTS, listed_models
+from artfarm.documents.bible import SHEET, BibleItem
 from artfarm.documents.book import Book
 from artfarm.documents.review import InpaintFix
-from artfarm.rendering.compiler import CompiledJob, compile_sheet, compile_stage
+from artfarm.rendering.compiler import CompiledJob, compile_item, compile_stage
 from artfarm.rendering.modelstore import ModelStore, book_pins, lock_book, write_placeholders
 from artfarm.sketch.testing import running_sketch_server
 from tests.bookmaker import make_project
@@ -89,9 +90,9 @@ def stage_jobs(book: Book, store: ModelStore, tmp: Path) -> dict[str, Callable[[
             book, 3, "inpaint", store=store, image=image, fix=fix, fix_index=0, workdir=tmp
         ),
         "upscale": lambda: compile_stage(book, 3, "upscale", store=store, image=image),
-        "sheet draft": lambda: compile_sheet(book, "bear", "draft", store=store),
-        "sheet refine": lambda: compile_sheet(
-            book, "bear", "refine", store=store, image=draft, candidate="c01"
+        "sheet draft": lambda: compile_item(book, BibleItem(SHEET, "bear"), "draft", store=store),
+        "sheet refine": lambda: compile_item(
+            book, BibleItem(SHEET, "bear"), "refine", store=store, image=draft, candidate="c01"
         ),
     }
 

@@ -61,6 +61,8 @@ FAMILIES = "workflows/test_families.py::"
 FAMILY_BOOK = "pipeline/test_family_book_to_pdf.py::"
 SHEETS = "pipeline/test_sheets.py::"
 SHEETS_RUN = "pipeline/test_sheets_pipeline.py::"
+STYLE = "pipeline/test_style_refs.py::"
+STYLE_RUN = "pipeline/test_style_refs_pipeline.py::"
 
 PROMISES: dict[str, list[str]] = {
     # Model families and references
@@ -579,7 +581,7 @@ PROMISES: dict[str, list[str]] = {
         MCP + "test_streamable_http_serves_the_same_tools_on_loopback",
         MCP + "test_a_non_loopback_host_is_refused_without_allow_remote",
     ],
-    # Phase 0: the bible's character sheets
+    # Phase 0: the bible's character sheets and golden images
     "a character's sheet is either hand-made": [
         SHEETS + "test_a_sheet_job_is_a_landscape_burst_of_the_characters_own_words",
         SHEETS + "test_a_hand_made_sheet_compiles_to_no_job",
@@ -608,6 +610,36 @@ PROMISES: dict[str, list[str]] = {
         SHEETS + "test_the_final_rule_matches_only_the_sheets_each_bible_renders",
         SHEETS + "test_the_bible_refuses_a_sheet_both_hand_made_and_rendered",
         SHEETS_RUN + "test_a_hand_made_sheet_is_used_as_it_is_and_never_overwritten",
+    ],
+    "The book's look is fixed by 3–8 golden images": [
+        STYLE
+        + "test_fewer_than_three_or_more_than_eight_golden_images_is_one_line_naming_the_field",
+    ],
+    "Each has an `id`, a few `scene` words": [
+        STYLE + "test_a_golden_image_job_is_a_page_shaped_burst_of_its_scene_words",
+        STYLE
+        + "test_a_golden_image_is_hand_made_or_rendered_never_both_and_names_known_characters",
+        STYLE + "test_a_hand_made_golden_image_compiles_to_no_job",
+        STYLE_RUN + "test_a_hand_made_golden_image_is_used_as_it_is_and_never_written",
+    ],
+    "A rendered golden image is a bible item like a sheet": [
+        STYLE + "test_a_golden_image_goes_through_the_sheets_review_loop_to_style_refs",
+        STYLE + "test_artfarm_review_style_reviews_a_golden_image",
+        STYLE + "test_a_golden_image_job_is_a_page_shaped_burst_of_its_scene_words",
+        STYLE_RUN + "test_a_golden_image_ends_in_style_refs_with_its_manifest",
+    ],
+    "A page whose spec names no `refs.style` uses the golden images": [
+        STYLE + "test_a_page_uses_the_golden_images_that_name_it_else_those_that_name_no_page",
+        STYLE + "test_a_pages_content_hash_follows_exactly_the_golden_images_it_uses",
+        "workflows/test_families.py::test_more_references_than_slots_share_the_last_slot_as_a_board",
+    ],
+    "Editing one golden image's words re-renders it": [
+        STYLE + "test_only_its_own_words_change_a_golden_images_job",
+        STYLE_RUN + "test_editing_one_golden_image_re_renders_it_and_exactly_its_pages",
+    ],
+    "`artfarm next` lists sheet reviews, then golden image reviews": [
+        STYLE + "test_next_lists_sheets_then_golden_images_and_pages_say_what_they_wait_for",
+        STYLE_RUN + "test_pages_wait_for_their_golden_images_and_next_lists_them_first",
     ],
     # The review board
     "**The book**: first the bible's rendered character sheets": [

@@ -9,15 +9,18 @@ import anyio
 import pytest
 from PIL import Image
 
+from artfarm.documents.bible import SHEET, BibleItem
 from artfarm.mcp.images import LONG_SIDE
 from artfarm.pipeline.bible_items import (
-    load_sheet_review,
+    item_contact,
+    load_item_review,
     rendered_path,
-    run_sheet_final,
-    sheet_contact,
+    run_item_final,
 )
 from tests.mcp.session import images, mcp_session, texts
 from tests.pipeline.test_sheets import fake_sheet_stage, render_bear, sheet_run
+
+BEAR_SHEET = BibleItem(SHEET, "bear")
 
 pytestmark = pytest.mark.slow
 
@@ -28,7 +31,7 @@ SHEETS = "artfarm://books/tiny_01/bible/sheets/bear"
 def test_an_agent_reviews_a_character_sheet_through_mcp(project: Path) -> None:
     book = render_bear(project)
     fake_sheet_stage(book, "draft", ["c01", "c02"])
-    sheet_contact(sheet_run(book), "draft")
+    item_contact(sheet_run(book), "draft")
     fix = {"x": 1, "y": 1, "width": 4, "height": 4, "prompt": "a paw"}
 
     async def go():
@@ -47,7 +50,7 @@ def test_an_agent_reviews_a_character_sheet_through_mcp(project: Path) -> None:
                      "rationale": "best faces"}  # fmt: skip
             calls["fixed"] = await client.call_tool("review", {**final, "fix_box": [fix]})
             calls["final"] = await client.call_tool("review", final)
-            run_sheet_final(sheet_run(book))
+            run_item_final(sheet_run(book))
             calls["approved"] = await client.call_tool("page_image", {**BEAR, "image": "final"})
             calls["print"] = await client.call_tool("page_image", {**BEAR, "image": "print"})
             listed = [r.uri for r in (await client.list_resources()).resources]
@@ -70,15 +73,17 @@ def test_an_agent_reviews_a_character_sheet_through_mcp(project: Path) -> None:
     assert "wrote books/tiny_01/bible/sheets/bear/review.json" in texts(calls["review"])
     assert calls["review"].structured_content["todo"][0]["state"] == "needs-refine"
     assert calls["fixed"].is_error
-    assert "a character sheet takes no inpaint fixes" in texts(calls["fixed"])
+    assert "a bible item (character sheet or golden image) takes no inpaint fixes" in texts(
+        calls["fixed"]
+    )
     assert not calls["final"].is_error, texts(calls["final"])
-    written = load_sheet_review(book, "bear")
+    written = load_item_review(book, BEAR_SHEET)
     assert written is not None and written.draft is not None and written.refine is not None
     assert written.draft.selected == ["c02"] and written.draft.rejected == {"c01": "stiff"}
     assert written.refine.final == "c02-v1" and written.refine.reviewer == "agent"
     assert not calls["approved"].is_error, texts(calls["approved"])
     [approved] = images(calls["approved"])
-    with Image.open(rendered_path(book, "bear")) as placed:
+    with Image.open(rendered_path(book, BEAR_SHEET)) as placed:
         assert approved.convert("RGB").tobytes() == placed.convert("RGB").tobytes()
     assert calls["print"].is_error and "a sheet has no print art" in texts(calls["print"])
     for uri in (

@@ -8,20 +8,22 @@ from types import SimpleNamespace
 
 import pytest
 
+from artfarm.documents.bible import BibleItem
 from artfarm.documents.book import Book
 from artfarm.pipeline import dagparams
-from artfarm.pipeline.bible_items import review_sheet_drafts
+from artfarm.pipeline.bible_items import review_item_drafts
 from tests.pipeline.test_dagparams import PENDING, SOURCES, param, parts
 from tests.pipeline.test_dagparams import book as book
 from tests.pipeline.test_sheets import edit_character, fake_sheet_stage, render_bear
 
+BEAR = BibleItem("sheet", "bear")
 SHEET_SOURCES = ["bible", "forbidden", "models", "inputs", "request"]
 
 
 def sheet_param(compute, character: str = "bear") -> str:
     """The value Snakemake would get for the sheet rules of `character`: a fresh process's."""
     dagparams.open_book.cache_clear()
-    return compute(SimpleNamespace(book="tiny_01", character=character))
+    return compute(SimpleNamespace(book="tiny_01", work="sheets", item=character))
 
 
 @pytest.fixture
@@ -88,9 +90,9 @@ def test_sheet_params_wait_as_pending_then_follow_the_review(sheet_book: Book) -
     fake_sheet_stage(sheet_book, "draft", ["c01", "c02"])
 
     def pick(chosen: str) -> str:
-        review_sheet_drafts(
+        review_item_drafts(
             sheet_book,
-            "bear",
+            BEAR,
             selected=[chosen],
             rejected={c: "not the one" for c in ("c01", "c02") if c != chosen},
             rationale="test",

@@ -9,28 +9,30 @@ from pathlib import Path
 import pytest
 import yaml
 
+from artfarm.documents.bible import BibleItem
 from artfarm.documents.book import Book
 from artfarm.pipeline.bible_items import (
-    SheetRun,
-    load_sheet_review,
-    rendered_sheet_constraint,
-    review_sheet_drafts,
-    review_sheet_refine,
-    run_sheet_final,
-    run_sheet_select,
-    sheet_dir,
+    ItemRun,
+    item_dir,
+    load_item_review,
+    rendered_item_constraint,
+    review_item_drafts,
+    review_item_refine,
+    run_item_final,
+    run_item_select,
 )
 from artfarm.pipeline.manifest import StageManifest, images_identity, write_manifest
 from artfarm.pipeline.selection import AwaitingReview, StaleReview
 from artfarm.pipeline.stages import output_file
 from artfarm.pipeline.todo import book_todo, render_summary
 from artfarm.problems import ArtfarmError
-from artfarm.rendering.compiler import compile_sheet, compile_stage
+from artfarm.rendering.compiler import compile_item, compile_stage
 from artfarm.rendering.modelstore import ModelStore
 from tests.bookmaker import make_project
 from tests.pipeline.fakes import paint
 
 BOOK = "books/tiny_01"
+BEAR = BibleItem("sheet", "bear")
 
 
 def render_bear(root: Path, **job: object) -> Book:
@@ -62,7 +64,7 @@ def edit_character(book: Book, index: int, **fields: object) -> Book:
 
 
 def test_a_sheet_job_is_a_landscape_burst_of_the_characters_own_words(book, store) -> None:
-    job = compile_sheet(book, "bear", "draft", store=store)
+    job = compile_item(book, BibleItem("sheet", "bear"), "draft", store=store)
     latent = next(n for n in job.graph.values() if n["_meta"]["title"] == "latent")["inputs"]
     positive = next(n for n in job.graph.values() if n["_meta"]["title"] == "positive")
     negative = next(n for n in job.graph.values() if n["_meta"]["title"] == "negative")
@@ -77,16 +79,22 @@ def test_a_sheet_job_is_a_landscape_burst_of_the_characters_own_words(book, stor
 
 
 def test_only_the_characters_own_words_change_its_sheet(book, store) -> None:
-    before = compile_sheet(book, "bear", "draft", store=store).request_hash
+    before = compile_item(book, BibleItem("sheet", "bear"), "draft", store=store).request_hash
     fox_edited = edit_character(book, 1, description="a small red fox with a green hat")
-    assert compile_sheet(fox_edited, "bear", "draft", store=store).request_hash == before
+    assert (
+        compile_item(fox_edited, BibleItem("sheet", "bear"), "draft", store=store).request_hash
+        == before
+    )
     bear_edited = edit_character(book, 0, description="a big round bear in a blue scarf")
-    assert compile_sheet(bear_edited, "bear", "draft", store=store).request_hash != before
+    assert (
+        compile_item(bear_edited, BibleItem("sheet", "bear"), "draft", store=store).request_hash
+        != before
+    )
 
 
 def test_a_hand_made_sheet_compiles_to_no_job(book, store) -> None:
     with pytest.raises(ArtfarmError) as err:
-        compile_sheet(book, "fox", "draft", store=store)
+        compile_item(book, BibleItem("sheet", "fox"), "draft", store=store)
     assert "has a hand-made sheet" in str(err.value)
     assert "characters[fox].render_sheet" in str(err.value)
 
@@ -104,17 +112,17 @@ def test_the_final_rule_matches_only_the_sheets_each_bible_renders(tmp_path, boo
     (other / "bible").mkdir()
     fox = {"id": "fox", "name": "Pip", "description": "a fox", "render_sheet": {"seed": 1}}
     (other / "bible" / "characters.yaml").write_text(yaml.safe_dump({"characters": [fox]}))
-    constraint = rendered_sheet_constraint(tmp_path / "books")
+    constraint = rendered_item_constraint(tmp_path / "books")
     pattern = re.compile(rf"books/[a-z0-9_]+/bible/character_refs/(?:{constraint})\.png$")
     assert pattern.match("books/tiny_01/bible/character_refs/bear.png")
     assert pattern.match("books/other_02/bible/character_refs/fox.png")
     assert not pattern.match("books/tiny_01/bible/character_refs/fox.png")  # hand-made here
     assert not pattern.match("books/other_02/bible/character_refs/bear.png")
-    assert rendered_sheet_constraint(tmp_path / "nothing") == "(?!)"
+    assert rendered_item_constraint(tmp_path / "nothing") == "(?!)"
 
 
 def fake_sheet_stage(book: Book, stage: str, ids: list[str]) -> StageManifest:
-    folder = sheet_dir(book, "bear") / stage
+    folder = item_dir(book, BEAR) / stage
     outputs = [
         output_file(paint(folder / f"{i}.png", n + 1, (80, 64)), i) for n, i in enumerate(ids)
     ]
@@ -132,65 +140,63 @@ def fake_sheet_stage(book: Book, stage: str, ids: list[str]) -> StageManifest:
     return manifest
 
 
-def sheet_run(book: Book) -> SheetRun:
+def sheet_run(book: Book) -> ItemRun:
     from artfarm.documents.settings import load_settings
 
-    return SheetRun(book, 0, load_settings(), "test", character="bear")
+    return ItemRun(book, 0, load_settings(), "test", item=BEAR)
 
 
 def test_the_sheet_review_has_the_pages_checks_history_and_staleness(book) -> None:
     fake_sheet_stage(book, "draft", ["c01", "c02"])
     with pytest.raises(AwaitingReview) as waiting:
-        run_sheet_select(sheet_run(book))
+        run_item_select(sheet_run(book))
     assert f"artfarm review {book.root} sheet:bear draft --select" in str(waiting.value)
     with pytest.raises(ArtfarmError) as err:
-        review_sheet_drafts(
-            book, "bear", selected=["c01"], rejected={}, rationale="clear pose", reviewer="t"
+        review_item_drafts(
+            book, BEAR, selected=["c01"], rejected={}, rationale="clear pose", reviewer="t"
         )
     assert "no reason given for rejecting c02" in str(err.value)
     for chosen in ("c01", "c02"):
-        review_sheet_drafts(
+        review_item_drafts(
             book,
-            "bear",
+            BEAR,
             selected=[chosen],
             rejected={c: "weaker" for c in ("c01", "c02") if c != chosen},
             rationale="clear pose",
             reviewer="t",
         )
-    history = (sheet_dir(book, "bear") / "review.history.jsonl").read_text().splitlines()
+    history = (item_dir(book, BEAR) / "review.history.jsonl").read_text().splitlines()
     assert len(history) == 1
     assert json.loads(json.loads(history[0])["text"])["draft"]["selected"] == ["c01"]
-    assert load_sheet_review(book, "bear").draft.selected == ["c02"]
-    run_sheet_select(sheet_run(book))
-    assert sorted(p.name for p in (sheet_dir(book, "bear") / "selected").glob("*.png")) == [
-        "c02.png"
-    ]
+    assert load_item_review(book, BEAR).draft.selected == ["c02"]
+    run_item_select(sheet_run(book))
+    assert sorted(p.name for p in (item_dir(book, BEAR) / "selected").glob("*.png")) == ["c02.png"]
     fake_sheet_stage(book, "draft", ["c01", "c02", "c03"])  # the drafts changed
     with pytest.raises(StaleReview) as stale:
-        run_sheet_select(sheet_run(book))
+        run_item_select(sheet_run(book))
     assert "the draft review is stale" in str(stale.value)
 
 
 def test_the_picked_variant_becomes_the_books_reference_with_its_manifest(book) -> None:
     fake_sheet_stage(book, "draft", ["c01"])
-    review_sheet_drafts(
-        book, "bear", selected=["c01"], rejected={}, rationale="fine faces", reviewer="t"
+    review_item_drafts(
+        book, BEAR, selected=["c01"], rejected={}, rationale="fine faces", reviewer="t"
     )
     fake_sheet_stage(book, "refine", ["c01-v1", "c01-v2"])
     with pytest.raises(AwaitingReview):
-        run_sheet_final(sheet_run(book))
-    review_sheet_refine(
+        run_item_final(sheet_run(book))
+    review_item_refine(
         book,
-        "bear",
+        BEAR,
         final="c01-v2",
         rejected={"c01-v1": "stiff"},
         fixes=[],
         rationale="best faces",
         reviewer="t",
     )
-    dest = run_sheet_final(sheet_run(book))
+    dest = run_item_final(sheet_run(book))
     assert dest == book.root / "bible" / "character_refs" / "bear.png"
-    variant = sheet_dir(book, "bear") / "refine" / "c01-v2.png"
+    variant = item_dir(book, BEAR) / "refine" / "c01-v2.png"
     assert dest.read_bytes() == variant.read_bytes()
     manifest = (dest.parent / "bear.manifest.json").read_text()
     assert '"sheet": "bear"' in manifest and '"final": "c01-v2"' in manifest
@@ -200,24 +206,24 @@ def test_a_sheet_takes_no_inpaint_fixes(book) -> None:
     from artfarm.documents.review import InpaintFix
 
     fake_sheet_stage(book, "draft", ["c01"])
-    review_sheet_drafts(
-        book, "bear", selected=["c01"], rejected={}, rationale="fine faces", reviewer="t"
+    review_item_drafts(
+        book, BEAR, selected=["c01"], rejected={}, rationale="fine faces", reviewer="t"
     )
     fake_sheet_stage(book, "refine", ["c01-v1"])
     fix = InpaintFix.model_validate(
         {"mask": {"kind": "box", "x": 1, "y": 1, "width": 4, "height": 4}, "prompt": "a paw"}
     )
     with pytest.raises(ArtfarmError) as err:
-        review_sheet_refine(
+        review_item_refine(
             book,
-            "bear",
+            BEAR,
             final="c01-v1",
             rejected={},
             fixes=[fix],
             rationale="fine faces",
             reviewer="t",
         )
-    assert "a character sheet takes no inpaint fixes" in str(err.value)
+    assert "a bible item (character sheet or golden image) takes no inpaint fixes" in str(err.value)
 
 
 def test_next_puts_sheet_reviews_first_and_pages_wait_for_their_sheets(book) -> None:
@@ -233,7 +239,7 @@ def test_next_puts_sheet_reviews_first_and_pages_wait_for_their_sheets(book) -> 
     assert (first.sheet, first.state) == ("sheet:bear", "awaiting-draft-review")
     assert f"artfarm review {book.root} sheet:bear draft --select" in first.command
     summary = render_summary(book, book_todo(book))
-    assert "3 page(s) and 1 sheet(s) need something (1 wait for a review)" in summary
+    assert "3 page(s) and 1 bible item(s) need something (1 wait for a review)" in summary
     assert "sheet:bear: awaiting-draft-review" in summary
 
 
@@ -260,7 +266,7 @@ def test_artfarm_review_on_a_sheet_is_one_line_when_the_sheet_is_not_rendered(bo
     from artfarm.cli import main
 
     assert main(["review", str(book.root), "sheet:Bad", "draft", "--auto"]) == 1
-    assert "'sheet:Bad' does not name a character" in capsys.readouterr().err
+    assert "'sheet:Bad' does not name a bible item" in capsys.readouterr().err
     assert main(["review", str(book.root), "sheet:fox", "draft", "--auto"]) == 1
     err = capsys.readouterr().err
     assert "character 'fox' has a hand-made sheet: nothing to render" in err

@@ -99,7 +99,7 @@ def test_pages_wait_for_the_sheet_they_use_and_next_lists_the_sheet_first(lived)
     assert lived["first_drafts"] == ["0002"]  # the fox's page only: 1 and 3 use the bear
     lines = lived["first_next"].splitlines()
     assert lines[1].startswith("sheet:bear: awaiting-draft-review"), lines
-    assert "page 0001: waits-for-sheet: waits for the sheet of bear" in lived["first_next"]
+    assert "page 0001: waits-for-sheet: waits for sheet:bear" in lived["first_next"]
 
 
 def test_the_sheet_ends_as_the_books_reference_with_its_manifest(lived) -> None:
@@ -138,7 +138,7 @@ def planned(project: Project) -> dict[str, list[str]]:
             rule = line.split()[1].rstrip(":")
         elif line.startswith("wildcards:") and rule:
             who = dict(part.split("=") for part in line.split(":", 1)[1].strip().split(", "))
-            jobs.setdefault(rule, []).append(who.get("page") or who["character"])
+            jobs.setdefault(rule, []).append(who.get("page") or who["item"])
             rule = None
     return jobs, done.stdout
 

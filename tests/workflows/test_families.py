@@ -252,7 +252,8 @@ def test_a_pinned_redux_model_takes_the_style_reference_and_the_ground_takes_its
 def test_a_rendered_sheet_runs_on_its_tiers_family(
     tiny_book: Path, tmp_path: Path, family: str, object_info: dict
 ) -> None:
-    from artfarm.rendering.compiler import compile_sheet
+    from artfarm.documents.bible import SHEET, BibleItem
+    from artfarm.rendering.compiler import compile_item
 
     bible = tiny_book / "bible" / "characters.yaml"
     data = yaml.safe_load(bible.read_text())
@@ -262,8 +263,10 @@ def test_a_rendered_sheet_runs_on_its_tiers_family(
     image = tmp_path / "c01.png"
     Image.new("RGB", (80, 64), (90, 120, 90)).save(image)
     jobs = [
-        compile_sheet(book, "bear", "draft", store=store),
-        compile_sheet(book, "bear", "refine", store=store, image=image, candidate="c01"),
+        compile_item(book, BibleItem(SHEET, "bear"), "draft", store=store),
+        compile_item(
+            book, BibleItem(SHEET, "bear"), "refine", store=store, image=image, candidate="c01"
+        ),
     ]
     for job in jobs:
         kinds = {node["class_type"] for node in job.graph.values()}
