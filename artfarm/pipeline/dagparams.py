@@ -17,20 +17,16 @@ import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from artfarm.documents.bible import ITEM_KINDS, BibleItem
-from artfarm.documents.book import Book
-from artfarm.documents.renderspec import RenderSpec
-from artfarm.documents.settings import load_settings
 from artfarm.pipeline import filereads
-from artfarm.pipeline.manifest import MANIFEST, read_manifest
 from artfarm.pipeline.paramcache import book_cache
-from artfarm.pipeline.reviewing import load_review
 from artfarm.problems import ArtfarmError
-from artfarm.rendering.compiler import CompiledJob, compile_stage
-from artfarm.rendering.contenthash import content_inputs, sha256_json
-from artfarm.rendering.modelstore import ModelStore
+
+if TYPE_CHECKING:  # the compiler and the documents load only when a value is computed
+    from artfarm.documents.bible import BibleItem
+    from artfarm.documents.book import Book
+    from artfarm.rendering.compiler import CompiledJob
 
 PENDING = "pending"
 
@@ -43,6 +39,8 @@ def explained(book: Book, page: int, job: CompiledJob) -> str:
     `models:…` when a model was swapped, `inputs:…` when an upstream image changed, `canvas:…`
     when the page's shape in the layout did (rendering/canvas.py).
     """
+    from artfarm.rendering.contenthash import content_inputs
+
     parts = content_inputs(book, book.load_spec(page))
     named = {
         "renderspec.json": parts["spec"],
@@ -76,29 +74,39 @@ def short_hash(value: Any) -> str:
     return _SHORT[key]
 
 
+def sha256_json(value: Any) -> str:
+    """contenthash.sha256_json, imported on first use (a remembered value needs no hash)."""
+    from artfarm.rendering.contenthash import sha256_json as digest
+
+    return digest(value)
+
+
 def never_raises(compute: Callable[..., str]) -> Callable[..., str]:
     """A page's param: remembered across runs (paramcache); a broken page's is `invalid:…`."""
 
     @functools.wraps(compute)
     def safe(wildcards: Any) -> str:
-        book = open_book(wildcards.book)
         name = f"{compute.__name__}:{wildcards.page}"
-        return remembered(book, name, lambda: compute(book, int(wildcards.page)))
+        return remembered(wildcards.book, name, lambda book: compute(book, int(wildcards.page)))
 
     return safe
 
 
-def remembered(book: DagBook, name: str, compute: Callable[[], Any]) -> Any:
-    """`compute()` through the book's param cache; an error's value is never stored."""
+def remembered(book_id: str, name: str, compute: Callable[[DagBook], Any]) -> Any:
+    """`compute(book)` through the book's param cache; an error's value is never stored.
+
+    A remembered value needs neither the book's documents nor the compiler: they are opened
+    (and imported) only when a value is computed.
+    """
 
     def checked() -> Any:
         try:
-            return compute()
+            return compute(open_book(book_id))
         except (ArtfarmError, OSError, ValueError) as err:
             raise _Invalid(invalid_value(err)) from err
 
     try:
-        return book_cache(book.root).get(name, checked)
+        return book_cache(Path("books") / book_id).get(name, checked)
     except _Invalid as err:
         return err.value
 
@@ -116,81 +124,97 @@ def invalid_value(err: Exception) -> str:
     return f"invalid:{type(err).__name__}"
 
 
-class DagBook(Book):
-    """A book as one DAG build sees it: the model store set up once, each spec read once.
+@functools.cache
+def dag_book_type() -> type:
+    """DagBook, defined on first use: importing the documents costs ~50 ms per Snakemake run."""
+    from artfarm.documents.book import Book
+    from artfarm.documents.renderspec import RenderSpec
+    from artfarm.documents.settings import load_settings
+    from artfarm.rendering.modelstore import ModelStore
 
-    Every page's params compile its stage and then explain the hash (which reads the spec
-    again); the settings file was read once per page too. A spec is reused only while its
-    file is unchanged (size, mtime), so a long-lived process never sees a stale one.
-    The settings, read once per process, count as read by every value that uses the store
-    (filereads.replay), or a remembered value would miss them; the book's documents are
-    looked at (stat) on every use, so their versions are recorded anyway.
-    """
+    class DagBook(Book):
+        """A book as one DAG build sees it: the model store set up once, each spec read once.
 
-    @functools.cached_property
-    def _memos(self) -> dict[str, tuple[Any, filereads.Reads]]:
-        return {}
+        Every page's params compile its stage and then explain the hash (which reads the spec
+        again); the settings file was read once per page too. A spec is reused only while its
+        file is unchanged (size, mtime), so a long-lived process never sees a stale one.
+        The settings, read once per process, count as read by every value that uses the store
+        (filereads.replay), or a remembered value would miss them; the book's documents are
+        looked at (stat) on every use, so their versions are recorded anyway.
+        """
 
-    def _once(self, name: str, compute: Callable[[], Any]) -> Any:
-        memo = self._memos.get(name)
-        if memo is None:
-            with filereads.recording() as reads:
-                value = compute()
-            memo = self._memos[name] = (value, reads)
-        filereads.replay(memo[1])
-        return memo[0]
+        @functools.cached_property
+        def _memos(self) -> dict[str, tuple[Any, filereads.Reads]]:
+            return {}
 
-    @property
-    def store(self) -> ModelStore:
-        return self._once("store", lambda: ModelStore(load_settings().models_path))
+        def _once(self, name: str, compute: Callable[[], Any]) -> Any:
+            memo = self._memos.get(name)
+            if memo is None:
+                with filereads.recording() as reads:
+                    value = compute()
+                memo = self._memos[name] = (value, reads)
+            filereads.replay(memo[1])
+            return memo[0]
 
-    @functools.cached_property
-    def _specs(self) -> dict[int, tuple[tuple[int, int, int], RenderSpec]]:
-        return {}
+        @property
+        def store(self) -> ModelStore:
+            return self._once("store", lambda: ModelStore(load_settings().models_path))
 
-    def load_spec(self, page: int) -> RenderSpec:
-        try:
-            stat = os.stat(self.spec_path(page))
-        except OSError:
-            return super().load_spec(page)  # the reader names the problem
-        key = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
-        cached = self._specs.get(page)
-        if cached is None or cached[0] != key:
-            cached = (key, super().load_spec(page))
-            self._specs[page] = cached
-        return cached[1]
+        @functools.cached_property
+        def _specs(self) -> dict[int, tuple[tuple[int, int, int], RenderSpec]]:
+            return {}
+
+        def load_spec(self, page: int) -> RenderSpec:
+            try:
+                stat = os.stat(self.spec_path(page))
+            except OSError:
+                return super().load_spec(page)  # the reader names the problem
+            key = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+            cached = self._specs.get(page)
+            if cached is None or cached[0] != key:
+                cached = (key, super().load_spec(page))
+                self._specs[page] = cached
+            return cached[1]
+
+    return DagBook
+
+
+if TYPE_CHECKING:
+    DagBook = Book
 
 
 @functools.cache
 def open_book(book_id: str) -> DagBook:
-    return DagBook(Path("books") / book_id)
+    return dag_book_type()(Path("books") / book_id)
 
 
 def compile_page(book: DagBook, page: int, stage: str, **stage_args: Any) -> CompiledJob:
+    from artfarm.rendering.compiler import compile_stage
+
     return compile_stage(book, page, stage, store=book.store, **stage_args)
 
 
 def page_reference_paths(book_id: str, page: int) -> list[str]:
     """The page's reference files for the rules' inputs; none while its documents are broken."""
-    from artfarm.rendering.references import page_references
 
-    book = open_book(book_id)
+    def paths(book: DagBook) -> list[str]:
+        from artfarm.rendering.references import page_references
 
-    def paths() -> list[str]:
         return [str(ref.path) for ref in page_references(book, page)]
 
-    value = remembered(book, f"page_reference_paths:{page:04d}", paths)
+    value = remembered(book_id, f"page_reference_paths:{page:04d}", paths)
     return [] if isinstance(value, str) else value  # broken: its job fails with its own line
 
 
 def rendered_sheet_paths(book_id: str) -> set[str]:
     """The book's rendered bible items (sheets, golden images), spelled as
     page_reference_paths spells them."""
-    book = open_book(book_id)
-    try:
-        return {str(book.root / item.rendered) for item in book.bible.rendered_items()}
-    except (ArtfarmError, OSError, ValueError):
-        return set()
+
+    def paths(book: DagBook) -> list[str]:
+        return sorted(str(book.root / item.rendered) for item in book.bible.rendered_items())
+
+    value = remembered(book_id, "rendered_sheet_paths", paths)
+    return set() if isinstance(value, str) else set(value)
 
 
 @never_raises
@@ -205,6 +229,8 @@ def thumb_request(book: DagBook, page: int) -> str:
 
 @never_raises
 def draft_selection(book: DagBook, page: int) -> str:
+    from artfarm.pipeline.reviewing import load_review
+
     review = load_review(book, page)
     if review is None or review.draft is None:
         return PENDING
@@ -213,6 +239,8 @@ def draft_selection(book: DagBook, page: int) -> str:
 
 @never_raises
 def refine_request(book: DagBook, page: int) -> str:
+    from artfarm.pipeline.manifest import MANIFEST, read_manifest
+
     folder = book.page_dir(page) / "selected"
     if not (folder / MANIFEST).is_file():
         return PENDING
@@ -228,6 +256,9 @@ def refine_request(book: DagBook, page: int) -> str:
 @never_raises
 def final_recipe(book: DagBook, page: int) -> str:
     """The refine section of the review, plus the first inpaint request (the fixes' recipe)."""
+    from artfarm.pipeline.manifest import MANIFEST, read_manifest
+    from artfarm.pipeline.reviewing import load_review
+
     review = load_review(book, page)
     if review is None or review.refine is None:
         return PENDING
@@ -271,16 +302,17 @@ def sheet_params(compute: Callable[[Book, BibleItem], str]) -> Callable[[Any], s
 
     @functools.wraps(compute)
     def safe(wildcards: Any) -> str:
-        book = open_book(wildcards.book)
         item = wildcard_item(wildcards)
         name = f"{compute.__name__}:{item.label}"
-        return remembered(book, name, lambda: compute(book, item))
+        return remembered(wildcards.book, name, lambda book: compute(book, item))
 
     return safe
 
 
 def wildcard_item(wildcards: Any) -> BibleItem:
     """The bible item a rule of rules/bible.smk is about, from its folder wildcards."""
+    from artfarm.documents.bible import ITEM_KINDS, BibleItem
+
     folder = getattr(wildcards, "work", None) or wildcards.refs
     return BibleItem(ITEM_KINDS[folder], wildcards.item)
 
@@ -321,6 +353,7 @@ def sheet_selection(book: Book, item: BibleItem) -> str:
 @sheet_params
 def sheet_refine_request(book: Book, item: BibleItem) -> str:
     from artfarm.pipeline.bible_items import item_dir, refine_item_jobs
+    from artfarm.pipeline.manifest import MANIFEST
 
     if not (item_dir(book, item) / "selected" / MANIFEST).is_file():
         return PENDING

@@ -16,6 +16,7 @@ import yaml
 
 from artfarm.documents.book import Book
 from artfarm.pipeline import dagparams, filereads, paramcache
+from artfarm.rendering import compiler
 from artfarm.rendering.modelstore import ModelStore, lock_book, write_placeholders
 from tests.bookmaker import edit_spec, make_project, picture
 from tests.pipeline.project import BOOK, write_config
@@ -46,13 +47,13 @@ def book(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Book:
 def compiles(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The stages dagparams compiled (a cache hit compiles nothing)."""
     seen: list[str] = []
-    real = dagparams.compile_stage
+    real = compiler.compile_stage
 
     def counting(book, page, stage, **kwargs):
         seen.append(f"{page}:{stage}")
         return real(book, page, stage, **kwargs)
 
-    monkeypatch.setattr(dagparams, "compile_stage", counting)
+    monkeypatch.setattr(compiler, "compile_stage", counting)
     return seen
 
 
