@@ -127,7 +127,16 @@ def check_style_pack(book: Book, pack: StylePack) -> list[Problem]:
             problems.append(Problem(file, field, f"template {name!r}: {err}", "fix or create it"))
     for i, palette in enumerate(pack.spec.palettes):
         problems += check_image(pack.directory, palette, file, f"palettes[{i}]")
+    return problems + unpinned_loras(book, pack)
+
+
+def unpinned_loras(book: Book, pack: StylePack) -> list[Problem]:
+    """The pack's LoRAs the book must pin: only an sd15/sdxl tier's graphs chain them."""
+    if not any(tier_family(book, tier).checkpoint for tier in ("draft", "final")):
+        return []
+    file = str(pack.directory / "stylepack.yaml")
     pinned = set(book.config.models.loras)
+    problems = []
     for i, lora in enumerate(pack.spec.loras):
         if lora.name not in pinned:
             problems.append(

@@ -111,6 +111,7 @@ PROMISES: dict[str, list[str]] = {
     "Every family's print upscale uses the book's `upscaler` (`models/upscale_models`)": [
         FAMILY_BOOK + "test_a_flux_kontext_and_qwen_book_goes_from_words_to_pages_pdf",
         "models/test_doctor.py::test_a_diffusion_family_book_needs_no_lora_loader",
+        VALIDATE + "test_the_packs_loras_must_be_pinned_only_when_a_tier_chains_them",
     ],
     "Every family's draft, refine, inpaint, upscale and sheet graphs pass ComfyUI 0.3.64's": [
         "comfy/test_family_graphs.py::"

@@ -352,6 +352,28 @@ def test_the_clip_window_is_checked_only_when_a_tier_reads_the_prompt_through_cl
     assert not any("CLIP tokens" in w.problem for w in book_warnings(tiny_book))
 
 
+def test_the_packs_loras_must_be_pinned_only_when_a_tier_chains_them(tiny_book: Path) -> None:
+    config = tiny_book / "book_config.yaml"
+    data = yaml.safe_load(config.read_text())
+    data["models"]["loras"] = []
+    config.write_text(yaml.safe_dump(data))
+
+    def lora_problems() -> list:
+        return [p for p in validate_book(tiny_book) if p.field == "loras[0].name"]
+
+    [problem] = lora_problems()  # sd15 tiers chain the pack's LoRA
+    assert "is not pinned by the book" in problem.problem
+    for tier in ("draft", "final"):
+        data["models"][tier] = {
+            "family": "qwen-image-edit-plus",
+            "unet": f"qwen_{tier}.safetensors",
+            "clip": ["qwen_2.5_vl_7b.safetensors"],
+            "vae": "qwen_image_vae.safetensors",
+        }
+    config.write_text(yaml.safe_dump(data))
+    assert lora_problems() == []  # no graph of theirs takes a LoRA
+
+
 def test_json_ends_with_a_summary_record_when_all_is_well(
     tiny_book: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
