@@ -642,6 +642,11 @@ PROMISES: dict[str, list[str]] = {
         STYLE + "test_next_lists_sheets_then_golden_images_and_pages_say_what_they_wait_for",
         STYLE_RUN + "test_pages_wait_for_their_golden_images_and_next_lists_them_first",
     ],
+    "The review board shows the rendered sheets before the pages": [
+        "board/test_board_bible.py::test_the_book_view_shows_the_bibles_sheets_first_with_their_state",
+        BOARD_UI + "test_a_character_sheet_is_reviewed_in_the_browser_without_fixes",
+        "mcp/test_mcp_bible.py::test_an_agent_reviews_a_character_sheet_through_mcp",
+    ],
     # The review board
     "**The book**: first the bible's rendered character sheets": [
         "board/test_board_bible.py::test_the_book_view_shows_the_bibles_sheets_first_with_their_state",
