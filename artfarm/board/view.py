@@ -39,9 +39,9 @@ LABELS = {
     "needs-drafts": ("queued", "drafts not rendered yet"),
     "needs-refine": ("queued", "refine not rendered yet"),
     "needs-print": ("queued", "final and print art not made yet"),
-    "waits-for-sheet": ("queued", "waits for a character sheet (review it first)"),
-    "needs-sheet-drafts": ("queued", "sheet drafts not rendered yet"),
-    "needs-sheet-final": ("queued", "approved sheet not placed yet"),
+    "waits-for-sheet": ("queued", "waits for a sheet or golden image (review it first)"),
+    "needs-sheet-drafts": ("queued", "drafts not rendered yet"),  # a bible item's
+    "needs-sheet-final": ("queued", "approved image not placed yet"),
 }
 
 

@@ -2,8 +2,9 @@
 
 Only the documents are served — book_config.yaml, the bible, the layout, each page's
 renderspec.json and review.json, and each stage's manifest.json; for each bible item the
-pipeline renders (bible/sheets/<id>/) its review.json and stage manifests, and the approved
-sheet's manifest (bible/character_refs/<id>.manifest.json) — through the guarded reader,
+pipeline renders (a character sheet in bible/sheets/<id>/, a golden image in
+bible/golden/<id>/) its review.json and stage manifests, and the approved image's manifest
+(bible/character_refs/ or bible/style_refs/<id>.manifest.json) — through the guarded reader,
 each path resolved inside its book (no `..`, no symlink out): a URI can never read anything
 else.
 """
@@ -14,17 +15,20 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from artfarm.documents.bible import RENDERED_FOLDERS, WORK_FOLDERS
 from artfarm.documents.safepath import PathEscape, resolve_inside
 from artfarm.mcp.project import Project
 from artfarm.problems import ArtfarmError
 
 SCHEME = "artfarm://books/"
+ITEM_WORK = "|".join(re.escape(folder) for folder in sorted(WORK_FOLDERS.values()))
+ITEM_IMAGES = "|".join(re.escape(folder) for folder in sorted(RENDERED_FOLDERS.values()))
 TEMPLATE = SCHEME + "{book}/{+path}"
 DOCUMENTS = re.compile(
     r"^(book_config\.yaml|bible/characters\.yaml|layout/book\.yaml"
     r"|pages/\d{4}/(renderspec\.json|review\.json|(draft|selected|refine|final|print)/manifest\.json)"
-    r"|bible/sheets/[a-z][a-z0-9_]*/(review\.json|(draft|selected|refine)/manifest\.json)"
-    r"|bible/character_refs/[a-z][a-z0-9_]*\.manifest\.json)$"
+    rf"|({ITEM_WORK})/[a-z][a-z0-9_]*/(review\.json|(draft|selected|refine)/manifest\.json)"
+    rf"|({ITEM_IMAGES})/[a-z][a-z0-9_]*\.manifest\.json)$"
 )
 LISTED = (
     "*.yaml",
@@ -32,9 +36,9 @@ LISTED = (
     "layout/*.yaml",
     "pages/*/*.json",
     "pages/*/*/manifest.json",
-    "bible/sheets/*/review.json",
-    "bible/sheets/*/*/manifest.json",
-    "bible/character_refs/*.manifest.json",
+    "bible/*/*/review.json",
+    "bible/*/*/*/manifest.json",
+    "bible/*/*.manifest.json",
 )
 MIME = {".json": "application/json", ".yaml": "application/yaml"}
 
@@ -100,8 +104,8 @@ def read_document(project: Project, uri: str) -> Document:
             "not a book document",
             "name book_config.yaml, bible/characters.yaml, layout/book.yaml, "
             "pages/NNNN/renderspec.json, pages/NNNN/review.json, pages/NNNN/<stage>/manifest.json, "
-            "bible/sheets/<id>/review.json, bible/sheets/<id>/<stage>/manifest.json or "
-            "bible/character_refs/<id>.manifest.json",
+            "a bible item's bible/sheets|golden/<id>/review.json or <stage>/manifest.json, or "
+            "bible/character_refs|style_refs/<id>.manifest.json",
         )
     try:
         resolve_inside((project.root / book.root).resolve(), relative)

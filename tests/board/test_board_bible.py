@@ -14,6 +14,7 @@ from artfarm.documents.book import Book
 from artfarm.pipeline.bible_items import load_item_review, rendered_path, run_item_final
 from tests.board.test_board_http import client, etag_of
 from tests.pipeline.test_sheets import fake_sheet_stage, render_bear, sheet_run
+from tests.pipeline.test_style_refs import MEADOW, fake_stage, with_golden
 
 BEAR = BibleItem(SHEET, "bear")
 
@@ -38,9 +39,9 @@ def test_the_book_view_shows_the_bibles_sheets_first_with_their_state(server, bo
     http = client(server)
     html = http.get("/").text
     assert html.index('data-page="sheet:bear"') < html.index('data-page="1"')
-    assert 'data-state-of="sheet:bear">sheet drafts not rendered yet' in html
+    assert 'data-state-of="sheet:bear">drafts not rendered yet' in html
     assert 'data-page="sheet:fox"' not in html  # the fox's sheet is hand-made
-    assert 'data-state-of="1">waits for a character sheet' in html
+    assert 'data-state-of="1">waits for a sheet or golden image' in html
     fake_sheet_stage(book, "draft", ["c01", "c02"])
     html = http.get("/").text
     assert 'data-state-of="sheet:bear">waiting for draft review' in html
@@ -69,7 +70,7 @@ def test_a_sheet_is_reviewed_in_the_page_view_through_the_sheets_review_code(ser
     fake_sheet_stage(book, "refine", ["c02-v1", "c02-v2"])
     page = http.get("/page/sheet:bear").text
     assert 'data-state-of="sheet:bear">waiting for the final pick' in page
-    assert 'id="fix-canvas"' not in page and "a sheet takes no inpaint fixes" in page
+    assert 'id="fix-canvas"' not in page and "sheet:bear takes no inpaint fixes" in page
     fix = {"mask": {"kind": "box", "x": 1, "y": 1, "width": 4, "height": 4}, "prompt": "a paw"}
     body = {"final": "c02-v1", "rejected": {"c02-v2": "muddy"}, "rationale": "best faces"}
     refused = save(http, server, "refine", {**body, "fixes": [fix]})
@@ -103,3 +104,33 @@ def test_only_the_bibles_rendered_items_open_and_only_their_own_files(server, bo
     headers = {HEADER: server.board.token}
     body = {"etag": "none", "selected": ["c01"], "rationale": "x"}
     assert http.post("/api/page/sheet:fox/draft", json=body, headers=headers).status_code == 404
+
+
+def test_golden_images_follow_the_sheets_and_are_reviewed_the_same_way(project: Path, board_for):
+    render_bear(project)
+    book = with_golden(project)
+    fake_stage(book, MEADOW, "draft", ["c01", "c02"])
+    server = board_for(book, project)
+    http = client(server)
+    html = http.get("/").text
+    order = [html.index(f'data-page="{key}"') for key in ("sheet:bear", "style:meadow", "1")]
+    assert order == sorted(order)
+    assert 'data-state-of="style:creek">drafts not rendered yet' in html
+    assert 'data-page="style:hills"' not in html  # hand-made
+    assert 'data-state-of="style:meadow">waiting for draft review' in html
+    page = http.get("/page/style:meadow").text
+    assert "a sunny meadow of tall grass" in page  # its compiled prompt and its words
+    assert 'href="/art/style:meadow/draft/c02.png"' in page
+    assert http.get("/art/style:meadow/draft/c02.png").headers["content-type"] == "image/png"
+    body = {
+        "etag": etag_of(http, "style:meadow"),
+        "selected": ["c01"],
+        "rejected": {"c02": "dull light"},
+        "rationale": "warm light",
+    }
+    headers = {HEADER: server.board.token}
+    assert http.post("/api/page/style:meadow/draft", json=body, headers=headers).is_success
+    review = load_item_review(book, MEADOW)
+    assert review is not None and review.draft is not None and review.draft.selected == ["c01"]
+    statuses = {s["subject"]: s["kind"] for s in http.get("/api/status").json()["bible"]}
+    assert statuses == {"sheet:bear": "queued", "style:meadow": "queued", "style:creek": "queued"}

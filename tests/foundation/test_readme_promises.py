@@ -566,11 +566,12 @@ PROMISES: dict[str, list[str]] = {
         MCP + "test_a_bad_call_returns_one_line_problems_and_no_traceback",
     ],
     "`contact_sheet`, `page_image` and `review` take a page": [
+        "mcp/test_mcp_bible.py::test_a_golden_image_is_looked_at_and_reviewed_as_style_id",
         "mcp/test_mcp_bible.py::test_an_agent_reviews_a_character_sheet_through_mcp",
         MCP + "test_every_tool_is_listed_with_the_schema_of_its_arguments",
         MCP + "test_a_bad_call_returns_one_line_problems_and_no_traceback",
     ],
-    "The books' documents (book config, bible, layout, specs, reviews, manifests": [
+    "The books' documents (book config, bible, layout, specs, reviews, manifests, and each": [
         MCP + "test_book_documents_are_resources_and_stay_inside_the_book",
         "mcp/test_mcp_bible.py::test_an_agent_reviews_a_character_sheet_through_mcp",
     ],
@@ -642,13 +643,16 @@ PROMISES: dict[str, list[str]] = {
         STYLE + "test_next_lists_sheets_then_golden_images_and_pages_say_what_they_wait_for",
         STYLE_RUN + "test_pages_wait_for_their_golden_images_and_next_lists_them_first",
     ],
-    "The review board shows the rendered sheets before the pages": [
+    "The review board shows the rendered sheets and golden images before the pages": [
         "board/test_board_bible.py::test_the_book_view_shows_the_bibles_sheets_first_with_their_state",
+        "board/test_board_bible.py::test_golden_images_follow_the_sheets_and_are_reviewed_the_same_way",
+        "mcp/test_mcp_bible.py::test_a_golden_image_is_looked_at_and_reviewed_as_style_id",
         BOARD_UI + "test_a_character_sheet_is_reviewed_in_the_browser_without_fixes",
         "mcp/test_mcp_bible.py::test_an_agent_reviews_a_character_sheet_through_mcp",
     ],
     # The review board
-    "**The book**: first the bible's rendered character sheets": [
+    "**The book**: first the bible's rendered character sheets and golden images": [
+        "board/test_board_bible.py::test_golden_images_follow_the_sheets_and_are_reviewed_the_same_way",
         "board/test_board_bible.py::test_the_book_view_shows_the_bibles_sheets_first_with_their_state",
         "board/test_board_bible.py::test_a_sheet_is_reviewed_in_the_page_view_through_the_sheets_review_code",
         BOARD + "test_the_book_view_lays_pages_out_as_spreads_in_reading_order",
@@ -668,7 +672,8 @@ PROMISES: dict[str, list[str]] = {
         BOARD_BUILD + "test_a_build_while_another_snakemake_works_there_stops_at_once",
         BOARD_UI + "test_a_person_reviews_the_book_in_the_browser",
     ],
-    "**A page** (or a sheet: it opens the same way)": [
+    "**A page** (or a sheet or golden image: it opens the same way)": [
+        "board/test_board_bible.py::test_golden_images_follow_the_sheets_and_are_reviewed_the_same_way",
         "board/test_board_bible.py::test_a_sheet_is_reviewed_in_the_page_view_through_the_sheets_review_code",
         BOARD_UI + "test_a_character_sheet_is_reviewed_in_the_browser_without_fixes",
         BOARD + "test_a_page_shows_its_candidates_prompts_spec_and_reviews",
@@ -683,7 +688,7 @@ PROMISES: dict[str, list[str]] = {
         BOARD + "test_a_fix_outside_the_image_is_refused",
         BOARD_UI + "test_a_person_reviews_the_book_in_the_browser",
     ],
-    "A sheet offers no inpaint fixes (it takes none).": [
+    "A bible item offers no inpaint fixes (it takes none).": [
         "board/test_board_bible.py::test_a_sheet_is_reviewed_in_the_page_view_through_the_sheets_review_code",
         BOARD_UI + "test_a_character_sheet_is_reviewed_in_the_browser_without_fixes",
     ],

@@ -1,5 +1,6 @@
-"""The bible's rendered items through MCP: an agent looks at a character sheet's candidates,
-reviews it with `artfarm review`'s checks (no inpaint fixes), and reads its documents."""
+"""The bible's rendered items through MCP: an agent looks at a character sheet's (or a golden
+image's) candidates, reviews it with `artfarm review`'s checks (no inpaint fixes), and reads
+its documents."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from artfarm.pipeline.bible_items import (
 )
 from tests.mcp.session import images, mcp_session, texts
 from tests.pipeline.test_sheets import fake_sheet_stage, render_bear, sheet_run
+from tests.pipeline.test_style_refs import MEADOW, fake_stage, with_golden
 
 BEAR_SHEET = BibleItem(SHEET, "bear")
 
@@ -94,3 +96,39 @@ def test_an_agent_reviews_a_character_sheet_through_mcp(project: Path) -> None:
     ):
         assert uri in listed, uri
     assert review.contents[0].text == (book.root / "bible/sheets/bear/review.json").read_text()
+
+
+def test_a_golden_image_is_looked_at_and_reviewed_as_style_id(project: Path) -> None:
+    from artfarm.documents.settings import load_settings
+    from artfarm.pipeline.bible_items import ItemRun
+
+    book = with_golden(project)
+    fake_stage(book, MEADOW, "draft", ["c01", "c02"])
+    item_contact(ItemRun(book, 0, load_settings(), "test", item=MEADOW), "draft")
+    meadow = {"book": "tiny_01", "subject": "style:meadow"}
+
+    async def go():
+        async with mcp_session(project) as client:
+            sheet = await client.call_tool("contact_sheet", {**meadow, "stage": "draft"})
+            review = await client.call_tool(
+                "review",
+                {**meadow, "stage": "draft", "select": ["c01"], "reject_rest": "dull light",
+                 "rationale": "warm light"},
+            )  # fmt: skip
+            hills = await client.call_tool(
+                "contact_sheet", {"book": "tiny_01", "subject": "style:hills", "stage": "draft"}
+            )
+            listed = [r.uri for r in (await client.list_resources()).resources]
+        return sheet, review, hills, listed
+
+    sheet, review, hills, listed = anyio.run(go)
+    assert not sheet.is_error, texts(sheet)
+    assert "style:meadow, draft ids c01, c02" in texts(sheet) and images(sheet)
+    assert not review.is_error, texts(review)
+    assert "wrote books/tiny_01/bible/golden/meadow/review.json" in texts(review)
+    written = load_item_review(book, MEADOW)
+    assert written is not None and written.draft is not None
+    assert written.draft.selected == ["c01"] and written.draft.rejected == {"c02": "dull light"}
+    assert hills.is_error and "hills" in texts(hills)  # hand-made: nothing to review
+    golden = "artfarm://books/tiny_01/bible/golden/meadow"
+    assert f"{golden}/review.json" in listed and f"{golden}/draft/manifest.json" in listed
