@@ -115,6 +115,11 @@ def device_flags(comfy: ComfyInstall) -> list[str]:
     return flags
 
 
+def cache_flags(comfy: ComfyInstall) -> list[str]:
+    """ComfyUI's default cache needs no flag; `cache_lru` N > 0 keeps N node results."""
+    return ["--cache-lru", str(comfy.cache_lru)] if comfy.cache_lru else []
+
+
 def comfyui_flags(settings: Settings, host: str, port: int, data: Path) -> list[str]:
     return [
         "--listen",
@@ -122,6 +127,7 @@ def comfyui_flags(settings: Settings, host: str, port: int, data: Path) -> list[
         "--port",
         str(port),
         *device_flags(settings.comfyui),
+        *cache_flags(settings.comfyui),
         "--disable-auto-launch",
         "--preview-method",
         "none",
@@ -156,6 +162,7 @@ def sketch_launch(settings: Settings, host: str, port: int) -> Launch:
         str(settings.models_path),
         "--step-seconds",
         str(settings.sketch.step_seconds),
+        *cache_flags(settings.comfyui),  # the stand-in keeps models as ComfyUI would
     ]
     if not is_loopback(host):
         argv.append("--allow-remote")

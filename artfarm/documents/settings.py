@@ -40,6 +40,14 @@ class ComfyInstall(Strict):
         description="VRAM mode; default highvram on a GPU. Not with device cpu: ComfyUI "
         "refuses --cpu beside any VRAM flag.",
     )
+    cache_lru: int = Field(
+        default=0,
+        ge=0,
+        le=100_000,
+        description="0: ComfyUI's default cache (the last prompt's nodes). N: --cache-lru N, keep "
+        "N node results across prompts, so a queue alternating tiers keeps their models "
+        "loaded; costs RAM for every model and image kept. The sketch server follows it too.",
+    )
 
     @model_validator(mode="after")
     def _device_flags_comfyui_accepts(self) -> ComfyInstall:

@@ -424,6 +424,14 @@ PROMISES: dict[str, list[str]] = {
         "pipeline/test_lease_residency.py::"
         "test_an_idle_server_wins_over_queueing_behind_the_one_with_the_model",
     ],
+    "`comfyui.cache_lru: N` to launch ComfyUI (and the sketch server)": [
+        SERVICE + "test_cache_lru_gives_a_cache_flag_comfyui_accepts",
+        SERVICE + "test_the_sketch_server_keeps_models_by_the_configured_cache",
+    ],
+    "the default 0 keeps ComfyUI's own cache, which the tier order serves.": [
+        SERVICE + "test_cache_lru_gives_a_cache_flag_comfyui_accepts",
+        "pipeline/test_fleet.py::test_earlier_tiers_come_first_and_every_gpu_stage_outranks_cpu_jobs",
+    ],
     "A server that stops answering for `client.retry_seconds` is marked down": [
         "pipeline/test_fleet.py::"
         "test_a_server_killed_mid_book_leaves_its_jobs_to_the_other_without_duplicates",

@@ -6,6 +6,7 @@ import json
 import socket
 from pathlib import Path
 
+import httpx
 import pytest
 import yaml
 
@@ -185,6 +186,35 @@ def test_each_device_gets_a_command_line_comfyui_accepts(
     assert [f for f in argv if f in VRAM_FLAGS] == [wanted[0]]
     for name in ("input", "output", "temp", "user"):
         assert project / "runtime" / "comfyui" / name in launch.folders
+
+
+@pytest.mark.parametrize(("cache_lru", "wanted"), [(0, []), (64, ["--cache-lru", "64"])])
+def test_cache_lru_gives_a_cache_flag_comfyui_accepts(project, cache_lru, wanted) -> None:
+    comfy_project(project, cache_lru=cache_lru)
+    argv = service.comfyui_launch(load_settings(), "127.0.0.1", 8188).argv[2:]
+    assert accepted(argv) == []
+    [cache_group] = [g for g in RULES["exclusive_groups"] if "--cache-lru" in g]
+    cache = [f for f in argv if f in cache_group]
+    assert cache == wanted[:1]
+    assert " ".join(wanted) in " ".join(argv)
+
+
+@pytest.mark.parametrize("bad", [-1, "many", 1.5])
+def test_a_bad_cache_lru_is_one_config_error(project, capsys, bad) -> None:
+    comfy_project(project, cache_lru=bad)
+    assert main(["comfyui", "start"]) == 1
+    [line] = capsys.readouterr().err.strip().splitlines()
+    assert "config.yaml" in line and "cache_lru" in line
+
+
+def test_the_sketch_server_keeps_models_by_the_configured_cache(project, capsys) -> None:
+    comfy_project(project, cache_lru=40)
+    try:
+        assert main(["comfyui", "start", "--sketch"]) == 0
+        url = service.read_pid(load_settings())["url"]
+        assert httpx.get(f"{url}/sketch/stats", timeout=10).json()["cache"] == "lru 40"
+    finally:
+        assert main(["comfyui", "stop"]) == 0
 
 
 def test_a_vram_mode_with_device_cpu_is_one_config_error(project, capsys) -> None:
