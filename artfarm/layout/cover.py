@@ -3,6 +3,8 @@
 Width = 2 × trim + spine + 2 × bleed, where the spine is the interior page count times the
 paper's caliper. Spine text appears only when the spine is at least printer.min_spine_text_in.
 The back cover keeps the printer's barcode area (printer.barcode) clear of art and blurb.
+Typst lays the wrap out with stand-ins for its two full-size images, and their JPEG bytes are
+swapped in afterwards (standins.py), as for the interior: the art is never decoded here.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from artfarm.layout.art import PROOF, Variant, find_art, ppi_fix, prepare
 from artfarm.layout.geometry import PT_PER_IN, Box
 from artfarm.layout.job import LayoutJob
 from artfarm.layout.preflight import Finding, Report, pdf_findings
-from artfarm.layout.render import compile_template
+from artfarm.layout.standins import compile_with_stand_ins
 from artfarm.problems import ArtfarmError, Problem
 
 
@@ -146,7 +148,7 @@ def build_cover(job: LayoutJob, variant: Variant, pdf: Path) -> Report:
     if report.errors:
         return report
     try:
-        compile_template("cover.typ", data, job.fonts, job.spec_file, output=pdf)
+        compile_with_stand_ins("cover.typ", data, job.fonts, job.spec_file, output=pdf)
     except ArtfarmError as err:
         report.add([Finding.of(p) for p in err.problems])
         return report

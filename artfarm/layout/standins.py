@@ -7,7 +7,7 @@ small JPEG with the same aspect ratio (so `fit: "cover"` places it the same way,
 under 0.01 pt) and the same colour mode (so its image dictionary is the same) — and the real
 JPEG bytes replace the stand-in's in the finished PDF, one image at a time, with the real
 width and height. A printer sees the same images, boxes and fonts as from a direct compile
-(tests/layout/test_standins.py compares both).
+(tests/layout/test_standins.py compares both, for the interior and the cover).
 """
 
 from __future__ import annotations
@@ -58,7 +58,11 @@ def stand_in_size(width: int, height: int) -> tuple[int, int]:
 def make_stand_in(art: Path, dest: Path, index: int) -> None:
     """A stand-in JPEG for `art`: same aspect and mode, bytes unique to `index`."""
     with Image.open(art) as img:  # the header only: nothing is decoded
-        size, mode = img.size, img.mode
+        size, mode, fmt = img.size, img.mode, img.format
+    if fmt != "JPEG":  # its bytes go in as they are: only a JPEG stream is one Typst embeds
+        raise ArtfarmError.single(
+            str(art), "", f"print art in {fmt} format", "report this layout bug"
+        )
     if mode not in ("RGB", "L", "CMYK"):
         raise ArtfarmError.single(
             str(art), "", f"print art in colour mode {mode}", "report this layout bug"
@@ -68,22 +72,34 @@ def make_stand_in(art: Path, dest: Path, index: int) -> None:
 
 
 def stand_in_data(data: dict[str, Any], folder: Path) -> tuple[dict[str, Any], dict[str, Path]]:
-    """The template data with every art path swapped for a stand-in, and digest → real art."""
+    """The template data with every art path swapped for a stand-in, and digest → real art.
+
+    Art is any `"art": {"path": …}` record, at any depth: the interior's pages and the
+    cover's front and back share the rule.
+    """
     real: dict[str, Path] = {}
     made: dict[str, Path] = {}
-    pages = []
-    for record in data["pages"]:
-        art = record.get("art")
-        if art is None:
-            pages.append(record)
-            continue
-        path = art["path"]
+
+    def stand_in(path: str) -> str:
         if path not in made:
             made[path] = folder / f"stand-in-{len(made):04d}.jpg"
             make_stand_in(Path(path), made[path], len(made))
             real[_digest(made[path].read_bytes())] = Path(path)
-        pages.append({**record, "art": {**art, "path": str(made[path])}})
-    return {**data, "pages": pages}, real
+        return str(made[path])
+
+    def walk(value: Any) -> Any:
+        if isinstance(value, list):
+            return [walk(v) for v in value]
+        if not isinstance(value, dict):
+            return value
+        out = {k: walk(v) for k, v in value.items() if k != "art"}
+        if "art" in value:
+            art = value["art"]
+            has_path = isinstance(art, dict) and "path" in art
+            out["art"] = {**art, "path": stand_in(art["path"])} if has_path else walk(art)
+        return {k: out[k] for k in value}  # the data's own key order
+
+    return walk(data), real
 
 
 def swap_in(laid_out: Path, dest: Path, real: dict[str, Path]) -> None:
@@ -147,7 +163,8 @@ def compile_with_stand_ins(
     data: dict[str, Any],
     fonts: FontSet,
     file: str,
-    field_of: Callable[[int], str],
+    field_of: Callable[[int], str] = lambda page: f"page {page}",
+    *,
     output: Path,
 ) -> None:
     """Lay out `data` with stand-ins in a scratch folder, then write `output` with the real art."""

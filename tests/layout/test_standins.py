@@ -1,4 +1,5 @@
-"""Print art swapped in after Typst: a printer sees what a direct compile gives (real Typst)."""
+"""Print art swapped in after Typst: a printer sees what a direct compile gives (real Typst),
+for the interior and the cover wrap."""
 
 from __future__ import annotations
 
@@ -6,16 +7,20 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
+import pytest
 from PIL import Image
 from pypdf import PdfReader
 from pypdf.generic import ContentStream, StreamObject
 
+from artfarm.cli import main
 from artfarm.layout.art import PRINT
+from artfarm.layout.cover import cover_data
 from artfarm.layout.interior import interior_data, prepare_pages
 from artfarm.layout.job import LayoutJob, open_job
-from artfarm.layout.preflight import page_fonts
+from artfarm.layout.preflight import Report, page_fonts
 from artfarm.layout.render import compile_template
 from artfarm.layout.standins import compile_with_stand_ins, stand_in_size
+from artfarm.problems import ArtfarmError
 
 from .conftest import small_layout
 
@@ -124,6 +129,50 @@ def test_a_printer_sees_the_same_pdf_as_from_a_direct_compile(make_book, tmp_pat
     art = {hashlib.sha256(p.read_bytes()).hexdigest() for p in book.glob("exports/print/*.jpg")}
     shown = {digest for page in after for digest, _ in page["drawn"]}
     assert shown == art and len(art) == 3  # the real JPEG bytes, every page's art
+
+
+def test_the_cover_wrap_shows_a_printer_the_same_pdf_as_a_direct_compile(make_book, tmp_path):
+    spec = small_layout(
+        trim={"width": 5, "height": 5},
+        printer={"min_pages": 8, "min_ppi": 100},
+        cover={"art": 1, "back_art": 2, "back_text": "Bear walks up the hill."},
+    )
+    book = make_book(spec, art_size=(1031, 1373))
+    job = open_job(book)
+    data = cover_data(job, PRINT, Report(book.name))
+    direct, swapped = tmp_path / "direct.pdf", tmp_path / "swapped.pdf"
+    compile_template("cover.typ", data, job.fonts, job.spec_file, output=direct)
+    compile_with_stand_ins("cover.typ", data, job.fonts, job.spec_file, output=swapped)
+    before, after = printers_view(direct), printers_view(swapped)
+    assert PdfReader(swapped).pdf_header == PdfReader(direct).pdf_header
+    assert_same_view(before, after)
+    art = {hashlib.sha256(Path(data[side]["art"]["path"]).read_bytes()).hexdigest()
+           for side in ("front", "back")}  # fmt: skip
+    [page] = after
+    assert {digest for digest, _ in page["drawn"]} == art and len(art) == 2
+
+
+def test_layout_cover_writes_the_real_art_not_the_stand_ins(make_book):
+    spec = small_layout(
+        trim={"width": 5, "height": 5},
+        printer={"min_pages": 8, "min_ppi": 100},
+        cover={"art": 1, "back_art": 2},
+    )
+    book = make_book(spec)
+    assert main(["layout", str(book), "cover"]) == 0
+    [page] = printers_view(book / "layout" / "cover.pdf")
+    sides = (book / "exports" / "print").glob("cover-*.jpg")
+    art = {hashlib.sha256(p.read_bytes()).hexdigest() for p in sides}
+    assert len(art) == 2 and {digest for digest, _ in page["drawn"]} == art
+
+
+def test_art_that_is_no_jpeg_is_refused_before_it_could_go_in_as_one(tmp_path):
+    from artfarm.layout.standins import make_stand_in
+
+    png = tmp_path / "art.png"
+    Image.new("RGB", (30, 40)).save(png)
+    with pytest.raises(ArtfarmError, match="PNG format"):
+        make_stand_in(png, tmp_path / "s.jpg", 0)
 
 
 def test_a_stand_in_has_the_arts_aspect_exactly_when_small_enough_else_within_2e_6():
