@@ -9,9 +9,10 @@ low-denoise pass) and a 2× upscaler (print). Each sketch server pays `--load-se
 loader whose result is not in its cache (ComfyUI's rules: artfarm/sketch/model_cache.py) and
 counts the loads; the same build runs side by side under
   * Snakemake's own job order (`ARTFARM_TIER_ORDER=off`) and the default cache,
-  * the tier order (rule priorities, artfarm/pipeline/tiers.py) and the default cache,
+  * the shipped default: the tier order (rule priorities, artfarm/pipeline/tiers.py) and the
+    server launched as `comfyui.cache_lru`'s default says (0: ComfyUI's default cache),
   * Snakemake's own order with the server launched `--cache-lru 64`,
-  * the tier order on 2 servers (leases prefer the server holding a job's models).
+  * the shipped default on 2 servers (leases prefer the server holding a job's models).
 Target: at most one load per model tier per server. Job seconds are scaled down (1 step ×
 --step-seconds, --load-seconds a load) so the whole bench runs in minutes on 2 cores.
 
@@ -35,6 +36,8 @@ from pathlib import Path
 import yaml
 from sketch_procs import sketch_servers, stats
 
+from artfarm.documents.settings import ComfyInstall
+
 REPO = Path(__file__).resolve().parents[1]
 BOOK_ID = "models_01"
 UPSCALER = "2x_bench_upscaler.pth"
@@ -50,11 +53,13 @@ class Setup:
     lru: int
 
 
+SHIPPED_LRU = ComfyInstall().cache_lru  # config's comfyui.cache_lru default
+SHIPPED = f"cache_lru {SHIPPED_LRU}" + (" (ComfyUI's default cache)" if not SHIPPED_LRU else "")
 SETUPS = [
     Setup("snakemake order, default cache", 1, False, 0),
-    Setup("tier order, default cache", 1, True, 0),
+    Setup(f"shipped default: tier order, {SHIPPED}", 1, True, SHIPPED_LRU),
     Setup("snakemake order, --cache-lru 64", 1, False, 64),
-    Setup("tier order, default cache, 2 servers", 2, True, 0),
+    Setup(f"tier order, {SHIPPED}, 2 servers", 2, True, SHIPPED_LRU),
 ]
 
 
@@ -153,6 +158,7 @@ def main() -> None:
             root = Path(tmp) / f"run{i}"
             shutil.copytree(template, root, symlinks=True)
             results.append(build(root, setup, args))
+            print(f"  {results[-1]['wall']:.0f} s", flush=True)
     print()
     print(f"Model loads per book build — {args.pages} pages, all stages, scripted reviews "
           f"(inpaint fix on every 2nd page), {TIERS} model tiers; load {args.load_seconds} s, "
@@ -174,7 +180,9 @@ def main() -> None:
         for n, s in enumerate(r["servers"], start=1):
             loads = ", ".join(f"{k.split(':', 1)[1]} ×{v}" for k, v in s["model_loads"].items())
             print(f"  {r['setup'].label}, server {n}: {s['prompts_accepted']} prompts; {loads}")
-    print(f"\nbenchmark took {time.perf_counter() - started:.0f} s")
+    load = " / ".join(f"{v:.1f}" for v in os.getloadavg())
+    print(f"\nbenchmark took {time.perf_counter() - started:.0f} s; load average at the end "
+          f"{load} (1 / 5 / 15 min) on {os.cpu_count()} cores")  # fmt: skip
 
 
 if __name__ == "__main__":

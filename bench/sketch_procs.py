@@ -26,6 +26,11 @@ class Proc:
     popen: subprocess.Popen
     step_seconds: float
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU the server process has used so far (its drawing, HTTP, bookkeeping)."""
+        fields = Path(f"/proc/{self.popen.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def kill(self) -> None:
         """Die as a killed ComfyUI does: no goodbye, queue and history gone."""
         os.kill(self.popen.pid, signal.SIGKILL)
