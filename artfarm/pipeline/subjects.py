@@ -11,7 +11,6 @@ the bible's rendered items reach every caller from here.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import yaml
@@ -19,6 +18,7 @@ from pydantic import BaseModel
 
 from artfarm.documents.bible import BibleItem
 from artfarm.documents.book import Book
+from artfarm.documents.reader import load_json_model
 from artfarm.documents.safepath import resolve_inside
 from artfarm.layout.art import find_art
 from artfarm.pipeline.bible_items import (
@@ -163,7 +163,7 @@ class ItemSubject:
         if stage == "final":  # the approved image; never another item's file
             if name != f"{self.item.id}.png":
                 return self.folder / "final" / name  # does not exist: a 404
-            return rendered_path(self.book, self.item)
+            return resolve_inside(self.book.root, self.item.rendered)  # a link out: refused
         return resolve_inside(self.book.root, f"{self.item.folder}/{stage}/{name}")
 
     def stage_manifest(self, stage: str) -> tuple[StageManifest, Path]:
@@ -179,7 +179,7 @@ class ItemSubject:
             raise ArtfarmError.single(
                 str(path), "", f"the {noun} has no final pick yet", "review its variants first"
             )
-        manifest = StageManifest.model_validate(json.loads(path.read_text(encoding="utf-8")))
+        manifest = load_json_model(StageManifest, path, "manifest", root=self.book.root)
         return manifest, path.parent
 
     def prompts(self) -> Prompts:

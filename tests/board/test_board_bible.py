@@ -101,6 +101,11 @@ def test_only_the_bibles_rendered_items_open_and_only_their_own_files(server, bo
         "/art/sheet:fox/draft/c01.png",
     ):
         assert http.get(path).status_code == 404, path
+    outside = book.root.parent.parent / "secret.png"
+    outside.write_bytes(rendered_path(book, BEAR).read_bytes())
+    rendered_path(book, BEAR).unlink()
+    rendered_path(book, BEAR).symlink_to(outside)  # the approved sheet, linked out of the book
+    assert http.get("/art/sheet:bear/final/bear.png").status_code == 404
     headers = {HEADER: server.board.token}
     body = {"etag": "none", "selected": ["c01"], "rationale": "x"}
     assert http.post("/api/page/sheet:fox/draft", json=body, headers=headers).status_code == 404

@@ -106,6 +106,10 @@ def test_a_golden_image_is_looked_at_and_reviewed_as_style_id(project: Path) -> 
     fake_stage(book, MEADOW, "draft", ["c01", "c02"])
     item_contact(ItemRun(book, 0, load_settings(), "test", item=MEADOW), "draft")
     meadow = {"book": "tiny_01", "subject": "style:meadow"}
+    secret = project / "secret.json"  # a manifest linked out of the book is never read
+    secret.write_text('{"secret": true}')
+    (book.root / "bible" / "style_refs" / "creek.manifest.json").symlink_to(secret)
+    creek = {"book": "tiny_01", "subject": "style:creek", "image": "final"}
 
     async def go():
         async with mcp_session(project) as client:
@@ -118,10 +122,13 @@ def test_a_golden_image_is_looked_at_and_reviewed_as_style_id(project: Path) -> 
             hills = await client.call_tool(
                 "contact_sheet", {"book": "tiny_01", "subject": "style:hills", "stage": "draft"}
             )
+            linked = await client.call_tool("page_image", creek)
             listed = [r.uri for r in (await client.list_resources()).resources]
-        return sheet, review, hills, listed
+        return sheet, review, hills, linked, listed
 
-    sheet, review, hills, listed = anyio.run(go)
+    sheet, review, hills, linked, listed = anyio.run(go)
+    assert linked.is_error and "outside the book" in texts(linked), texts(linked)
+    assert '"secret": true' not in texts(linked)
     assert not sheet.is_error, texts(sheet)
     assert "style:meadow, draft ids c01, c02" in texts(sheet) and images(sheet)
     assert not review.is_error, texts(review)
