@@ -1,5 +1,5 @@
 """The board's saves: a draft review or a final pick, written by `artfarm review`'s own code
-(a page's or a bible item's: artfarm.pipeline.subjects, so a sheet refuses inpaint fixes).
+(a page's or a bible item's: artfarm.pipeline.subjects, so a bible item refuses inpaint fixes).
 
 Every save names the version of review.json its tab loaded (`view.review_etag`). If the file
 changed since — another tab, the agent, `artfarm review` — the save is refused with a conflict

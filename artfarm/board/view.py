@@ -1,9 +1,9 @@
 """What the board shows, read from the book's files alone.
 
 The board shows review subjects (artfarm.pipeline.subjects): the bible's rendered items
-(character sheets) first, then the pages. A subject's state comes from its to-do records (the
-same `artfarm next` prints); the board only names them for people and adds "rendering" when a
-build is running and one of its job logs has not finished yet. Spreads follow
+(character sheets, golden images) first, then the pages. A subject's state comes from its
+to-do records (the same `artfarm next` prints); the board only names them for people and adds
+"rendering" when a build is running and one of its job logs has not finished yet. Spreads follow
 `layout/book.yaml` when it is valid, else the render pages in order.
 """
 

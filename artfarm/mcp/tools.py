@@ -14,7 +14,7 @@
     review         artfarm review        writes review.json with the same checks
 
 contact_sheet, page_image and review take a page or a bible item the pipeline renders
-(`subject`: sheet:<id>, as `artfarm next` names it): artfarm.pipeline.subjects.
+(`subject`: sheet:<id> or style:<id>, as `artfarm next` names it): artfarm.pipeline.subjects.
 
 A tool returns text (what the CLI prints), structured content (what `--json` prints) and,
 for pictures, PNG image content sized for a vision model.
