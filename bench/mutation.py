@@ -64,6 +64,22 @@ TARGETS: dict[str, tuple[list[str], list[str] | None]] = {
         ["tests/pipeline/test_dagparams.py", "tests/pipeline/test_dagparams_more.py"],
         None,
     ),
+    # the bible items' own review code (the gates themselves are selection.py's)
+    "artfarm/pipeline/bible_items.py": (
+        ["tests/pipeline/test_sheets.py", "tests/pipeline/test_style_refs.py"],
+        [
+            "load_item_review",
+            "review_item_drafts",
+            "review_item_refine",
+            "no_fixes",
+            "is_automatic",
+            "waits_for_review",
+            "run_item_select",
+            "run_item_final",
+        ],
+    ),
+    "artfarm/pipeline/paramcache.py": (["tests/pipeline/test_paramcache.py"], None),
+    "artfarm/pipeline/filereads.py": (["tests/pipeline/test_paramcache.py"], None),
     "artfarm/pipeline/render_cache.py": (
         ["tests/pipeline/test_cache_lease_sheet.py", "tests/pipeline/test_render_cache_bounds.py"],
         None,
