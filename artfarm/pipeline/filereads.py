@@ -110,6 +110,27 @@ def current(key: str) -> Version:
     return file_version(path, follow=kind == "stat")
 
 
+def unchanged(key: str, version: Version) -> bool:
+    """`current(key) == version`, with one stat and no tuple built for a file or a folder
+    (a remembered value checks every file it came from, a few dozen, on every use)."""
+    kind, _, path = key.partition(":")
+    if kind == "list" or version[0] not in ("file", "dir"):
+        return current(key) == version
+    try:
+        st = _real_stat(path) if kind == "stat" else _real_lstat(path)
+    except OSError:
+        return False
+    if version[0] == "dir":
+        return stat.S_ISDIR(st.st_mode)
+    return (
+        version[4] == st.st_mtime_ns
+        and version[5] == st.st_ctime_ns
+        and version[2] == st.st_ino
+        and version[3] == st.st_size
+        and version[1] == stat.S_IFMT(st.st_mode)
+    )
+
+
 class Reads:
     """The dependencies of one computation: key → version when first looked at."""
 

@@ -93,7 +93,7 @@ class ParamCache:
     def get(self, name: str, compute: Callable[[], Any]) -> Any:
         """The remembered value while all its files are unchanged, else `compute()` (recorded)."""
         hit = self.values.get(name)
-        if hit is not None and all(filereads.current(k) == v for k, v in hit[1]):
+        if hit is not None and all(filereads.unchanged(k, v) for k, v in hit[1]):
             return hit[0]
         with filereads.recording() as reads:
             value = compute()
@@ -120,7 +120,7 @@ class ParamCache:
             self.dirty = False
 
 
-_CACHES: dict[Path, ParamCache] = {}
+_CACHES: dict[str, ParamCache] = {}
 
 
 class NoCache:
@@ -134,12 +134,13 @@ def book_cache(book_root: Path) -> ParamCache | NoCache:
     """The cache of the book at `book_root`, one per process; written when the process exits."""
     if os.environ.get(SWITCH) == "off":
         return NoCache()
-    path = Path(os.path.abspath(book_root / CACHE_FILE))  # written at exit, from any folder
-    if path not in _CACHES:
+    path = os.path.join(os.getcwd(), book_root, CACHE_FILE)  # written at exit, from any folder
+    cache = _CACHES.get(path)
+    if cache is None:
         if not _CACHES:
             atexit.register(write_all)
-        _CACHES[path] = ParamCache(path)
-    return _CACHES[path]
+        cache = _CACHES[path] = ParamCache(Path(os.path.normpath(path)))
+    return cache
 
 
 def write_all() -> None:

@@ -359,3 +359,38 @@ def test_a_value_records_the_same_files_after_other_pages(book: Book) -> None:
         Path(p).name for p in cold
     }
     assert cold <= files(warm=True)
+
+
+def test_a_changed_inode_time_alone_is_a_change(book: Book, compiles) -> None:
+    """ctime cannot be set back: a file replaced with `cp -p` keeps its mtime, not its ctime."""
+    new_run()
+    os.chmod(book.spec_path(1), 0o600)
+    new_run()
+    assert compiles == ["1:draft", "1:draft"]
+
+
+def test_the_quick_check_agrees_with_the_versions(tmp_path: Path) -> None:
+    (tmp_path / "f").write_text("x")
+    (tmp_path / "d").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "f")
+    keys = [
+        f"{kind}:{tmp_path / name}"
+        for kind in ("stat", "lstat", "list")
+        for name in ("f", "d", "link", "missing")
+    ]
+    before = {key: filereads.current(key) for key in keys}
+    assert all(filereads.unchanged(key, version) for key, version in before.items())
+    (tmp_path / "f").write_text("xy")
+    (tmp_path / "d" / "new").write_text("")
+    (tmp_path / "missing").mkdir()
+    changed = {key for key, version in before.items() if not filereads.unchanged(key, version)}
+    assert changed == {key for key, version in before.items() if filereads.current(key) != version}
+    assert changed == {
+        f"stat:{tmp_path / 'f'}",
+        f"lstat:{tmp_path / 'f'}",
+        f"stat:{tmp_path / 'link'}",
+        f"list:{tmp_path / 'd'}",
+        f"stat:{tmp_path / 'missing'}",
+        f"lstat:{tmp_path / 'missing'}",
+        f"list:{tmp_path / 'missing'}",
+    }
