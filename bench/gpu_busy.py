@@ -242,7 +242,8 @@ def dag_params_cost(root: Path, pages: int, cache: str = "on") -> tuple[float, f
     """What the draft rule's params cost while Snakemake builds its DAG: first page, then per
     page; computed (`cache="off"`) or from the param cache its dry runs filled."""
     env = {**os.environ, "ARTFARM_CONFIG": str(root / "config" / "config.yaml")}
-    env["ARTFARM_PARAM_CACHE"] = cache
+    if cache == "off":
+        env["ARTFARM_PARAM_CACHE"] = "off"
     out = subprocess.run(
         [sys.executable, "-c", DAG_PARAMS, str(pages), BOOK_ID],
         cwd=root,

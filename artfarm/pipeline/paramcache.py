@@ -57,7 +57,7 @@ def code_version() -> str:
 def context(book_root: Path) -> dict[str, Any]:
     """What a stored value also depends on; the book's own place too (a copied book's cache
     names the original's files)."""
-    env = {k: v for k, v in sorted(os.environ.items()) if k.startswith("ARTFARM_")}
+    env = {k: v for k, v in sorted(os.environ.items()) if k.startswith("ARTFARM_") and k != SWITCH}
     return {
         "format": FORMAT,
         "code": code_version(),

@@ -272,6 +272,14 @@ def test_a_value_from_another_folder_or_environment_is_not_reused(
     assert paramcache.ParamCache(cache_file(book)).values == {}
 
 
+def test_the_cache_switch_itself_is_no_part_of_the_context(
+    book: Book, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    new_run()
+    monkeypatch.setenv(paramcache.SWITCH, "on")
+    assert paramcache.ParamCache(cache_file(book)).values
+
+
 def test_the_code_version_follows_artfarm_sources(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
