@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
@@ -299,6 +301,22 @@ def test_the_code_version_follows_artfarm_sources(
     assert len({first, second, third}) == 3
 
 
+def test_the_code_version_follows_the_installed_packages(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An upgraded package (pydantic, Pillow…) may change a value: its dist-info name changes."""
+    site = tmp_path / "site-packages"
+    (site / "pillow-11.0.dist-info").mkdir(parents=True)
+    monkeypatch.setattr(paramcache.sysconfig, "get_paths", lambda: {"purelib": str(site)})
+    paramcache.code_version.cache_clear()
+    before = paramcache.code_version()
+    (site / "pillow-11.0.dist-info").rename(site / "pillow-12.0.dist-info")
+    paramcache.code_version.cache_clear()
+    after = paramcache.code_version()
+    paramcache.code_version.cache_clear()
+    assert before != after
+
+
 def test_two_runs_writing_at_once_keep_both_values(book: Book) -> None:
     path = cache_file(book)
     one, two = paramcache.ParamCache(path), paramcache.ParamCache(path)
@@ -402,3 +420,21 @@ def test_the_quick_check_agrees_with_the_versions(tmp_path: Path) -> None:
         f"lstat:{tmp_path / 'missing'}",
         f"list:{tmp_path / 'missing'}",
     }
+
+
+def test_a_snakemake_process_leaves_its_values_on_disk_when_it_exits(
+    book: Book, tmp_path: Path
+) -> None:
+    """No code asks for the write: the first cache a process opens registers it for exit."""
+    script = tmp_path / "ask.py"
+    script.write_text(
+        "from types import SimpleNamespace\n"
+        "from artfarm.pipeline import dagparams, filereads\n"
+        "filereads.RACY_NS = 0  # as in this file's fixture: the files were just made\n"
+        "print(dagparams.draft_request(SimpleNamespace(book='tiny_01', page='0001')))\n"
+    )
+    done = subprocess.run([sys.executable, script], capture_output=True, text=True, check=True)
+    value = done.stdout.strip()
+    assert " request:" in value
+    stored = paramcache.ParamCache(cache_file(book))
+    assert stored.get("draft_request:0001", lambda: "computed here") == value

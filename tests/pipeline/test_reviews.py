@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,8 @@ import pytest
 from artfarm.cli import main
 from artfarm.demo import review_waiting_pages
 from artfarm.documents.book import Book
+from artfarm.pipeline.manifest import read_manifest
+from artfarm.pipeline.pruned import record_pruned
 from artfarm.pipeline.reviewing import load_review
 from artfarm.pipeline.selection import AwaitingReview, refine_review_for, select_drafts
 from artfarm.pipeline.stages import main as stage_main
@@ -303,7 +306,7 @@ def test_image_masks_must_match_the_variant_size(
 ) -> None:
     keep_first_draft(book)
     fake_stage(book, 1, "refine", ["c01-v1"], size=(128, 160))
-    paint(book.root / "masks" / "paw.png", 1, (64, 64))
+    paint(book.root / "masks" / "paw.png", 1, (64, 48))
     assert (
         review(
             book,
@@ -319,7 +322,7 @@ def test_image_masks_must_match_the_variant_size(
         )
         == 1
     )
-    assert "make it 128×160" in capsys.readouterr().err
+    assert "mask is 64×48 (fix: make it 128×160" in capsys.readouterr().err
     assert (
         review(
             book,
@@ -449,3 +452,38 @@ def test_masks_may_reach_the_image_edge_but_not_past_it(
     assert fix("--fix-mask", "masks/none-such.png") == 1  # a mask image that is not there
     said = capsys.readouterr().err
     assert "mask.path: 'masks/none-such.png'" in said and "does not exist" in said
+
+
+def prune(book: Book, stage: str, image_id: str) -> None:
+    folder = book.page_dir(1) / stage
+    manifest = read_manifest(folder)
+    gone = [o for o in manifest.outputs if o.id == image_id]
+    record_pruned(folder, manifest, gone)  # as `artfarm prune`: the record, then the file
+    (folder / gone[0].file).unlink()
+
+
+def test_a_pruned_pick_is_refused_by_the_gate_naming_the_field_that_picks_it(book: Book) -> None:
+    keep_first_draft(book)
+    prune(book, "draft", "c01")
+    with pytest.raises(ArtfarmError) as caught:
+        select_drafts(book, 1, "p")
+    [problem] = caught.value.problems
+    assert problem.field == "draft.selected[0]" and "c01 was pruned" in problem.problem
+    variants = fake_stage(book, 1, "refine", ["c01-v1", "c01-v2"], size=(128, 160))
+    pick = ["1", "refine", "--final", "c01-v2", "--reject-rest", "stiff", "--rationale", "light"]
+    assert review(book, *pick) == 0
+    prune(book, "refine", "c01-v2")
+    with pytest.raises(ArtfarmError) as caught:
+        refine_review_for(book, 1, variants)
+    [problem] = caught.value.problems
+    assert problem.field == "refine.final" and "c01-v2 was pruned" in problem.problem
+
+
+def test_a_written_review_says_whole_seconds_and_leaves_out_what_it_does_not_judge(
+    book: Book,
+) -> None:
+    keep_first_draft(book)
+    text = book.review_path(1).read_text()
+    written = json.loads(text)
+    assert "refine" not in written and "null" not in text  # no refine section yet: absent
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", written["draft"]["reviewed_at"])
