@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
@@ -25,6 +26,7 @@ from tests.pipeline.project import BOOK, write_config
 
 PAGE = SimpleNamespace(book="tiny_01", page="0001")
 OLD_NS = 1_600_000_000 * 10**9  # a fixed past date for "touch" (tests never read the clock)
+FUTURE_NS = 4_000_000_000 * 10**9  # a date no test run reaches: always "just changed"
 
 
 @pytest.fixture
@@ -438,3 +440,45 @@ def test_a_snakemake_process_leaves_its_values_on_disk_when_it_exits(
     assert " request:" in value
     stored = paramcache.ParamCache(cache_file(book))
     assert stored.get("draft_request:0001", lambda: "computed here") == value
+
+
+def test_a_memo_computed_from_a_just_written_file_makes_its_users_uncacheable(
+    tmp_path: Path,
+) -> None:
+    """A memo's recording is replayed into every value that uses it, its doubt included."""
+    fresh = tmp_path / "spec.json"
+    fresh.write_text("{}")
+    os.utime(fresh, ns=(FUTURE_NS, FUTURE_NS))  # changed "within the racy window": not trusted
+    with filereads.recording() as memo:
+        fresh.read_text()
+    assert memo.uncacheable is not None
+    with filereads.recording() as value:
+        filereads.replay(memo)
+    assert value.uncacheable == memo.uncacheable
+    with filereads.recording() as outer, filereads.recording():
+        fresh.read_text()
+    assert outer.uncacheable is not None
+
+
+def test_a_stat_of_a_file_descriptor_makes_the_value_uncacheable(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("a")
+    fd = os.open(tmp_path / "a.txt", os.O_RDONLY)
+    try:
+        with filereads.recording() as reads:
+            os.stat(fd)
+    finally:
+        os.close(fd)
+    assert reads.uncacheable == "stat of a file descriptor"
+
+
+def test_another_threads_reads_are_not_this_recordings(tmp_path: Path) -> None:
+    """Snakemake may look at files from other threads meanwhile; only this thread's count."""
+    other = tmp_path / "other.txt"
+    other.write_text("x")
+    with filereads.recording() as memo:
+        other.read_text()
+    with filereads.recording() as reads:
+        worker = threading.Thread(target=lambda: (other.read_text(), filereads.replay(memo)))
+        worker.start()
+        worker.join()
+    assert reads.deps == {} and reads.uncacheable is None
