@@ -482,3 +482,33 @@ def test_another_threads_reads_are_not_this_recordings(tmp_path: Path) -> None:
         worker.start()
         worker.join()
     assert reads.deps == {} and reads.uncacheable is None
+
+
+def test_a_file_only_opened_is_a_dependency(tmp_path: Path) -> None:
+    """open() is seen through the audit hook, not only os.stat."""
+    (tmp_path / "words.txt").write_text("fox")
+    with filereads.recording() as reads, open(tmp_path / "words.txt", encoding="utf-8") as fh:
+        fh.read()
+    assert f"stat:{tmp_path / 'words.txt'}" in reads.deps
+
+
+def test_a_recorded_stat_follows_symlinks_as_os_stat_does(tmp_path: Path) -> None:
+    (tmp_path / "target.txt").write_text("a longer text than the link's own name")
+    (tmp_path / "link.txt").symlink_to("target.txt")
+    with filereads.recording() as reads:
+        size = os.stat(tmp_path / "link.txt").st_size
+    assert size == (tmp_path / "target.txt").stat().st_size
+    assert reads.deps[f"stat:{tmp_path / 'link.txt'}"][3] == size
+
+
+def test_a_stat_relative_to_a_folder_descriptor_makes_the_value_uncacheable(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "a.txt").write_text("a")
+    folder = os.open(tmp_path, os.O_RDONLY)
+    try:
+        with filereads.recording() as reads:
+            os.stat("a.txt", dir_fd=folder)
+    finally:
+        os.close(folder)
+    assert reads.uncacheable == "a stat relative to a folder descriptor"
