@@ -91,6 +91,7 @@ TARGETS: dict[str, tuple[list[str], list[str] | None]] = {
             "tests/pipeline/test_dagparams.py",
             "tests/foundation/test_prompts.py",
             "tests/foundation/test_file_digest.py",
+            "tests/pipeline/test_sheets.py",  # a rendered sheet: pending, then its bytes
         ],
         None,
     ),
