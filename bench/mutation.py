@@ -158,6 +158,37 @@ EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
             "a spec read again every time: slower, the same value"
         ),
     },
+    "artfarm/pipeline/paramcache.py": {
+        ("1 -> 2", "FORMAT = 1"): "the format number only tells this layout's files from others",
+        ("1 -> 2", "PACKAGE = Path(__file__).resolve().parents[1]  # artfarm/"): (
+            "the whole repo instead of artfarm/: more sources followed, never a stale value"
+        ),
+        (
+            "drop call",
+            'digest.update(repr(filereads.file_version(sysconfig.get_paths()["purelib"])).encode())',
+        ): (
+            "file_version of a folder is ('dir',), a constant: the listing on the next line"
+            " is what follows installs"
+        ),
+        ("True -> False", "self.dirty = True"): (
+            "(the uncacheable branch) an entry whose files changed never matches again;"
+            " leaving it on disk costs bytes, not a value"
+        ),
+        (
+            "False -> True",
+            'write_text(self.path, json.dumps(data, ensure_ascii=False, separators=(",", ":")))',
+        ): "\\u escapes in the file: json.loads reads the same values",
+        ("False -> True", "self.dirty = False"): "written again at exit: the same values",
+    },
+    "artfarm/pipeline/filereads.py": {
+        (
+            "2000000000 -> 2000000001",
+            "RACY_NS = 2_000_000_000  # coarser than any file system's time stamps (FAT: 2 s)",
+        ): "the racy window one nanosecond longer",
+        ("True -> False", "def file_version(path: str, *, follow: bool = True) -> Version:"): (
+            "every caller passes follow but code_version, which asks about a folder"
+        ),
+    },
     "artfarm/rendering/contenthash.py": {
         ("1 -> 2", "def sha256_file(path: Path, chunk: int = 1 << 20) -> str:"): (
             "the read chunk size changes no digest"
