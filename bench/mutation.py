@@ -185,9 +185,6 @@ EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
             "2000000000 -> 2000000001",
             "RACY_NS = 2_000_000_000  # coarser than any file system's time stamps (FAT: 2 s)",
         ): "the racy window one nanosecond longer",
-        ("True -> False", "def file_version(path: str, *, follow: bool = True) -> Version:"): (
-            "every caller passes follow but code_version, which asks about a folder"
-        ),
     },
     "artfarm/rendering/contenthash.py": {
         ("1 -> 2", "def sha256_file(path: Path, chunk: int = 1 << 20) -> str:"): (

@@ -512,3 +512,16 @@ def test_a_stat_relative_to_a_folder_descriptor_makes_the_value_uncacheable(
     finally:
         os.close(folder)
     assert reads.uncacheable == "a stat relative to a folder descriptor"
+
+
+def test_a_file_opened_through_a_symlink_is_recorded_as_it_is_checked_later(
+    tmp_path: Path,
+) -> None:
+    """The version recorded at open() is the one `current` computes: the value stays reusable."""
+    (tmp_path / "target.txt").write_text("words")
+    (tmp_path / "link.txt").symlink_to("target.txt")
+    with filereads.recording() as reads:
+        (tmp_path / "link.txt").read_text()
+    key = f"stat:{tmp_path / 'link.txt'}"
+    assert reads.deps[key] == filereads.current(key)
+    assert reads.deps[key][3] == len("words")
