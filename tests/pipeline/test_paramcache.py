@@ -4,6 +4,7 @@ different from what a run without the cache (ARTFARM_PARAM_CACHE=off) computes."
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
@@ -525,3 +526,12 @@ def test_a_file_opened_through_a_symlink_is_recorded_as_it_is_checked_later(
     key = f"stat:{tmp_path / 'link.txt'}"
     assert reads.deps[key] == filereads.current(key)
     assert reads.deps[key][3] == len("words")
+
+
+def test_a_path_that_cannot_be_looked_at_has_its_error_as_version(tmp_path: Path) -> None:
+    """A symlink loop is neither a file nor missing: its version is the error, compared later."""
+    (tmp_path / "a").symlink_to("b")
+    (tmp_path / "b").symlink_to("a")
+    loop = str(tmp_path / "a")
+    assert filereads.current(f"stat:{loop}") == ("error", errno.ELOOP)
+    assert filereads.current(f"list:{loop}") == ("error", errno.ELOOP)
