@@ -11,7 +11,8 @@ import pytest
 from artfarm.documents.bible import BibleItem
 from artfarm.documents.book import Book
 from artfarm.pipeline import dagparams
-from artfarm.pipeline.bible_items import review_item_drafts
+from artfarm.pipeline.bible_items import review_item_drafts, review_item_refine
+from artfarm.rendering.contenthash import sha256_json
 from tests.pipeline.test_dagparams import PENDING, SOURCES, param, parts
 from tests.pipeline.test_dagparams import book as book
 from tests.pipeline.test_sheets import edit_character, fake_sheet_stage, render_bear
@@ -105,6 +106,44 @@ def test_sheet_params_wait_as_pending_then_follow_the_review(sheet_book: Book) -
     assert pick("c02") != one
     assert pick("c01") == one
     assert sheet_param(dagparams.sheet_final_recipe) == PENDING  # no refine review yet
+    assert sheet_param(dagparams.sheet_refine_request) == PENDING  # not selected yet
+
+
+def test_the_sheet_refine_and_final_values_follow_the_selection_and_the_final_pick(
+    sheet_book: Book,
+) -> None:
+    fake_sheet_stage(sheet_book, "selected", ["c01"])
+    one = sheet_param(dagparams.sheet_refine_request)
+    assert one != PENDING and list(parts(one)) == SHEET_SOURCES
+    fake_sheet_stage(sheet_book, "selected", ["c01", "c02"])
+    two = sheet_param(dagparams.sheet_refine_request)
+    assert two.split(" | ")[0] == one and len(two.split(" | ")) == 2
+    fake_sheet_stage(sheet_book, "draft", ["c01", "c02"])
+    review_item_drafts(
+        sheet_book,
+        BEAR,
+        selected=["c01"],
+        rejected={"c02": "weaker"},
+        rationale="test",
+        reviewer="t",
+    )
+    variants = fake_sheet_stage(sheet_book, "refine", ["c01-v1", "c01-v2"])
+
+    def final(chosen: str) -> str:
+        review_item_refine(
+            sheet_book,
+            BEAR,
+            final=chosen,
+            rejected={v: "weaker" for v in ("c01-v1", "c01-v2") if v != chosen},
+            fixes=[],
+            rationale="test",
+            reviewer="t",
+        )
+        return sheet_param(dagparams.sheet_final_recipe)
+
+    first = final("c01-v1")
+    assert first == sha256_json({"judged": variants.images_sha256, "final": "c01-v1"})
+    assert final("c01-v2") != first and final("c01-v1") == first
 
 
 def test_a_page_wildcard_that_is_no_number_is_an_invalid_value(book: Book) -> None:
