@@ -185,6 +185,10 @@ EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
             "2000000000 -> 2000000001",
             "RACY_NS = 2_000_000_000  # coarser than any file system's time stamps (FAT: 2 s)",
         ): "the racy window one nanosecond longer",
+        ("True -> False", "_hooked = True"): (
+            "the audit hook added on every recording: events handled again, the same reads"
+            " (add and refuse keep the first)"
+        ),
     },
     "artfarm/comfy/journal.py": {
         ("32 -> 33", "name = hashlib.sha256(job_key.encode()).hexdigest()[:32]"): (

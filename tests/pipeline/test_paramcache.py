@@ -535,3 +535,13 @@ def test_a_path_that_cannot_be_looked_at_has_its_error_as_version(tmp_path: Path
     loop = str(tmp_path / "a")
     assert filereads.current(f"stat:{loop}") == ("error", errno.ELOOP)
     assert filereads.current(f"list:{loop}") == ("error", errno.ELOOP)
+    gone = str(tmp_path / "gone")
+    assert filereads.current(f"stat:{gone}") == filereads.current(f"list:{gone}") == ("missing",)
+
+
+def test_a_read_through_a_file_descriptor_makes_the_value_uncacheable(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("a")
+    fd = os.open(tmp_path / "a.txt", os.O_RDONLY)
+    with filereads.recording() as reads, open(fd, encoding="utf-8") as fh:
+        fh.read()
+    assert reads.uncacheable == "a read of a file descriptor"
