@@ -11,8 +11,10 @@ from pathlib import Path
 
 import pytest
 from PIL import Image, UnidentifiedImageError
+from pydantic import ValidationError
 
-from artfarm.documents.reader import open_image, read_json, read_yaml
+from artfarm.documents.reader import open_image, problems_from_validation, read_json, read_yaml
+from artfarm.documents.review import InpaintFix
 from artfarm.problems import ArtfarmError, Problem
 
 HUGE_INT = "1" * 5000  # past Python's 4300-digit int conversion limit: a long ValueError
@@ -75,3 +77,19 @@ def test_a_missing_image_keeps_the_field_its_caller_named(tmp_path: Path, source
     assert problem.field == "refs.style[0]"
     assert problem.problem.endswith("file does not exist")
     assert problem.file == (source or str(tmp_path / "gone.png"))
+
+
+@pytest.mark.parametrize(
+    ("mask", "field"),
+    [
+        ({"kind": "box", "x": -1, "y": 0, "width": 5, "height": 5}, "mask.x"),
+        ({"kind": "polygon", "points": [[0, 0], [1, 1], [2, 2]]}, "mask"),
+        ({"kind": "image", "path": 5}, "mask.path"),
+    ],
+)
+def test_a_mask_error_names_the_field_as_written_without_the_mask_kind(mask, field) -> None:
+    """pydantic puts the union member ('box') into the location; the file has no such key."""
+    with pytest.raises(ValidationError) as caught:
+        InpaintFix.model_validate({"mask": mask, "prompt": "a paw"})
+    [problem] = problems_from_validation(caught.value, "review.json", "review")
+    assert problem.field == field
