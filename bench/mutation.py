@@ -185,6 +185,11 @@ EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
             "2000000000 -> 2000000001",
             "RACY_NS = 2_000_000_000  # coarser than any file system's time stamps (FAT: 2 s)",
         ): "the racy window one nanosecond longer",
+        (
+            "Gt -> GtE",
+            'if version[0] == "file" and max(version[4], version[5]) + RACY_NS > seen_ns:',
+        ): ("the racy window's edge moves by one nanosecond"),
+        ("3 -> 4", "_opened(reads, *args[:3])"): "the open event has three arguments",
         ("True -> False", "_hooked = True"): (
             "the audit hook added on every recording: events handled again, the same reads"
             " (add and refuse keep the first)"

@@ -545,3 +545,53 @@ def test_a_read_through_a_file_descriptor_makes_the_value_uncacheable(tmp_path: 
     with filereads.recording() as reads, open(fd, encoding="utf-8") as fh:
         fh.read()
     assert reads.uncacheable == "a read of a file descriptor"
+
+
+def test_an_lstat_sees_the_link_and_a_stat_its_target(tmp_path: Path) -> None:
+    (tmp_path / "target.txt").write_text("a longer text than the link's own name")
+    (tmp_path / "link.txt").symlink_to("target.txt")
+    link = tmp_path / "link.txt"
+    with filereads.recording() as reads:
+        os.lstat(link)
+    assert reads.deps[f"lstat:{link}"] == filereads.current(f"lstat:{link}")
+    assert filereads.current(f"lstat:{link}") != filereads.current(f"stat:{link}")
+    assert reads.deps[f"lstat:{link}"][3] == len("target.txt")
+
+
+def test_a_file_dated_in_the_future_is_not_trusted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A tarball from a clock ahead of ours: its mtime proves nothing yet (ctime is ours)."""
+    monkeypatch.setattr(filereads, "RACY_NS", 0)
+    (tmp_path / "spec.json").write_text("{}")
+    os.utime(tmp_path / "spec.json", ns=(FUTURE_NS, FUTURE_NS))
+    with filereads.recording() as reads:
+        (tmp_path / "spec.json").read_text()
+    assert reads.uncacheable is not None
+
+
+def test_a_listing_of_the_working_folder_or_a_descriptor_is_seen(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    with filereads.recording() as reads:
+        os.listdir()
+    assert f"list:{tmp_path}" in reads.deps and reads.uncacheable is None
+    folder = os.open(tmp_path, os.O_RDONLY)
+    try:
+        with filereads.recording() as reads:
+            os.listdir(folder)
+    finally:
+        os.close(folder)
+    assert reads.uncacheable == "a listing of a folder descriptor"
+
+
+@pytest.mark.parametrize("act", ["remove", "subprocess"])
+def test_a_computation_that_acts_is_not_stored(tmp_path: Path, act: str) -> None:
+    (tmp_path / "old.txt").write_text("x")
+    with filereads.recording() as reads:
+        if act == "remove":
+            os.remove(tmp_path / "old.txt")
+        else:
+            subprocess.run([sys.executable, "-c", "pass"], check=True)
+    assert reads.uncacheable is not None and "the computation did" in reads.uncacheable
