@@ -158,7 +158,9 @@ def main() -> None:
             root = Path(tmp) / f"run{i}"
             shutil.copytree(template, root, symlinks=True)
             results.append(build(root, setup, args))
-            print(f"  {results[-1]['wall']:.0f} s", flush=True)
+            servers = results[-1]["servers"]
+            print(f"  {results[-1]['wall']:.0f} s, loads per server: "
+                  f"{[s['model_loads'] for s in servers]}", flush=True)  # fmt: skip
     print()
     print(f"Model loads per book build — {args.pages} pages, all stages, scripted reviews "
           f"(inpaint fix on every 2nd page), {TIERS} model tiers; load {args.load_seconds} s, "
