@@ -129,7 +129,7 @@ def run_demo(book_dir: str | Path, settings: Settings | None = None) -> Path:
                     f"read the errors above, or `artfarm next {book.root}`",
                 )
             print(
-                f"demo: the scripted reviewer reviewed {reviewed} page(s) or sheet(s)",
+                f"demo: the scripted reviewer reviewed {reviewed} page(s) or bible item(s)",
                 file=sys.stderr,
             )
         else:

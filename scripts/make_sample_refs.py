@@ -4,12 +4,14 @@
 
 Writes, inside the book folder:
     bible/character_refs/bear_sheet_A.png   Bear: front, side, three expressions
-    bible/style_refs/style_01..03.png       watercolour vignettes (meadow, night hill, sunset creek)
+    bible/style_refs/style_01..02.png       watercolour vignettes (meadow, night hill)
     bible/palettes/gingerbear_palette.png   the book's named colours
 
 These are stand-ins until real sheets are painted: simple shapes, soft washes, ink outlines.
 Gingerbread Boy's sheet is rendered by the pipeline (Phase 0); `gb_sheet()` still draws a
-hand-made one: save it and list it in the bible's `sheets:` to use it instead.
+hand-made one: save it and list it in the bible's `sheets:` to use it instead. Likewise the
+sunset creek golden image is rendered (`style_refs:`); `style_sunset_creek()` still draws a
+hand-made one: save it and name it as the golden image's `image:` to use it instead.
 Same Pillow version → same bytes: every random choice comes from a fixed seed.
 """
 
@@ -495,7 +497,6 @@ def main(argv: list[str]) -> int:
     save(bear_sheet(), bible / "character_refs" / "bear_sheet_A.png")
     save(style_meadow(), bible / "style_refs" / "style_01.png")
     save(style_night_hill(), bible / "style_refs" / "style_02.png")
-    save(style_sunset_creek(), bible / "style_refs" / "style_03.png")
     save(palette_image(), bible / "palettes" / "gingerbear_palette.png", colours=32)
     return 0
 

@@ -198,6 +198,7 @@ PROMISES: dict[str, list[str]] = {
     ],
     "`make demo` starts artfarm's **sketch server**": [
         SAMPLE_PDF + "test_the_sample_book_goes_from_specs_to_a_print_ready_pdf",
+        SAMPLE_PAGES + "test_no_text_sits_over_a_character_on_any_page_of_the_sample_book",
         REVIEWS + "test_auto_review_is_marked_automatic",
         REVIEWS + "test_the_demo_reviewer_never_replaces_an_agents_review",
         SERVICE + "test_the_sketch_server_starts_answers_status_and_stops",

@@ -285,3 +285,20 @@ def test_artfarm_review_style_reviews_a_golden_image(book, capsys) -> None:
     assert (item_dir(book, MEADOW) / "review.json").is_file()
     assert main(["review", str(book.root), "style:hills", "draft", "--auto"]) == 1
     assert "golden image 'hills' is hand-made" in capsys.readouterr().err
+
+
+def test_validate_names_a_hand_made_golden_image_that_is_missing(book, capsys) -> None:
+    import json
+
+    from artfarm.cli import main
+
+    assert main(["validate", str(book.root), "--json"]) == 0
+    capsys.readouterr()
+    golden = [*GOLDEN[:2], dict(GOLDEN[2], image="bible/style_refs/gone.png")]
+    with_golden(book.root.parent.parent, golden)
+    assert main(["validate", str(book.root), "--json"]) == 1
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()][:-1]
+    errors = [r for r in records if r["severity"] == "error"]
+    assert [(r["field"], "does not exist" in r["problem"]) for r in errors] == [
+        ("style_refs[2].image", True)
+    ]
