@@ -39,6 +39,7 @@ from artfarm.problems import ArtfarmError, Problem
 from artfarm.rendering.families import tier_family, tier_pin
 from artfarm.rendering.modelstore import ModelStore, book_pins, lock_path, verified_hashes
 from artfarm.rendering.prompts import compile_prompts, template_environment
+from artfarm.rendering.references import page_references
 from artfarm.rendering.tokens import TEXT_TOKENS, WINDOWS, count_tokens, words_past
 from artfarm.scaffold import PLACEHOLDERS
 
@@ -352,7 +353,31 @@ def book_warnings(path: str | Path) -> list[Problem]:
         book = Book.open(path)
     except ArtfarmError:
         return []
-    return token_warnings(book) + unused_references(book)
+    return token_warnings(book) + unused_references(book) + golden_pages_missing(book)
+
+
+def golden_pages_missing(book: Book) -> list[Problem]:
+    """Golden images listing pages the book has no spec for: a typo, or a page not made yet
+    (`artfarm new-page`); either way the page they meant does not get them."""
+    try:
+        refs = book.bible.style_refs
+    except ArtfarmError:
+        return []
+    have = set(book.page_numbers())
+    warnings = []
+    for i, ref in enumerate(refs):
+        missing = [p for p in ref.pages if p not in have]
+        if missing:
+            warnings.append(
+                Problem(
+                    str(book.characters_path),
+                    f"style_refs[{i}].pages",
+                    f"golden image {ref.id!r} lists {_pages_phrase(missing)}, which the book "
+                    f"has no spec for (it has {_pages_phrase(sorted(have)) or 'no pages'})",
+                    "fix the page numbers, or add the pages with `artfarm new-page`",
+                )
+            )
+    return warnings
 
 
 def clip_window_tiers(book: Book) -> list[str]:
@@ -396,7 +421,8 @@ def token_warnings(book: Book) -> list[Problem]:
 
 
 def unused_references(book: Book) -> list[Problem]:
-    """Pages whose specs name references while a tier's family takes none into its graphs.
+    """Pages with reference images (their spec's refs, their characters' sheets, golden
+    images) while a tier's family takes none into its graphs.
 
     One line for the book, not one per page: the fix is one pin in book_config.yaml.
     """
@@ -409,13 +435,12 @@ def unused_references(book: Book) -> list[Problem]:
     pages, images = [], 0
     for page in book.page_numbers():
         try:
-            refs = book.load_spec(page).refs
+            count = len(page_references(book, page))
         except ArtfarmError:
             continue  # validate_book reports it
-        named = len(refs.style) + sum(len(r) for r in refs.characters.values())
-        if named:
+        if count:
             pages.append(page)
-            images += named
+            images += count
     if not pages:
         return []
     families = ", ".join(f"models.{t}: {tier_pin(book, t).family}" for t in blind)
@@ -423,11 +448,10 @@ def unused_references(book: Book) -> list[Problem]:
         Problem(
             str(book.config_path),
             "models",
-            f"{_pages_phrase(pages)} name{'s' if len(pages) == 1 else ''} {images} reference "
-            f"image(s) that {families} cannot use: they reach no graph, only the bible's words "
-            "reach the prompt",
-            "pin a flux-kontext or qwen-image-edit-plus model to draw from them, or remove "
-            "the pages' refs",
+            f"{_pages_phrase(pages)} {'has' if len(pages) == 1 else 'have'} {images} reference "
+            f"image(s) (sheets, golden images, spec refs) that {families} cannot use: they "
+            "reach no graph, only the bible's words reach the prompt",
+            "pin a flux-kontext or qwen-image-edit-plus model for that tier to draw from them",
         )
     ]
 

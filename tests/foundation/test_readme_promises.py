@@ -639,6 +639,9 @@ PROMISES: dict[str, list[str]] = {
         STYLE + "test_a_golden_image_job_is_a_page_shaped_burst_of_its_scene_words",
         STYLE_RUN + "test_a_golden_image_ends_in_style_refs_with_its_manifest",
     ],
+    "`artfarm validate` warns when a golden image lists a page the book has no spec for": [
+        VALIDATE + "test_a_golden_image_listing_a_page_the_book_lacks_is_a_warning_naming_it",
+    ],
     "A page whose spec names no `refs.style` uses the golden images": [
         STYLE + "test_a_page_uses_the_golden_images_that_name_it_else_those_that_name_no_page",
         STYLE + "test_a_pages_content_hash_follows_exactly_the_golden_images_it_uses",

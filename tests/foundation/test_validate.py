@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -393,15 +394,31 @@ def test_refs_a_pages_model_family_cannot_use_are_one_warning_for_the_book(
 ) -> None:
     [warning] = refs_warnings(tiny_book)  # every page names its sheets and a style image
     assert warning.file.endswith("book_config.yaml") and warning.field == "models"
-    assert warning.problem.startswith("pages 1–3 name 7 reference image(s) that ")
+    assert warning.problem.startswith("pages 1–3 have 7 reference image(s) ")
     assert "models.draft: sd15, models.final: sd15" in warning.problem
     no_refs = {"style": [], "characters": {}}
-    edit_spec(tiny_book, 2, refs=no_refs)
+    edit_spec(tiny_book, 2, refs=no_refs)  # its characters' bible sheets remain its refs
     [warning] = refs_warnings(tiny_book)
-    assert warning.problem.startswith("pages 1, 3 name 5 reference image(s)")
-    edit_spec(tiny_book, 1, refs=no_refs)
+    assert warning.problem.startswith("pages 1–3 have 6 reference image(s)")
+    edit_spec(tiny_book, 2, refs=no_refs, characters=[])
     [warning] = refs_warnings(tiny_book)
-    assert warning.problem.startswith("page 3 names 3 reference image(s)")
+    assert warning.problem.startswith("pages 1, 3 have 5 reference image(s)")
+    edit_spec(tiny_book, 1, refs=no_refs, characters=[])
+    [warning] = refs_warnings(tiny_book)
+    assert warning.problem.startswith("page 3 has 3 reference image(s)")
+    bible = tiny_book / "bible" / "characters.yaml"
+    data = yaml.safe_load(bible.read_text())
+    style = tiny_book / "bible" / "style_refs"
+    data["style_refs"] = []
+    for i in range(3):
+        shutil.copy(style / "style_01.png", style / f"golden_{i}.png")
+        image = f"bible/style_refs/golden_{i}.png"
+        data["style_refs"].append(
+            {"id": f"g{i}", "scene": "a meadow", "image": image, "pages": [1]}
+        )
+    bible.write_text(yaml.safe_dump(data))
+    [warning] = refs_warnings(tiny_book)  # page 1's golden images count, though it names none
+    assert warning.problem.startswith("pages 1, 3 have 6 reference image(s)")  # 3 + 3
     config = tiny_book / "book_config.yaml"
     data = yaml.safe_load(config.read_text())
     for tier in ("draft", "final"):
@@ -413,3 +430,23 @@ def test_refs_a_pages_model_family_cannot_use_are_one_warning_for_the_book(
         }
     config.write_text(yaml.safe_dump(data))
     assert refs_warnings(tiny_book) == []
+
+
+def test_a_golden_image_listing_a_page_the_book_lacks_is_a_warning_naming_it(
+    tiny_book: Path,
+) -> None:
+    bible = tiny_book / "bible" / "characters.yaml"
+    data = yaml.safe_load(bible.read_text())
+    style = tiny_book / "bible" / "style_refs"
+    data["style_refs"] = []
+    for i, pages in enumerate(([1, 2], [3, 9, 10], [])):
+        shutil.copy(style / "style_01.png", style / f"golden_{i}.png")
+        image = f"bible/style_refs/golden_{i}.png"
+        data["style_refs"].append(
+            {"id": f"g{i}", "scene": "a hill", "image": image, "pages": pages}
+        )
+    bible.write_text(yaml.safe_dump(data))
+    [warning] = [w for w in book_warnings(tiny_book) if w.field.startswith("style_refs")]
+    assert warning.field == "style_refs[1].pages"
+    assert "'g1' lists pages 9–10" in warning.problem and "(it has pages 1–3)" in warning.problem
+    assert main(["validate", str(tiny_book)]) == 0  # a warning: the book still renders
