@@ -151,9 +151,14 @@ EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
         ("Gt -> GtE", "if len(_SHORT) > 4096:"): "the memo's bound moves by one entry",
         ("4096 -> 4097", "if len(_SHORT) > 4096:"): "the memo's bound moves by one entry",
         ("drop call", "_SHORT.clear()"): "an unbounded memo: memory, not values",
-        ("return None", "return ModelStore(load_settings().models_path)"): (
-            "with store None the compiler opens the same store itself (once a page, slower)"
-        ),
+        (
+            "return None",
+            'return self._once("store", lambda: ModelStore(load_settings().models_path))',
+        ): ("with store None the compiler opens the same store itself (once a page, slower)"),
+        (
+            "if -> if not",
+            "if TYPE_CHECKING:  # the compiler and the documents load only when a value is computed",
+        ): ("the annotation-only imports done at load: a slower start, the same values"),
         ("0 -> 1", "if cached is None or cached[0] != key:"): (
             "a spec read again every time: slower, the same value"
         ),
