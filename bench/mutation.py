@@ -61,7 +61,11 @@ COPY = [
 TARGETS: dict[str, tuple[list[str], list[str] | None]] = {
     "artfarm/pipeline/selection.py": (["tests/pipeline/test_reviews.py"], None),
     "artfarm/pipeline/dagparams.py": (
-        ["tests/pipeline/test_dagparams.py", "tests/pipeline/test_dagparams_more.py"],
+        [
+            "tests/pipeline/test_dagparams.py",
+            "tests/pipeline/test_dagparams_more.py",
+            "tests/pipeline/test_paramcache.py",  # values through the cache and its memos
+        ],
         None,
     ),
     # the bible items' own review code (the gates themselves are selection.py's)
