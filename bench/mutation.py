@@ -163,6 +163,9 @@ EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
             "if -> if not",
             "if TYPE_CHECKING:  # the compiler and the documents load only when a value is computed",
         ): ("the annotation-only imports done at load: a slower start, the same values"),
+        ("return None", "return memo[0]"): (
+            "_once serves only the store: with None the compiler opens the same store itself"
+        ),
         ("0 -> 1", "fix_index=0,"): (
             "the final recipe only detects change: fix 1's seed and mask name change exactly"
             " when fix 0's do"
