@@ -271,3 +271,27 @@ def test_artfarm_review_on_a_sheet_is_one_line_when_the_sheet_is_not_rendered(bo
     err = capsys.readouterr().err
     assert "character 'fox' has a hand-made sheet: nothing to render" in err
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_a_sheet_waits_for_a_review_of_its_current_images_and_says_if_it_was_automatic(
+    book: Book,
+) -> None:
+    from artfarm.pipeline.bible_items import auto_review_item, is_automatic, waits_for_review
+
+    assert not waits_for_review(book, BEAR, "draft") and is_automatic(book, BEAR, "draft")
+    fake_sheet_stage(book, "draft", ["c01", "c02"])
+    assert waits_for_review(book, BEAR, "draft")
+    review_item_drafts(
+        book, BEAR, selected=["c02"], rejected={"c01": "weaker"}, rationale="test", reviewer="t"
+    )
+    assert not waits_for_review(book, BEAR, "draft") and not is_automatic(book, BEAR, "draft")
+    assert waits_for_review(book, BEAR, "refine") is False  # no variants yet
+    fake_sheet_stage(book, "refine", ["c02-v1", "c02-v2"])
+    assert waits_for_review(book, BEAR, "refine") and is_automatic(book, BEAR, "refine")
+    auto_review_item(book, BEAR, "refine")
+    assert not waits_for_review(book, BEAR, "refine") and is_automatic(book, BEAR, "refine")
+    assert not is_automatic(book, BEAR, "draft")
+    fake_sheet_stage(book, "draft", ["c01", "c03"])  # re-rendered: the review is stale
+    assert waits_for_review(book, BEAR, "draft")
+    fake_sheet_stage(book, "refine", ["c02-v1", "c02-v3"])
+    assert waits_for_review(book, BEAR, "refine")
