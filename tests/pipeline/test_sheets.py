@@ -295,3 +295,31 @@ def test_a_sheet_waits_for_a_review_of_its_current_images_and_says_if_it_was_aut
     assert waits_for_review(book, BEAR, "draft")
     fake_sheet_stage(book, "refine", ["c02-v1", "c02-v3"])
     assert waits_for_review(book, BEAR, "refine")
+
+
+def test_a_new_sheet_selection_drops_the_final_pick_and_the_same_one_keeps_it(
+    book: Book,
+) -> None:
+    from artfarm.pipeline.bible_items import auto_review_item, load_item_review
+
+    with pytest.raises(ArtfarmError, match="drafts are not reviewed yet"):
+        review_item_refine(
+            book, BEAR, final="c02-v1", rejected={}, fixes=[], rationale="test", reviewer="t"
+        )
+    fake_sheet_stage(book, "draft", ["c01", "c02"])
+
+    def select(chosen: str) -> None:
+        rest = {c: "weaker" for c in ("c01", "c02") if c != chosen}
+        review_item_drafts(
+            book, BEAR, selected=[chosen], rejected=rest, rationale="test", reviewer="t"
+        )
+
+    select("c02")
+    fake_sheet_stage(book, "refine", ["c02-v1"])
+    auto_review_item(book, BEAR, "refine")
+    select("c02")
+    kept = load_item_review(book, BEAR)
+    assert kept is not None and kept.refine is not None and kept.refine.final == "c02-v1"
+    select("c01")
+    dropped = load_item_review(book, BEAR)
+    assert dropped is not None and dropped.refine is None
