@@ -105,6 +105,7 @@ TARGETS: dict[str, tuple[list[str], list[str] | None]] = {
             "tests/comfy/test_fresh_uploads.py",
             "tests/comfy/test_faults.py::test_server_dying_mid_job_and_coming_back_gives_one_result_and_a_journalled_resubmission",
             "tests/comfy/test_faults.py::test_a_prompt_lost_twice_raises_prompt_lost",
+            "tests/pipeline/test_stage_cancel.py",
         ],
         ["run", "_job_entry", "_submit_journalled", "_prompt_known"],
     ),
@@ -209,6 +210,12 @@ EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
         ("True -> False", "_hooked = True"): (
             "the audit hook added on every recording: events handled again, the same reads"
             " (add and refuse keep the first)"
+        ),
+    },
+    "artfarm/pipeline/bible_items.py": {
+        ("False -> True", "sort_keys=False,"): (
+            "the approved item's manifest keeps the model's field order; sorted keys are the "
+            "same JSON object to every reader (read_manifest, the board, MCP, archive)"
         ),
     },
     "artfarm/comfy/journal.py": {

@@ -169,7 +169,8 @@ def test_the_sheet_review_has_the_pages_checks_history_and_staleness(book) -> No
     assert len(history) == 1
     assert json.loads(json.loads(history[0])["text"])["draft"]["selected"] == ["c01"]
     assert load_item_review(book, BEAR).draft.selected == ["c02"]
-    run_item_select(sheet_run(book))
+    written = run_item_select(sheet_run(book))  # the stage's log line names what it wrote
+    assert written == item_dir(book, BEAR) / "selected" / "manifest.json" and written.is_file()
     assert sorted(p.name for p in (item_dir(book, BEAR) / "selected").glob("*.png")) == ["c02.png"]
     fake_sheet_stage(book, "draft", ["c01", "c02", "c03"])  # the drafts changed
     with pytest.raises(StaleReview) as stale:
@@ -291,6 +292,10 @@ def test_a_sheet_waits_for_a_review_of_its_current_images_and_says_if_it_was_aut
     auto_review_item(book, BEAR, "refine")
     assert not waits_for_review(book, BEAR, "refine") and is_automatic(book, BEAR, "refine")
     assert not is_automatic(book, BEAR, "draft")
+    review_item_refine(
+        book, BEAR, final="c02-v2", rejected={}, fixes=[], rationale="the eyes", reviewer="ada"
+    )
+    assert not is_automatic(book, BEAR, "refine")  # a person's pick: the demo never redoes it
     fake_sheet_stage(book, "draft", ["c01", "c03"])  # re-rendered: the review is stale
     assert waits_for_review(book, BEAR, "draft")
     fake_sheet_stage(book, "refine", ["c02-v1", "c02-v3"])

@@ -17,8 +17,6 @@ from artfarm.sketch.testing import running_sketch_server
 from tests.pipeline.project import BOOK, REPO, make_pipeline_project
 from tests.waiting import wait_until
 
-pytestmark = pytest.mark.slow
-
 
 @pytest.mark.parametrize("api", ["0.36", "0.3.64"])
 def test_sigterm_to_a_render_job_takes_its_prompt_off_the_server(tmp_path: Path, api) -> None:
