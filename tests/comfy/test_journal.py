@@ -9,6 +9,7 @@ import pytest
 from artfarm.comfy.errors import ExecutionFailed
 from artfarm.comfy.journal import JobEntry, Journal, graph_sha256
 from artfarm.sketch.testing import empty_scale_graph, running_sketch_server, txt2img_graph
+from tests.waiting import wait_until
 
 from .conftest import CKPT, SKETCH_MODELS, quick_client
 
@@ -157,3 +158,25 @@ def test_in_flight_lists_the_jobs_whose_prompt_may_still_run(tmp_path, on_disk) 
     if on_disk:
         (tmp_path / "half-written.json").write_text("{")
     assert sorted(e.job_key for e in journal.in_flight()) == ["queued", "sending"]
+
+
+def test_ctrl_c_after_the_prompt_was_queued_takes_it_off_the_server(tmp_path, monkeypatch) -> None:
+    """An interrupt between queueing and waiting (or while fetching) still cancels: the run
+    itself cancels, not only its wait, so no prompt renders on for nobody."""
+    with running_sketch_server(tmp_path, models=SKETCH_MODELS, step_seconds=5.0) as server:
+        with quick_client(server.url, tmp_path) as client:
+
+            def interrupted(prompt_id, **_):
+                raise KeyboardInterrupt  # Ctrl-C the moment the prompt is queued
+
+            monkeypatch.setattr(client, "wait", interrupted)
+            with pytest.raises(KeyboardInterrupt):
+                client.run(graph(), {}, tmp_path / "out", job_key="page-3-draft")
+        entry = Journal(tmp_path / "journal").load("page-3-draft")
+        assert entry.state == "cancelled"
+        wait_until(
+            lambda: server.engine.snapshot() == {"queue_running": [], "queue_pending": []},
+            "the server's queue to empty",
+        )
+        (record,) = server.engine.history_of(entry.prompt_id).values()
+        assert record["status"]["status_str"] != "success"  # taken off, never rendered
