@@ -211,6 +211,13 @@ EQUIVALENT: dict[str, dict[tuple[str, str], str]] = {
             "the audit hook added on every recording: events handled again, the same reads"
             " (add and refuse keep the first)"
         ),
+        ("Eq -> NotEq", 'if kind == "list" or version[0] not in ("file", "dir"):'): (
+            "the one-stat shortcut taken or not: both paths answer current(key) == version"
+            " (test_the_quick_check_agrees_with_the_versions)"
+        ),
+        ("return None", "return False"): (
+            "None for False from a predicate its callers only test for truth"
+        ),
     },
     "artfarm/pipeline/bible_items.py": {
         ("False -> True", "sort_keys=False,"): (

@@ -425,6 +425,23 @@ def test_the_quick_check_agrees_with_the_versions(tmp_path: Path) -> None:
     }
 
 
+def test_a_file_or_folder_removed_since_is_a_change(book: Book, tmp_path: Path) -> None:
+    (tmp_path / "f").write_text("x")
+    (tmp_path / "d").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "f")
+    keys = [f"{kind}:{tmp_path / name}" for kind in ("stat", "lstat") for name in ("f", "d")]
+    before = {key: filereads.current(key) for key in keys}
+    (tmp_path / "f").unlink()
+    (tmp_path / "d").rmdir()
+    assert not any(filereads.unchanged(key, version) for key, version in before.items())
+    assert not filereads.unchanged(f"stat:{tmp_path / 'link'}", before[f"stat:{tmp_path / 'f'}"])
+    cache = paramcache.ParamCache(cache_file(book))
+    spec = book.spec_path(1)
+    assert cache.get("spec", spec.read_text) == spec.read_text()
+    spec.unlink()  # a value from a file that is gone is computed again, never served
+    assert cache.get("spec", lambda: "computed again") == "computed again"
+
+
 def test_a_snakemake_process_leaves_its_values_on_disk_when_it_exits(
     book: Book, tmp_path: Path
 ) -> None:
