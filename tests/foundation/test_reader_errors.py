@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image, UnidentifiedImageError
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from artfarm.documents.reader import open_image, problems_from_validation, read_json, read_yaml
 from artfarm.documents.review import InpaintFix
@@ -93,3 +93,17 @@ def test_a_mask_error_names_the_field_as_written_without_the_mask_kind(mask, fie
         InpaintFix.model_validate({"mask": mask, "prompt": "a paw"})
     [problem] = problems_from_validation(caught.value, "review.json", "review")
     assert problem.field == field
+
+
+def test_a_value_that_fits_no_member_is_reported_beside_other_fields_errors() -> None:
+    """A union's 'wrong type' error is dropped only for the member that got further at the
+    same place, never because some other field has a deeper error."""
+    fixes = [
+        {"mask": 5, "prompt": "a paw"},
+        {"mask": {"kind": "box", "x": -1, "y": 0, "width": 5, "height": 5}, "prompt": "an ear"},
+    ]
+    with pytest.raises(ValidationError) as caught:
+        TypeAdapter(list[InpaintFix]).validate_python(fixes)
+    problems = problems_from_validation(caught.value, "review.json", "review")
+    assert [p.field for p in problems] == ["[0].mask", "[1].mask.x"]
+    assert "valid dictionary" in problems[0].problem
