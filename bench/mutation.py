@@ -15,7 +15,9 @@ Speed: a first, traced run of the module's tests records which test runs which o
 the test process and in every Python process a test starts (bench/mutation_trace.py). Each
 mutant then runs only the tests that reach its lines, quickest first, stopping at the first
 failure; a mutant no test reaches (module constants, default arguments) runs all of them.
-`--confirm` re-runs each survivor against every listed test.
+A mutant that survives its traced tests is then run against every listed test before it
+counts as a survivor: a line reached where tracing does not look (an audit hook, a C
+callback) would otherwise be a false survivor. `--trust-trace` skips that second run.
 """
 
 from __future__ import annotations
@@ -504,7 +506,7 @@ def run_selected(root: Path, tests: list[str], chosen: list[str] | None, timeout
 
 
 def score_module(
-    root: Path, module: str, before: dict | None = None, confirm: bool = False
+    root: Path, module: str, before: dict | None = None, confirm: bool = True
 ) -> dict[str, object]:
     """Run every mutant of `module`; with `before` (an earlier result), only its survivors."""
     tests, functions = TARGETS[module]
@@ -617,7 +619,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--list", action="store_true", help="count mutants, run nothing")
     parser.add_argument(
-        "--confirm", action="store_true", help="re-run each survivor against all listed tests"
+        "--trust-trace",
+        action="store_true",
+        help="count a mutant its traced tests miss as a survivor without running all tests",
     )
     parser.add_argument(
         "--again", type=Path, help="an earlier --json: re-run only its survivors (tests changed)"
@@ -652,7 +656,7 @@ def main(argv: list[str] | None = None) -> int:
         earlier = json.loads(args.again.read_text()) if args.again else []
         previous = {r["module"]: r for r in earlier}
         for module in modules:
-            result = score_module(root, module, previous.get(module), args.confirm)
+            result = score_module(root, module, previous.get(module), not args.trust_trace)
             results.append(result)
             if args.json:  # after each module, so a long run's finished modules are kept
                 args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
