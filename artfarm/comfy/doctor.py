@@ -183,9 +183,18 @@ def listed_models(info: dict[str, Any], folder: str) -> list[str] | None:
     return [str(v) for v in combo_options(kind, opts) or []]
 
 
+def served_pins(book: Book) -> dict[str, ModelRef]:
+    """The pins a graph of this book loads: LoRAs and ControlNet only reach a checkpoint
+    family's graphs (sd15, sdxl), so a book of diffusion-model tiers needs neither served."""
+    pins = book_pins(book)
+    if any(tier_family(book, tier).checkpoint for tier in ("draft", "final")):
+        return pins
+    return {k: v for k, v in pins.items() if not k.startswith("lora:") and k != "controlnet"}
+
+
 def model_findings(info: dict[str, Any], book: Book) -> list[Finding]:
     findings = []
-    for ref in sorted(set(book_pins(book).values())):
+    for ref in sorted(set(served_pins(book).values())):
         listed = listed_models(info, ref.folder)
         if listed is None:
             continue  # its loader node is missing: reported under nodes

@@ -157,3 +157,20 @@ def test_a_diffusion_family_book_needs_no_lora_loader(project, serve, tmp_path, 
     assert code == 1  # an sd15 tier: its graphs chain the pack's LoRA
     [line] = problems(lines)
     assert "no node 'LoraLoader'" in line
+
+
+def test_a_diffusion_family_book_needs_no_lora_file_on_the_server(
+    project, serve, tmp_path, capsys
+) -> None:
+    pin_tiers(project, tmp_path, draft=FLUX, final=FLUX)  # the pack's LoRA stays pinned
+    shutil.rmtree(tmp_path / "server_models" / "loras")  # ... but the server has no LoRA file
+    code, lines = doctor(project, serve().url, capsys)
+    assert code == 0, lines
+    served = [line for line in lines if "models:" in line]
+    assert served and not any("loras/" in line for line in served)  # not asked of the server
+    pin_tiers(project, tmp_path, final={"checkpoint": "sketch_final_v1.safetensors"})
+    shutil.rmtree(tmp_path / "server_models" / "loras")
+    code, lines = doctor(project, serve().url, capsys)
+    assert code == 1  # an sd15 tier loads the LoRA: the server must list it
+    [line] = problems(lines)
+    assert "loras/" in line and "the server does not list it" in line
