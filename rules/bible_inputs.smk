@@ -1,8 +1,12 @@
 # Patterns and input functions of the bible item rules (rules/bible.smk): a character's sheet
 # works in bible/sheets/<id>/, a golden image in bible/golden/<id>/ (artfarm.pipeline.bible_items).
 
-from artfarm.documents.bible import ITEM_KINDS, RENDERED_FOLDERS, WORK_FOLDERS
-from artfarm.pipeline.bible_items import rendered_item_constraint
+from artfarm.documents.bible import (
+    ITEM_KINDS,
+    RENDERED_FOLDERS,
+    WORK_FOLDERS,
+    rendered_item_constraint,
+)
 
 ITEM = "books/{book}/bible/{work}/{item}"
 ITEM_REF = "books/{book}/bible/{refs}/{item}"

@@ -17,11 +17,15 @@ Both rendered kinds are "bible items" (`BibleItem`): `sheet:<id>` and `style:<id
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from pydantic import Field, field_validator, model_validator
 
+from artfarm.documents.reader import load_yaml_model
 from artfarm.documents.renderspec import SEED_MAX, Identifier, ShortText, Strict
+from artfarm.problems import ArtfarmError
 
 RENDERED_SHEETS = "bible/character_refs"
 RENDERED_STYLE_REFS = "bible/style_refs"
@@ -252,3 +256,24 @@ class Bible(Strict):
         list the page, else those that list no pages."""
         named = [r for r in self.style_refs if page in r.pages]
         return named or [r for r in self.style_refs if not r.pages]
+
+
+def rendered_item_constraint(books_dir: Path) -> str:
+    """The `item` wildcard of the final rule: only the items each book's bible renders, in
+    that book and under the folder of their kind (a hand-made sheet or golden image is never
+    an output of any rule). Every Snakemake start reads it (rules/bible_inputs.smk), so it
+    lives with the document, not with the pipeline's heavier item code."""
+    parts = []
+    for bible_file in sorted(books_dir.glob("*/bible/characters.yaml")):
+        book_dir = bible_file.parent.parent
+        try:
+            bible = load_yaml_model(Bible, bible_file, "bible", root=book_dir)
+        except (ArtfarmError, OSError):
+            continue  # a broken bible renders nothing; validate names the problem
+        for kind in (SHEET, STYLE):
+            ids = [i.id for i in bible.rendered_items() if i.kind == kind]
+            if ids:
+                folder = BibleItem(kind, ids[0]).rendered.rsplit("/", 1)[0]
+                before = re.escape(f"books/{book_dir.name}/{folder}/")
+                parts.append(f"(?<={before})(?:{'|'.join(ids)})")
+    return "|".join(parts) or "(?!)"

@@ -19,7 +19,7 @@ Public API (the CLI, the demo, the board and the MCP tools use these):
     item_dir / review_path / rendered_path / rendered_manifest_path(book, item)
     load_item_review, review_item_drafts, review_item_refine, auto_review_item(book, item, …)
 
-Only items the bible renders are targets of the rules (`rendered_item_constraint`); a
+Only items the bible renders are targets of the rules (`documents.bible.rendered_item_constraint`); a
 hand-made sheet or golden image is never written. The pages that use an item list its image
 as an input (artfarm.rendering.references), so they wait for its review, and a changed item
 re-runs exactly those pages.
@@ -38,9 +38,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from artfarm.atomic import write_json
-from artfarm.documents.bible import SHEET, STYLE, Bible, BibleItem
+from artfarm.documents.bible import SHEET, STYLE, BibleItem
 from artfarm.documents.book import Book
-from artfarm.documents.reader import load_json_model, load_yaml_model
+from artfarm.documents.reader import load_json_model
 from artfarm.documents.review import InpaintFix, SheetReview
 from artfarm.documents.settings import load_settings
 from artfarm.pipeline.contact_sheet import make_contact_sheet
@@ -620,26 +620,3 @@ def one_item_todo(book: Book, item: BibleItem) -> list[Todo]:
 
 def _todo(label: str, state: str, detail: str, files: list[str], command: str) -> Todo:
     return Todo(0, state, detail, files, command, sheet=label)
-
-
-# ------------------------------------------------------------------------------- rules
-
-
-def rendered_item_constraint(books_dir: Path) -> str:
-    """The `item` wildcard of the final rule: only the items each book's bible renders, in
-    that book and under the folder of their kind (a hand-made sheet or golden image is never
-    an output of any rule)."""
-    parts = []
-    for bible_file in sorted(books_dir.glob("*/bible/characters.yaml")):
-        book_dir = bible_file.parent.parent
-        try:
-            bible = load_yaml_model(Bible, bible_file, "bible", root=book_dir)
-        except (ArtfarmError, OSError):
-            continue  # a broken bible renders nothing; validate names the problem
-        for kind in (SHEET, STYLE):
-            ids = [i.id for i in bible.rendered_items() if i.kind == kind]
-            if ids:
-                folder = BibleItem(kind, ids[0]).rendered.rsplit("/", 1)[0]
-                before = re.escape(f"books/{book_dir.name}/{folder}/")
-                parts.append(f"(?<={before})(?:{'|'.join(ids)})")
-    return "|".join(parts) or "(?!)"

@@ -9,13 +9,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from artfarm.documents.bible import BibleItem
+from artfarm.documents.bible import BibleItem, rendered_item_constraint
 from artfarm.documents.book import Book
 from artfarm.pipeline.bible_items import (
     ItemRun,
     item_dir,
     load_item_review,
-    rendered_item_constraint,
     review_item_drafts,
     review_item_refine,
     run_item_final,

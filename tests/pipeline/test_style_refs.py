@@ -9,14 +9,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from artfarm.documents.bible import SHEET, STYLE, BibleItem
+from artfarm.documents.bible import SHEET, STYLE, BibleItem, rendered_item_constraint
 from artfarm.documents.book import Book
 from artfarm.pipeline.bible_items import (
     ItemRun,
     item_dir,
     item_status,
     parse_item_arg,
-    rendered_item_constraint,
     rendered_items,
     review_item_drafts,
     review_item_refine,
