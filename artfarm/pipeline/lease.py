@@ -4,10 +4,20 @@ Snakemake's `gpu` resource bounds how many render jobs run at once (servers × s
 job the lease says which server it talks to. Two slots per server keep the next job already
 queued on the server while the current one runs, so the GPU never waits for a process start.
 
+Earliest finish: a job goes where it is expected to end first — the server's backlog (what its
+held slots still need, simulated in the order they started) plus the job's time there (its cost
+× the server's learned seconds per unit, `server_speeds`). Each held slot's file records when it
+started, its cost and kind, so every job sees every backlog. When the earliest server has no
+free slot the job waits for it, re-deciding at each poll (a job that overruns its estimate
+counts as needing as long again as it overran, so waiting never outlasts its worth); a free
+slot within a tenth of the job's time of the best counts as a tie. With no speed known (a fresh
+fleet) or no cost given, a server's backlog is its count of held slots: jobs spread over idle
+servers first, as before. The choice runs under one lock file (`choose.lock`), so two jobs never
+decide on the same view; a killed job's slot and choice lock free themselves (flock).
+
 Model residency: each server's `<tag>.models` file names the models of the last job leased to
-it (what its cache holds once its queue drains). Among the free slots of the same rank, a job
-takes the server holding most of its models, so a second tier's jobs do not make every server
-switch models; it never waits for such a server while another has a free slot.
+it (what its cache holds once its queue drains). Among near-tied servers a job takes the one
+holding most of its models, so a second tier's jobs do not make every server switch models.
 
 A server down: a job whose server stopped answering (the client's retry window ran out) marks
 it down (`<tag>.down`) and moves to another server; new leases skip it for `DOWN_SECONDS`, or
@@ -19,17 +29,23 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import hashlib
+import json
 import os
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from artfarm.atomic import write_text
+from artfarm.pipeline.server_speeds import ServerSpeed, locked, read_speed, record_run
 from artfarm.problems import ArtfarmError
 
 SLOTS_PER_SERVER = 2
 DOWN_SECONDS = 300.0
+TIE_SHARE = 0.1  # finishes this share of the job's time apart count as a tie
+OVERRUN_FLOOR = 0.1  # a held job past its estimate still needs this share of it
 
 
 def _tag(url: str) -> str:
@@ -81,12 +97,109 @@ def resident_models(folder: Path, url: str) -> frozenset[str]:
         return frozenset()
 
 
-def by_residency(servers: list[str], folder: Path, models: frozenset[str]) -> list[str]:
-    """`servers` with those holding most of `models` first (stable: config order otherwise)."""
-    if not models:
-        return list(servers)
-    held = {url: len(models & resident_models(folder, url)) for url in servers}
-    return sorted(servers, key=lambda url: -held[url])
+def speed_file(folder: Path, url: str) -> Path:
+    return folder / f"{_tag(url)}.speed.json"
+
+
+def learn(folder: Path, url: str, kind: str, cost: float, seconds: float) -> None:
+    """A job of `kind` and `cost` executed in `seconds` on `url`: the next leases know its speed."""
+    record_run(speed_file(folder, url), kind, cost, seconds)
+
+
+@dataclass(frozen=True)
+class Held:
+    """A held slot's job: when its lease started, its cost and kind (cost None: not recorded)."""
+
+    started: float
+    cost: float | None = None
+    kind: str = ""
+
+
+@dataclass(frozen=True)
+class Option:
+    """One server as a job sees it at lease time (seconds, or held slots when no speed is known)."""
+
+    url: str
+    free: bool
+    backlog: float
+    expected: float
+    resident: int = 0
+
+    @property
+    def finish(self) -> float:
+        return self.backlog + self.expected
+
+
+def choose(options: Sequence[Option]) -> Option:
+    """Where the job ends first. Near-ties (within `TIE_SHARE` of the job's time) go to a free
+    slot, then to the server holding most of the job's models, then to config order."""
+    best = min(o.finish for o in options)
+    slack = TIE_SHARE * min(o.expected for o in options)
+    near = [i for i, o in enumerate(options) if o.finish <= best + slack]
+    pick = min(near, key=lambda i: (not options[i].free, -options[i].resident, i))
+    return options[pick]
+
+
+def backlog(held: Iterable[Held], seconds: Callable[[Held], float], now: float) -> float:
+    """What the held slots still need: the server runs them one after another, in the order
+    they started. A job past its estimate needs as long again as it overran (at least a tenth
+    of its estimate): an estimate that was wrong stops counting by itself."""
+    free_at = None
+    for job in sorted(held, key=lambda h: h.started):
+        need = seconds(job)
+        begin = job.started if free_at is None else max(job.started, free_at)
+        end = begin + need
+        if end <= now:
+            end = now + max(now - end, OVERRUN_FLOOR * need)
+        free_at = end
+    return 0.0 if free_at is None else max(free_at - now, 0.0)
+
+
+def seconds_per_unit(speeds: Mapping[str, ServerSpeed], url: str, kind: str) -> float | None:
+    """`url`'s rate for `kind`; a server not measured yet counts as the fleet's mean (equal
+    speeds); None when no server is measured."""
+    own = speeds[url].seconds_per_unit(kind)
+    if own is not None:
+        return own
+    known = [r for s in speeds.values() if (r := s.seconds_per_unit(kind)) is not None]
+    return sum(known) / len(known) if known else None
+
+
+def options(
+    free: Mapping[str, bool],
+    held: Mapping[str, list[Held]],
+    speeds: Mapping[str, ServerSpeed],
+    job: Held,
+    resident: Mapping[str, int],
+    now: float,
+) -> list[Option]:
+    """Every server's option for `job` (its cost and kind; `free`, `held`, `speeds` by URL)."""
+    timed = job.cost is not None and any(s.rates for s in speeds.values())
+    result = []
+    for url in free:
+        if timed:
+            rate = functools.partial(seconds_per_unit, speeds, url)
+            need = _need(rate, job)
+            late = backlog(held[url], _need_of(rate, job), now)
+        else:
+            need, late = 1.0, float(len(held[url]))
+        result.append(Option(url, free[url], late, need, resident.get(url, 0)))
+    return result
+
+
+def _need(rate: Callable[[str], float | None], job: Held) -> float:
+    return (job.cost or 0.0) * (rate(job.kind) or 0.0)
+
+
+def _need_of(rate: Callable[[str], float | None], job: Held) -> Callable[[Held], float]:
+    """A held job's expected seconds; one that recorded no cost counts as this job's."""
+
+    def need(other: Held) -> float:
+        if other.cost is None:
+            return _need(rate, job)
+        return _need(rate, Held(other.started, other.cost, other.kind or job.kind))
+
+    return need
 
 
 @contextlib.contextmanager
@@ -97,32 +210,16 @@ def lease_server(
     slots: int = SLOTS_PER_SERVER,
     wait: float = 3600.0,
     models: Iterable[str] = (),
+    cost: float | None = None,
+    kind: str = "",
 ) -> Iterator[str]:
-    """Hold a free slot on one of `servers` for the duration of the block; yields its URL.
-    `models`: the model files the job loads, to prefer a server that has them loaded."""
+    """Hold a slot on the server where the job ends first for the duration of the block; yields
+    its URL. `models`: the model files the job loads (to prefer a server that has them loaded);
+    `cost`, `kind`: the job's (`server_speeds`); without a cost, idle servers come first."""
     folder.mkdir(parents=True, exist_ok=True)
     wanted = frozenset(models)
     deadline = time.monotonic() + wait
-    while True:
-        ranked = by_residency(up_servers(servers, folder), folder, wanted)
-        for slot in range(slots):  # slot-major: spread jobs over servers before queueing
-            for url in ranked:
-                fd = os.open(_slot_file(folder, url, slot), os.O_RDWR | os.O_CREAT, 0o644)
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                except BlockingIOError:
-                    os.close(fd)
-                    continue
-                try:
-                    os.ftruncate(fd, 0)
-                    os.write(fd, f"{os.getpid()} {url}\n".encode())
-                    if wanted:
-                        write_text(_models_file(folder, url), "\n".join(sorted(wanted)) + "\n")
-                    yield url
-                finally:
-                    fcntl.flock(fd, fcntl.LOCK_UN)
-                    os.close(fd)
-                return
+    while (taken := _try_lease(servers, folder, slots, wanted, Held(0.0, cost, kind))) is None:
         if time.monotonic() > deadline:
             raise ArtfarmError.single(
                 str(folder),
@@ -131,3 +228,74 @@ def lease_server(
                 "raise the number of servers in config/config.yaml or lower --resources gpu",
             )
         time.sleep(0.05)
+    url, fd = taken
+    try:
+        yield url
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+
+
+def _try_lease(
+    servers: list[str], folder: Path, slots: int, wanted: frozenset[str], job: Held
+) -> tuple[str, int] | None:
+    """Under the choice lock: the chosen server and the locked fd of its free slot, or None
+    when the job should wait for a busy server."""
+    with locked(folder / "choose.lock"):
+        urls = up_servers(servers, folder)
+        free, held = _probe(folder, urls, slots)
+        try:
+            now = time.time()
+            speeds = {url: read_speed(speed_file(folder, url)) for url in urls}
+            resident = {url: len(wanted & resident_models(folder, url)) for url in urls}
+            opts = options({u: bool(free[u]) for u in urls}, held, speeds, job, resident, now)
+            pick = choose(opts).url
+            if not free[pick]:
+                return None
+            fd = free[pick].pop(0)
+            _write_record(fd, pick, Held(now, job.cost, job.kind))
+            if wanted:
+                write_text(_models_file(folder, pick), "\n".join(sorted(wanted)) + "\n")
+            return pick, fd
+        finally:
+            for fds in free.values():
+                for other in fds:
+                    os.close(other)  # closing drops our probe's lock on a free slot
+
+
+def _probe(
+    folder: Path, urls: list[str], slots: int
+) -> tuple[dict[str, list[int]], dict[str, list[Held]]]:
+    """Each server's free slots (their fds, locked by us, lowest first) and held slots' jobs."""
+    free: dict[str, list[int]] = {url: [] for url in urls}
+    held: dict[str, list[Held]] = {url: [] for url in urls}
+    for url in urls:
+        for slot in range(slots):
+            fd = os.open(_slot_file(folder, url, slot), os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                held[url].append(_read_record(fd))
+                os.close(fd)
+                continue
+            free[url].append(fd)
+    return free, held
+
+
+def _write_record(fd: int, url: str, job: Held) -> None:
+    record = {"pid": os.getpid(), "url": url, "started": job.started}
+    record |= {"cost": job.cost, "kind": job.kind}
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, (json.dumps(record) + "\n").encode(), 0)
+
+
+def _read_record(fd: int) -> Held:
+    """A held slot's job; one that does not say (an older artfarm's lease) started now."""
+    try:
+        data = json.loads(os.pread(fd, 4096, 0))
+        cost = data["cost"]
+        return Held(
+            float(data["started"]), None if cost is None else float(cost), str(data["kind"])
+        )
+    except (ValueError, TypeError, KeyError):
+        return Held(time.time())

@@ -37,7 +37,7 @@ from artfarm.documents.book import Book
 from artfarm.documents.review import RefineReview
 from artfarm.documents.settings import Settings, load_settings
 from artfarm.pipeline.input_store import store_input
-from artfarm.pipeline.lease import is_down, lease_server, mark_down
+from artfarm.pipeline.lease import is_down, learn, lease_server, mark_down
 from artfarm.pipeline.manifest import (
     JobRecord,
     OutputFile,
@@ -54,6 +54,7 @@ from artfarm.pipeline.selection import (
     refine_review_for,
     select_drafts,
 )
+from artfarm.pipeline.server_speeds import job_cost, job_kind
 from artfarm.pipeline.todo import clear_failure, write_failure
 from artfarm.problems import ArtfarmError, filesystem_problem
 from artfarm.rendering.compiler import CompiledJob, compile_stage
@@ -141,10 +142,14 @@ def execute(run: StageRun, job: CompiledJob) -> tuple[JobRecord, list[Path]]:
         return job_record(run, job, hit.record.get("run"), True), hit.files
     leases = run.settings.runtime_path / "leases"
     servers = servers_in_use(run.settings)
+    models = job.request.get("models", {})
+    cost = job_cost(job.graph, job.outputs.count, job.outputs.width, job.outputs.height)
+    kind = job_kind(job.stage, models)
     while True:
-        with lease_server(servers, leases, models=job.request.get("models", {})) as url:
+        with lease_server(servers, leases, models=models, cost=cost, kind=kind) as url:
             try:
                 record, files = render_on(run, job, url)
+                learn_speed(leases, url, kind, cost, record)
                 break
             except ServerUnreachable as err:
                 if all(u == url or is_down(leases, u) for u in servers):
@@ -153,6 +158,13 @@ def execute(run: StageRun, job: CompiledJob) -> tuple[JobRecord, list[Path]]:
                 run.say(f"{job.stage}: {err.one_line()} — moving to another server")
     run.say(f"{job.stage}: done in {record.timings.wall_seconds:.1f} s")
     return job_record(run, job, record.model_dump(mode="json"), False), files
+
+
+def learn_speed(leases: Path, url: str, kind: str, cost: float, record: RunRecord) -> None:
+    """The server's execution time of a job it really ran teaches the leases its speed."""
+    seconds = record.timings.server_seconds
+    if seconds and not (record.cached or record.reattached or record.resubmitted):
+        learn(leases, url, kind, cost, seconds)
 
 
 def render_on(run: StageRun, job: CompiledJob, url: str) -> tuple[RunRecord, list[Path]]:

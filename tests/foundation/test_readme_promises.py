@@ -20,6 +20,7 @@ SNAKE = "pipeline/test_snakemake_runs.py::"
 REVIEWS = "pipeline/test_reviews.py::"
 SHEET = "pipeline/test_contact_sheet.py::"
 CACHE = "pipeline/test_cache_lease_sheet.py::"
+FINISH = "pipeline/test_lease_earliest_finish.py::"
 PARAMCACHE = "pipeline/test_paramcache.py::"
 FAULTS = "comfy/test_faults.py::"
 STORE = "models/test_model_store.py::"
@@ -420,10 +421,23 @@ PROMISES: dict[str, list[str]] = {
         "pipeline/test_fleet.py::test_earlier_tiers_come_first_and_every_gpu_stage_outranks_cpu_jobs",
         "pipeline/test_fleet.py::test_the_rules_carry_the_tier_priorities",
     ],
-    "With several servers, a job takes the free slot of the server that last ran": [
+    "With several servers, a job goes where it is expected to finish first": [
+        FINISH + "test_the_earliest_finish_wins_even_queued_behind_a_job_on_a_faster_server",
+        FINISH + "test_a_slow_server_is_skipped_at_the_end_of_a_queue",
+        FINISH + "test_a_backlog_runs_held_jobs_one_after_another_in_start_order",
+        FINISH + "test_a_jobs_cost_is_sampler_steps_times_megapixels_times_images",
+        "pipeline/test_fleet.py::test_the_servers_learn_their_speeds_from_a_real_run",
+    ],
+    "Until a server's speed is known, it counts at the fleet's mean": [
+        FINISH + "test_a_server_not_measured_yet_counts_at_the_fleets_mean_speed",
+        FINISH + "test_without_any_speed_known_the_backlog_is_the_count_of_held_slots",
+        FINISH + "test_without_speeds_a_costed_lease_keeps_todays_order",
+    ],
+    "Among near-equal finishes a job takes the server that last ran its models": [
         "pipeline/test_lease_residency.py::test_a_job_goes_to_the_server_that_last_ran_its_models",
         "pipeline/test_lease_residency.py::"
         "test_an_idle_server_wins_over_queueing_behind_the_one_with_the_model",
+        FINISH + "test_near_ties_go_to_a_free_slot_then_residency_then_config_order",
     ],
     "`comfyui.cache_lru: N` to launch ComfyUI (and the sketch server)": [
         SERVICE + "test_cache_lru_gives_a_cache_flag_comfyui_accepts",

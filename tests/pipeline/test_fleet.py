@@ -3,11 +3,14 @@ mid-book leaves its jobs to the others without rendering anything twice."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 import yaml
 
+from artfarm.pipeline.lease import speed_file
+from artfarm.pipeline.server_speeds import job_kind, read_speed
 from artfarm.pipeline.tiers import STAGE_TIERS, TIER_ORDER, gpu_priority
 from artfarm.sketch.testing import running_sketch_server
 from tests.pipeline.project import BOOK, make_pipeline_project
@@ -68,3 +71,31 @@ def test_a_server_killed_mid_book_leaves_its_jobs_to_the_other_without_duplicate
         }
         for manifest in used.values():
             assert b.url in manifest.read_text() and a.url not in manifest.read_text()
+
+
+@pytest.mark.slow
+def test_the_servers_learn_their_speeds_from_a_real_run(tmp_path: Path) -> None:
+    models = tmp_path / "models"
+    with (
+        running_sketch_server(tmp_path / "a", models_dir=models, step_seconds=0.02) as a,
+        running_sketch_server(tmp_path / "b", models_dir=models, step_seconds=0.04) as b,
+    ):
+        project = make_pipeline_project(tmp_path / "p", a)
+        config = yaml.safe_load((project.root / "config" / "config.yaml").read_text())
+        config["servers"] = [a.url, b.url]
+        (project.root / "config" / "config.yaml").write_text(yaml.safe_dump(config))
+        drafts = [f"{BOOK}/pages/{p:04d}/draft/manifest.json" for p in (1, 2, 3)]
+        done = project.snakemake(*drafts)
+        assert done.returncode == 0, done.stderr[-3000:]
+        ran = {server.url: len(successes(server)) for server in (a, b)}
+    assert sum(ran.values()) == 3
+    manifest = json.loads((project.page(1) / "draft" / "manifest.json").read_text())
+    kind = job_kind("draft", manifest["jobs"][0]["models"])
+    leases = project.root / "runtime" / "leases"
+    for url, count in ran.items():
+        speed = read_speed(speed_file(leases, url))
+        if count == 0:
+            assert not speed.rates, url
+            continue
+        assert speed.last_kind == kind, url
+        assert (speed.seconds_per_unit(kind) or 0) > 0, url
