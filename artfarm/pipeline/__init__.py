@@ -2,7 +2,8 @@
 
 manifest     what each stage leaves behind: outputs with sha256, jobs with full provenance
 render_cache content-addressed outputs by request hash: never pay GPU time twice
-lease        which ComfyUI server (and queue slot) a job may use; the one holding its models
+lease        which ComfyUI server (and queue slot) a job may use: where it ends first
+server_speeds  each server's seconds per unit of GPU work, learned from the jobs it ran
 tiers        GPU jobs ordered by model tier (Snakemake priorities): one model load per tier
 stages       thumb / draft / refine / final / print: compile → cache or GPU → manifest
 input_store  every uploaded file kept in the book by content (inputs/sha256/), for replays
