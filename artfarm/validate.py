@@ -9,8 +9,8 @@ validate passes the pipeline does not refuse for a document's sake.
 
 Warnings do not fail validation: prompts longer than the text encoder's window (77 CLIP
 tokens, when a tier is sd15/sdxl; see artfarm.rendering.tokens), naming the words that fall
-off; a page
-that names reference images its tiers' model family cannot put into a graph.
+off; a page that names reference images its tiers' model family cannot put into a graph; a
+golden image listing a page the book lacks, or one no page gets (never rendered nor used).
 """
 
 from __future__ import annotations
@@ -353,7 +353,12 @@ def book_warnings(path: str | Path) -> list[Problem]:
         book = Book.open(path)
     except ArtfarmError:
         return []
-    return token_warnings(book) + unused_references(book) + golden_pages_missing(book)
+    return (
+        token_warnings(book)
+        + unused_references(book)
+        + golden_pages_missing(book)
+        + golden_images_unused(book)
+    )
 
 
 def golden_pages_missing(book: Book) -> list[Problem]:
@@ -378,6 +383,52 @@ def golden_pages_missing(book: Book) -> list[Problem]:
                 )
             )
     return warnings
+
+
+def golden_images_unused(book: Book) -> list[Problem]:
+    """Golden images no page gets (Bible.for_page): the pages they list all name their own
+    `refs.style`, or they list none while every page gets others. The pipeline renders a
+    golden image only as an input of a page that uses it, so such an entry is silently never
+    rendered nor used; a book with no pages yet is not warned."""
+    try:
+        refs = book.bible.style_refs
+    except ArtfarmError:
+        return []
+    pages = book.page_numbers()
+    own = [p for p in pages if _names_own_style(book, p)]
+    used = {ref.id for p in pages if p not in own for ref in book.bible.for_page(p)}
+    warnings = []
+    for i, ref in enumerate(refs):
+        listed = [p for p in ref.pages if p in pages]
+        if ref.id in used or not pages or (ref.pages and not listed):
+            continue  # used, or golden_pages_missing already names the pages it lists
+        never = "never rendered nor used" if ref.render is not None else "never used"
+        if listed:
+            verb = "names its" if len(listed) == 1 else "name their"
+            why = f"{_pages_phrase(listed)} it lists {verb} own refs.style"
+            fix = "remove refs.style from those pages' specs, or remove this golden image"
+        else:
+            why = "it lists no page and every page names its own refs.style or gets the "
+            why += "golden images that list it"
+            fix = "list the pages it should style in its pages:, or remove this golden image"
+        warnings.append(
+            Problem(
+                str(book.characters_path),
+                f"style_refs[{i}]",
+                f"golden image {ref.id!r} reaches no page ({why}): it is {never}",
+                fix,
+            )
+        )
+    return warnings
+
+
+def _names_own_style(book: Book, page: int) -> bool:
+    """Whether a page's spec names its own style reference (an unreadable spec counts as
+    not: validate_book reports it, and this warning must not guess)."""
+    try:
+        return bool(book.load_spec(page).refs.style)
+    except ArtfarmError:
+        return False
 
 
 def clip_window_tiers(book: Book) -> list[str]:

@@ -656,6 +656,10 @@ PROMISES: dict[str, list[str]] = {
     "`artfarm validate` warns when a golden image lists a page the book has no spec for": [
         VALIDATE + "test_a_golden_image_listing_a_page_the_book_lacks_is_a_warning_naming_it",
     ],
+    "A golden image no page gets": [
+        VALIDATE + "test_a_golden_image_no_page_gets_is_a_warning_naming_it_and_why",
+        STYLE_RUN + "test_a_golden_image_no_page_gets_is_never_planned_and_validate_says_so",
+    ],
     "A page whose spec names no `refs.style` uses the golden images": [
         STYLE + "test_a_page_uses_the_golden_images_that_name_it_else_those_that_name_no_page",
         STYLE + "test_a_pages_content_hash_follows_exactly_the_golden_images_it_uses",

@@ -446,7 +446,50 @@ def test_a_golden_image_listing_a_page_the_book_lacks_is_a_warning_naming_it(
             {"id": f"g{i}", "scene": "a hill", "image": image, "pages": pages}
         )
     bible.write_text(yaml.safe_dump(data))
-    [warning] = [w for w in book_warnings(tiny_book) if w.field.startswith("style_refs")]
+    [warning] = [w for w in book_warnings(tiny_book) if w.field.endswith(".pages")]
     assert warning.field == "style_refs[1].pages"
     assert "'g1' lists pages 9–10" in warning.problem and "(it has pages 1–3)" in warning.problem
     assert main(["validate", str(tiny_book)]) == 0  # a warning: the book still renders
+
+
+def unused_golden(book: Path) -> dict[str, str]:
+    """The golden images `book_warnings` says no page gets: field -> problem."""
+    found = book_warnings(book)
+    return {w.field: w.problem for w in found if "reaches no page" in w.problem}
+
+
+def test_a_golden_image_no_page_gets_is_a_warning_naming_it_and_why(
+    tiny_book: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bible = tiny_book / "bible" / "characters.yaml"
+    data = yaml.safe_load(bible.read_text())
+    data["style_refs"] = [
+        {"id": "dawn", "scene": "a meadow at dawn", "pages": [1, 2], "render": {"seed": 5}},
+        {"id": "noon", "scene": "a hill", "image": "bible/style_refs/style_01.png"},
+        {"id": "dusk", "scene": "a creek", "image": "bible/style_refs/style_01.png", "pages": [3]},
+    ]
+    bible.write_text(yaml.safe_dump(data))
+    found = unused_golden(tiny_book)  # every tiny page names its own refs.style
+    assert found == {
+        "style_refs[0]": "golden image 'dawn' reaches no page (pages 1–2 it lists name their "
+        "own refs.style): it is never rendered nor used",
+        "style_refs[1]": "golden image 'noon' reaches no page (it lists no page and every page "
+        "names its own refs.style or gets the golden images that list it): it is never used",
+        "style_refs[2]": "golden image 'dusk' reaches no page (page 3 it lists names its own "
+        "refs.style): it is never used",
+    }
+    assert main(["validate", str(tiny_book)]) == 0  # a warning: the book still renders
+    err = capsys.readouterr().err
+    assert "warning: " + str(bible) + ": style_refs[0]: golden image 'dawn'" in err
+    assert "remove refs.style from those pages' specs, or remove this golden image" in err
+    characters = {"bear": ["bible/character_refs/bear.png"]}
+    edit_spec(tiny_book, 1, refs={"style": [], "characters": characters})
+    assert set(unused_golden(tiny_book)) == {"style_refs[1]", "style_refs[2]"}  # 1 gets dawn
+    edit_spec(tiny_book, 3, refs={"style": [], "characters": {}})
+    assert set(unused_golden(tiny_book)) == {"style_refs[1]"}  # every page gets a named one
+    data["style_refs"][2]["pages"] = []
+    bible.write_text(yaml.safe_dump(data))
+    assert unused_golden(tiny_book) == {}  # page 3 gets noon and dusk
+    for page in (1, 2, 3):
+        spec_path(tiny_book, page).unlink()
+    assert unused_golden(tiny_book) == {}  # a book with no pages yet: nothing to say

@@ -141,3 +141,24 @@ def test_editing_one_golden_image_re_renders_it_and_exactly_its_pages(lived, tmp
     for rule in ("draft", "refine", "final", "print_art"):
         assert sorted(jobs[rule]) == ["0002"], rule  # the creek's page, not the meadow's
     assert f"Input files updated by another job: {CREEK}" in text
+
+
+def test_a_golden_image_no_page_gets_is_never_planned_and_validate_says_so(
+    server, tmp_path: Path
+) -> None:
+    project = make_pipeline_project(tmp_path / "project", server)
+    lonely = {"id": "lonely", "scene": "an empty beach", "pages": [2], "render": {"seed": 7}}
+    set_golden(project.root, [GOLDEN[0], lonely, GOLDEN[2]])
+    for page in (1, 3):  # page 2 keeps its own refs.style, so no page gets `lonely`
+        characters = project.book.load_spec(page).refs.characters
+        edit_spec(project, page, refs={"style": [], "characters": characters})
+    done = project.snakemake("-n", f"{BOOK}/layout/pages.pdf")
+    assert done.returncode == 0, done.stderr
+    assert "work=golden, item=meadow" in done.stdout  # the golden image pages 1 and 3 use
+    assert "lonely" not in done.stdout
+    checked = project.artfarm("validate", BOOK)
+    assert checked.returncode == 0, checked.stderr
+    assert "golden image 'lonely' reaches no page (page 2 it lists names its own" in (
+        checked.stderr
+    )
+    assert "never rendered nor used" in checked.stderr
