@@ -9,8 +9,9 @@ held slots still need, simulated in the order they started) plus the job's time 
 × the server's learned seconds per unit, `server_speeds`). Each held slot's file records when it
 started, its cost and kind, so every job sees every backlog. When the earliest server has no
 free slot the job waits for it, re-deciding at each poll (a job that overruns its estimate
-counts as needing as long again as it overran, so waiting never outlasts its worth); a free
-slot within a tenth of the job's time of the best counts as a tie. With no speed known (a fresh
+counts as needing as long again as it overran, so waiting never outlasts its worth), and
+stands in line (`wait.*`): later jobs count it in that server's backlog. A free slot within a
+tenth of the job's time of the best counts as a tie. With no speed known (a fresh
 fleet) or no cost given, a server's backlog is its count of held slots: jobs spread over idle
 servers first, as before. The choice runs under one lock file (`choose.lock`), so two jobs never
 decide on the same view; a killed job's slot and choice lock free themselves (flock).
@@ -33,6 +34,7 @@ import functools
 import hashlib
 import json
 import os
+import secrets
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -140,19 +142,27 @@ def choose(options: Sequence[Option]) -> Option:
     return options[pick]
 
 
-def backlog(held: Iterable[Held], seconds: Callable[[Held], float], now: float) -> float:
-    """What the held slots still need: the server runs them one after another, in the order
-    they started. A job past its estimate needs as long again as it overran (at least a tenth
-    of its estimate): an estimate that was wrong stops counting by itself."""
-    free_at = None
+def backlog(
+    held: Iterable[Held],
+    seconds: Callable[[Held], float],
+    now: float,
+    queued: Iterable[Held] = (),
+) -> float:
+    """What the held slots still need, then the jobs `queued` for a slot: the server runs them
+    one after another, held ones in the order they started. A held job past its estimate needs
+    as long again as it overran (at least a tenth of its estimate): an estimate that was wrong
+    stops counting by itself."""
+    free_at: float | None = None
     for job in sorted(held, key=lambda h: h.started):
         need = seconds(job)
-        begin = job.started if free_at is None else max(job.started, free_at)
-        end = begin + need
+        end = (job.started if free_at is None else max(job.started, free_at)) + need
         if end <= now:
             end = now + max(now - end, OVERRUN_FLOOR * need)
         free_at = end
-    return 0.0 if free_at is None else max(free_at - now, 0.0)
+    free_at = now if free_at is None else free_at
+    for job in sorted(queued, key=lambda h: h.started):
+        free_at += seconds(job)
+    return free_at - now
 
 
 def seconds_per_unit(speeds: Mapping[str, ServerSpeed], url: str, kind: str) -> float | None:
@@ -172,17 +182,20 @@ def options(
     job: Held,
     resident: Mapping[str, int],
     now: float,
+    ahead: Mapping[str, list[Held]] | None = None,
 ) -> list[Option]:
-    """Every server's option for `job` (its cost and kind; `free`, `held`, `speeds` by URL)."""
+    """Every server's option for `job` (its cost and kind; `free`, `held`, `speeds` by URL;
+    `ahead`: the jobs already in line for each busy server)."""
     timed = job.cost is not None and any(s.rates for s in speeds.values())
     result = []
     for url in free:
+        queued = (ahead or {}).get(url, [])
         if timed:
             rate = functools.partial(seconds_per_unit, speeds, url)
             need = _need(rate, job)
-            late = backlog(held[url], _need_of(rate, job), now)
+            late = backlog(held[url], _need_of(rate, job), now, queued)
         else:
-            need, late = 1.0, float(len(held[url]))
+            need, late = 1.0, float(len(held[url]) + len(queued))
         result.append(Option(url, free[url], late, need, resident.get(url, 0)))
     return result
 
@@ -219,15 +232,19 @@ def lease_server(
     folder.mkdir(parents=True, exist_ok=True)
     wanted = frozenset(models)
     deadline = time.monotonic() + wait
-    while (taken := _try_lease(servers, folder, slots, wanted, Held(0.0, cost, kind))) is None:
-        if time.monotonic() > deadline:
-            raise ArtfarmError.single(
-                str(folder),
-                "servers",
-                f"no free server slot after {wait:.0f} s",
-                "raise the number of servers in config/config.yaml or lower --resources gpu",
-            )
-        time.sleep(0.05)
+    line = _Line(folder, Held(time.time(), cost, kind))
+    try:
+        while (taken := _try_lease(servers, folder, slots, wanted, line)) is None:
+            if time.monotonic() > deadline:
+                raise ArtfarmError.single(
+                    str(folder),
+                    "servers",
+                    f"no free server slot after {wait:.0f} s",
+                    "raise the number of servers in config/config.yaml or lower --resources gpu",
+                )
+            time.sleep(0.05)
+    finally:
+        line.leave()
     url, fd = taken
     try:
         yield url
@@ -236,11 +253,37 @@ def lease_server(
         os.close(fd)
 
 
+class _Line:
+    """A job's place in line for a busy server (`wait.*`, flocked while it waits): the jobs
+    that come after it count it in that server's backlog, so two jobs do not wait for one slot
+    each believing it is theirs. A killed waiter's file is unlocked: the next job removes it."""
+
+    def __init__(self, folder: Path, job: Held) -> None:
+        self.folder, self.job = folder, job
+        self.path: Path | None = None
+        self.fd = -1
+
+    def wait_for(self, url: str) -> None:
+        """Stand in line for `url` (called under the choice lock)."""
+        if self.path is None:
+            self.path = self.folder / f"wait.{os.getpid()}.{secrets.token_hex(4)}"
+            self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            fcntl.flock(self.fd, fcntl.LOCK_EX)
+        _write_record(self.fd, url, self.job)
+
+    def leave(self) -> None:
+        if self.path is not None:
+            self.path.unlink(missing_ok=True)
+            os.close(self.fd)
+            self.path = None
+
+
 def _try_lease(
-    servers: list[str], folder: Path, slots: int, wanted: frozenset[str], job: Held
+    servers: list[str], folder: Path, slots: int, wanted: frozenset[str], line: _Line
 ) -> tuple[str, int] | None:
     """Under the choice lock: the chosen server and the locked fd of its free slot, or None
-    when the job should wait for a busy server."""
+    when the job should wait for a busy server (then it stands in line for it)."""
+    job = line.job
     with locked(folder / "choose.lock"):
         urls = up_servers(servers, folder)
         free, held = _probe(folder, urls, slots)
@@ -248,9 +291,11 @@ def _try_lease(
             now = time.time()
             speeds = {url: read_speed(speed_file(folder, url)) for url in urls}
             resident = {url: len(wanted & resident_models(folder, url)) for url in urls}
-            opts = options({u: bool(free[u]) for u in urls}, held, speeds, job, resident, now)
-            pick = choose(opts).url
+            ahead = _waiting(folder, urls, line)
+            isfree = {u: bool(free[u]) for u in urls}
+            pick = choose(options(isfree, held, speeds, job, resident, now, ahead)).url
             if not free[pick]:
+                line.wait_for(pick)
                 return None
             fd = free[pick].pop(0)
             _write_record(fd, pick, Held(now, job.cost, job.kind))
@@ -275,11 +320,34 @@ def _probe(
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
-                held[url].append(_read_record(fd))
+                held[url].append(_read_record(fd)[1])
                 os.close(fd)
                 continue
             free[url].append(fd)
     return free, held
+
+
+def _waiting(folder: Path, urls: list[str], line: _Line) -> dict[str, list[Held]]:
+    """The jobs in line before `line`'s, by the server they wait for; stale places removed."""
+    ahead: dict[str, list[Held]] = {url: [] for url in urls}
+    for path in folder.glob("wait.*"):
+        if path == line.path:
+            continue
+        try:
+            fd = os.open(path, os.O_RDWR)
+        except FileNotFoundError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            url, other = _read_record(fd)
+            if url in ahead and other.started < line.job.started:
+                ahead[url].append(other)
+        else:
+            path.unlink(missing_ok=True)  # its job was killed while it waited
+        finally:
+            os.close(fd)
+    return ahead
 
 
 def _write_record(fd: int, url: str, job: Held) -> None:
@@ -289,13 +357,13 @@ def _write_record(fd: int, url: str, job: Held) -> None:
     os.pwrite(fd, (json.dumps(record) + "\n").encode(), 0)
 
 
-def _read_record(fd: int) -> Held:
-    """A held slot's job; one that does not say (an older artfarm's lease) started now."""
+def _read_record(fd: int) -> tuple[str, Held]:
+    """A held slot's (or waiting) job and its server; one that does not say (an older
+    artfarm's lease) started now."""
     try:
         data = json.loads(os.pread(fd, 4096, 0))
         cost = data["cost"]
-        return Held(
-            float(data["started"]), None if cost is None else float(cost), str(data["kind"])
-        )
+        job = Held(float(data["started"]), None if cost is None else float(cost), str(data["kind"]))
+        return str(data["url"]), job
     except (ValueError, TypeError, KeyError):
-        return Held(time.time())
+        return "", Held(time.time())

@@ -199,8 +199,40 @@ def test_a_slow_server_is_skipped_at_the_end_of_a_queue(tmp_path: Path) -> None:
 
             thread = threading.Thread(target=waiter)
             thread.start()
+            wait_until(lambda: list(tmp_path.glob("wait.*")), "the waiter standing in line")
+            # the next job counts the one in line: A 400 + 300 + 300 s, B 900 s — it takes B
+            with lease_server([A, B], tmp_path, cost=300.0, kind="k", wait=0) as third:
+                assert third == B
         thread.join(120)
     assert got == [A]
+    assert not list(tmp_path.glob("wait.*"))  # a job that got its slot leaves the line
+
+
+def test_the_place_of_a_killed_waiter_is_removed_and_not_counted(tmp_path: Path) -> None:
+    teach(tmp_path, A, 1.0)
+    teach(tmp_path, B, 1.0)
+    dead = tmp_path / "wait.1.dead"  # nobody holds its lock: its job is gone
+    record = {"pid": 1, "url": A, "started": 0.0, "cost": 1000.0, "kind": "k"}
+    dead.write_text(json.dumps(record))
+    with lease_server([A, B], tmp_path, cost=10.0, kind="k") as url:
+        assert url == A
+    assert not dead.exists()
+
+
+def test_jobs_in_line_count_in_the_backlog_after_the_held_ones() -> None:
+    def need(h: Held) -> float:
+        return h.cost or 0.0
+
+    held, queued = [Held(100.0, 4.0)], [Held(50.0, 3.0), Held(101.0, 2.0)]
+    assert backlog(held, need, now=101.0, queued=queued) == pytest.approx(3.0 + 3.0 + 2.0)
+    line = {A: [Held(0.0, 10.0, "k")], B: []}
+    both = {A: [Held(0.0, 10.0, "k")] * 2, B: []}
+    view = options({A: False, B: True}, both, speeds_of(A=1.0, B=3.5), Held(0.0, 10.0, "k"), {}, 0)
+    assert choose(view).url == A  # alone: wait for A (30 s) rather than take B (35 s)
+    behind = options(
+        {A: False, B: True}, both, speeds_of(A=1.0, B=3.5), Held(0.0, 10.0, "k"), {}, 0, line
+    )
+    assert choose(behind).url == B  # one job in line for A: 40 s there, B ends first
 
 
 def test_without_speeds_a_costed_lease_keeps_todays_order(tmp_path: Path) -> None:
