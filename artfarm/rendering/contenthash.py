@@ -87,7 +87,11 @@ def content_inputs(book: Book, spec: RenderSpec) -> dict[str, Any]:
 def reference_digest(book: Book, relative: str) -> str:
     """A reference's sha256; a bible item the pipeline renders (sheet or golden image) and
     has not made yet is "pending" (the page waits for it, and its hash changes once it
-    exists)."""
+    exists).
+
+    The pending words are hashed and never shown, so they stay as they are, "sheet" for a
+    golden image too (new words would move hashes for nothing); what a person or an agent
+    reads names the kind (compiler's refusal, `artfarm next`, the board)."""
     rendered = {item.rendered for item in book.bible.rendered_items()}
     if relative in rendered and not os.path.lexists(book.root / relative):
         return "pending: rendered sheet not approved yet"

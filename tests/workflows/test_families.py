@@ -293,3 +293,28 @@ def test_a_page_whose_rendered_sheet_is_not_approved_yet_says_so_in_one_line(
         problem.problem
     )
     assert "artfarm next" in problem.fix
+
+
+def test_a_page_whose_golden_image_is_not_approved_yet_names_the_golden_image(
+    tiny_book: Path,
+) -> None:
+    bible = tiny_book / "bible" / "characters.yaml"
+    data = yaml.safe_load(bible.read_text())
+    hills = {"id": "hills", "scene": "hills", "image": "bible/style_refs/style_01.png"}
+    data["style_refs"] = [
+        {"id": "meadow", "scene": "a sunny meadow", "pages": [1], "render": {"seed": 5}},
+        hills,
+        dict(hills, id="dunes"),
+    ]
+    bible.write_text(yaml.safe_dump(data))
+    characters = {"bear": ["bible/character_refs/bear.png"]}
+    edit_spec(tiny_book, 1, refs={"style": [], "characters": characters})
+    book, store = pin_family(tiny_book, "flux-kontext")
+    with pytest.raises(ArtfarmError) as err:
+        draft(book, store, 1)
+    [problem] = err.value.problems
+    assert problem.file.endswith("0001/renderspec.json") and problem.field == "style_refs.meadow"
+    assert problem.problem == (
+        "the page uses the golden image (bible/style_refs/meadow.png), not approved yet"
+    )
+    assert "render and review style:meadow first" in problem.fix
