@@ -8,8 +8,8 @@ itself runs (the review gates, the model lock, the layout plan and template), so
 validate passes the pipeline does not refuse for a document's sake.
 
 Warnings do not fail validation: prompts longer than the text encoder's window (77 CLIP
-tokens, when a tier is sd15/sdxl; see artfarm.rendering.tokens), naming the words that fall
-off; a page that names reference images its tiers' model family cannot put into a graph; a
+tokens, when a tier is sd15/sdxl; see artfarm.rendering.tokens), one line for the book naming
+the longest; a page that names reference images its tiers' model family cannot put into a graph; a
 golden image listing a page the book lacks, or one no page gets (never rendered nor used).
 """
 
@@ -441,15 +441,22 @@ def clip_window_tiers(book: Book) -> list[str]:
 
 
 def token_warnings(book: Book) -> list[Problem]:
-    if not clip_window_tiers(book):
+    """One line for the book when prompts run past CLIP's first window, naming the longest.
+
+    ComfyUI's CLIPTextEncode does not cut a long prompt: it encodes every further 75 tokens
+    as a window of its own and joins them, so later words still count but weigh less and do
+    not see the words before them. The fix is the same for every page (what matters first,
+    shorter bible descriptions), so a line per page and prompt only buries other warnings.
+    """
+    tiers = clip_window_tiers(book)
+    if not tiers:
         return []
     try:
         pack, bible = book.style_pack, book.bible
     except ArtfarmError:
         return []
-    warnings = []
+    long: list[tuple[int, str, int, str]] = []  # (tokens, prompt, page, overflow)
     for page in book.page_numbers():
-        file = str(book.spec_path(page))
         try:
             prompts = compile_prompts(book.load_spec(page), pack, bible, book.templates_dir)
         except ArtfarmError:
@@ -457,18 +464,26 @@ def token_warnings(book: Book) -> list[Problem]:
         for name, text in (("positive", prompts.positive), ("negative", prompts.negative)):
             counted = count_tokens(text)
             if not counted.fits:
-                warnings.append(
-                    Problem(
-                        file,
-                        f"prompt.{name}",
-                        f"page {page}: the {name} prompt is ~{counted.tokens} CLIP tokens; "
-                        f"past the encoder's first window ({TEXT_TOKENS} + 2, sd15/sdxl) fall: "
-                        f"{words_past(counted.overflow)}",
-                        "put what matters first (scene, then characters), shorten descriptions, "
-                        "or see `artfarm prompt` for the whole text",
-                    )
-                )
-    return warnings
+                long.append((counted.tokens, name, page, counted.overflow))
+    if not long:
+        return []
+    tokens, name, page, overflow = max(long, key=lambda item: (item[0], -item[2]))
+    pages = sorted({item[2] for item in long})
+    families = ", ".join(f"models.{t}: {tier_pin(book, t).family}" for t in tiers)
+    windows = -(-tokens // TEXT_TOKENS)
+    return [
+        Problem(
+            str(book.spec_path(page)),
+            f"prompt.{name}",
+            f"{_pages_phrase(pages)}: prompts run past CLIP's {TEXT_TOKENS + 2}-token window "
+            f"({families}); the longest, page {page}'s {name} prompt, is ~{tokens} tokens, "
+            f"{windows} windows. ComfyUI encodes each window alone and joins them: nothing is "
+            f"cut, but later words weigh less; page {page}'s second window opens at: "
+            f"{words_past(overflow)}",
+            "put what matters first (scene, then characters), shorten the bible's "
+            f"descriptions; `artfarm prompt {book.root} {page}` shows its whole text",
+        )
+    ]
 
 
 def unused_references(book: Book) -> list[Problem]:

@@ -46,19 +46,25 @@ class TokenCount:
 
 
 def count_tokens(text: str, limit: int = TEXT_TOKENS) -> TokenCount:
-    """Approximate CLIP tokens of `text`, and the text that falls past `limit` of them."""
+    """Approximate CLIP tokens of `text`, and the text from the word that runs past `limit`."""
     used = 0
     cut: int | None = None
     for match in _PIECES.finditer(text.lower()):
         used += piece_tokens(match.group())
         if used > limit and cut is None:
-            cut = match.start()
+            cut = _word_start(text, match.start())
     overflow = "" if cut is None else text[cut:].lstrip(" ,;.").strip()
     return TokenCount(used, overflow)
 
 
+def _word_start(text: str, index: int) -> int:
+    """Where the written word holding `index` begins: ComfyUI's tokenizer moves a word that
+    does not fit a window whole into the next one (`cream-coloured`, not `-coloured`)."""
+    return max(text.rfind(" ", 0, index), text.rfind("\n", 0, index)) + 1
+
+
 def words_past(overflow: str, shown: int = 12) -> str:
-    """The first words that fall off, for a one-line message."""
+    """The first words past the window, for a one-line message."""
     words = overflow.split()
     head = " ".join(words[:shown])
     return head + (f" … (+{len(words) - shown} more words)" if len(words) > shown else "")

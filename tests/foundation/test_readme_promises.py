@@ -331,9 +331,14 @@ PROMISES: dict[str, list[str]] = {
         VALIDATE + "test_a_spread_on_a_right_hand_page_is_reported",
         VALIDATE + "test_text_that_cannot_fit_is_reported_without_any_art",
     ],
-    "Warnings (exit 0) name the words of a prompt past CLIP's 77-token window": [
+    "Warnings (exit 0) include one line for the book when prompts": [
         VALIDATE + "test_a_prompt_past_the_clip_window_is_a_warning_naming_the_words",
+        VALIDATE + "test_prompts_past_the_clip_window_are_one_line_for_the_book_naming_the_longest",
         VALIDATE + "test_the_clip_window_is_checked_only_when_a_tier_reads_the_prompt_through_clip",
+        "foundation/test_tokens.py::test_a_word_that_runs_past_the_window_opens_the_next_one_whole",
+    ],
+    "The sample book keeps its words": [
+        VALIDATE + "test_the_sample_books_prompts_take_several_windows_even_without_descriptions",
     ],
     "`--json` prints NDJSON records with a `severity`": [
         VALIDATE + "test_json_output_is_one_record_per_problem",
@@ -885,6 +890,8 @@ PROMISES: dict[str, list[str]] = {
 }
 
 NOT_A_PROMISE: dict[str, str] = {
+    "ComfyUI cuts nothing: it encodes each further 75 tokens": "ComfyUI's CLIPTextEncode, not "
+    "artfarm's (comfy/sd1_clip.py tokenizes in 77-token batches and joins their encodings)",
     "Page 1 can only be consistent once each character has a sheet": "why Phase 0 comes first",
     "Drafts are disposable once reviewed.": "the premise of prune; its sentences are the promises",
     "From a fresh shell in the checkout.": "a heading sentence; the commands are the promise",

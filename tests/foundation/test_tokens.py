@@ -26,3 +26,10 @@ def test_the_text_past_the_window_is_named_as_written() -> None:
 
 def test_words_past_shortens_a_long_tail() -> None:
     assert words_past("one two three", shown=2) == "one two … (+1 more words)"
+
+
+def test_a_word_that_runs_past_the_window_opens_the_next_one_whole() -> None:
+    text = "word " * (TEXT_TOKENS - 1) + "cream-coloured muzzle"  # cream fits, - and coloured not
+    counted = count_tokens(text)
+    assert counted.tokens == TEXT_TOKENS + 3
+    assert counted.overflow == "cream-coloured muzzle"

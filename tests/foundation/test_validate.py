@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -14,6 +15,8 @@ import yaml
 
 from artfarm.cli import main
 from artfarm.documents.book import Book
+from artfarm.rendering.prompts import compile_prompts
+from artfarm.rendering.tokens import TEXT_TOKENS, count_tokens
 from artfarm.scaffold import PLACEHOLDER_DESCRIPTION, PLACEHOLDER_SCENE, PLACEHOLDER_TEXT
 from artfarm.validate import book_warnings, validate_book
 from tests.bookmaker import edit_spec
@@ -320,17 +323,60 @@ def test_text_that_cannot_fit_is_reported_without_any_art(tiny_book: Path) -> No
     assert problem.field == "pages[1].text" and "does not fit" in problem.problem
 
 
+def clip_warnings(book: Path) -> list:
+    return [w for w in book_warnings(book) if "CLIP's 77-token window" in w.problem]
+
+
 def test_a_prompt_past_the_clip_window_is_a_warning_naming_the_words(tiny_book: Path) -> None:
     edit_spec(tiny_book, 1, scene="the bear waves hello")
     assert not any("waves hello" in w.problem for w in book_warnings(tiny_book))
     edit_spec(tiny_book, 1, scene="the bear waves hello " * 18 + "the bear waves goodbye")
-    [warning] = [
-        w
-        for w in book_warnings(tiny_book)
-        if w.file.endswith("0001/renderspec.json") and w.field == "prompt.positive"
-    ]  # the scene opens the prompt: its 76th token is the first to fall
-    assert "fall: goodbye" in warning.problem
+    [warning] = clip_warnings(tiny_book)  # page 1's prompt is now the longest
+    assert warning.file.endswith("0001/renderspec.json") and warning.field == "prompt.positive"
+    # the scene opens the prompt: its 76th token opens the second window
+    assert "page 1's second window opens at: goodbye" in warning.problem
     assert validate_book(tiny_book) == []  # a warning does not fail validation
+
+
+def test_prompts_past_the_clip_window_are_one_line_for_the_book_naming_the_longest(
+    tiny_book: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    [warning] = clip_warnings(tiny_book)  # the tiny book's words run to ~82, ~82, ~105
+    assert warning.file.endswith("0003/renderspec.json") and warning.field == "prompt.positive"
+    assert warning.problem.startswith("pages 1–3: prompts run past CLIP's 77-token window")
+    assert "(models.draft: sd15, models.final: sd15)" in warning.problem
+    assert "page 3's positive prompt, is ~105 tokens, 2 windows" in warning.problem
+    assert "nothing is cut, but later words weigh less" in warning.problem
+    assert f"`artfarm prompt {tiny_book} 3`" in warning.fix
+    edit_spec(tiny_book, 2, scene="a hill", characters=[], refs={"style": [], "characters": {}})
+    edit_spec(tiny_book, 1, scene="the fox hops " * 29 + "and naps")
+    [warning] = clip_warnings(tiny_book)
+    assert warning.problem.startswith("pages 1, 3: prompts run past")  # page 2 fits now
+    tokens = count_tokens(Book.open(tiny_book).load_spec(1).scene).tokens  # the scene alone
+    longest = re.search(
+        r"page 1's positive prompt, is ~(\d+) tokens, (\d) windows", warning.problem
+    )
+    assert longest and int(longest[1]) > tokens > TEXT_TOKENS
+    assert int(longest[2]) == -(-int(longest[1]) // TEXT_TOKENS)
+    assert main(["validate", str(tiny_book)]) == 0
+    assert capsys.readouterr().err.count("token window") == 1  # one line, not one per prompt
+
+
+def test_the_sample_books_prompts_take_several_windows_even_without_descriptions(
+    sample_book: Path,
+) -> None:
+    """Why the sample book keeps its words: the style pack's, scenes' and constraints' words
+    alone pass the window, so shortening its characters could not make the warning go."""
+    book = Book.open(sample_book)
+    bible = book.bible
+    terse = [c.model_copy(update={"description": c.id}) for c in bible.characters]
+    bible = bible.model_copy(update={"characters": terse})
+    for page in book.page_numbers():
+        prompts = compile_prompts(book.load_spec(page), book.style_pack, bible, book.templates_dir)
+        assert count_tokens(prompts.positive).tokens > TEXT_TOKENS * 1.5, page
+        assert count_tokens(prompts.negative).tokens > TEXT_TOKENS * 1.5, page
+    [warning] = clip_warnings(sample_book)  # its words as written: one line for 15 pages
+    assert warning.problem.startswith("pages 1–15: prompts run past")
 
 
 def test_the_clip_window_is_checked_only_when_a_tier_reads_the_prompt_through_clip(
@@ -347,10 +393,11 @@ def test_the_clip_window_is_checked_only_when_a_tier_reads_the_prompt_through_cl
     }
     data["models"]["draft"] = flux
     config.write_text(yaml.safe_dump(data))
-    assert any("fall: goodbye" in w.problem for w in book_warnings(tiny_book))  # final: sd15
+    [warning] = clip_warnings(tiny_book)  # final: sd15
+    assert "(models.final: sd15)" in warning.problem
     data["models"]["final"] = flux  # T5 reads the whole prompt
     config.write_text(yaml.safe_dump(data))
-    assert not any("CLIP tokens" in w.problem for w in book_warnings(tiny_book))
+    assert clip_warnings(tiny_book) == []
 
 
 def test_the_packs_loras_must_be_pinned_only_when_a_tier_chains_them(tiny_book: Path) -> None:
