@@ -7,6 +7,12 @@ step), side by side in one run:
     divided over the servers' speeds (1, 1.5, 3.5) — end to end (Snakemake's start-up
     included) and over the render span (first job start → last job end);
   * speed-up over 1 server against the ideal speed-up; target ≥ 0.95 of it;
+  * beside the ideal, the best schedule whole jobs allow (the discrete bound: the smallest T
+    with Σ floor(T / a job's time on server i) ≥ pages, from each server's measured per-job
+    time), and Snakemake's own fixed cost of a real run (a one-rule Snakefile whose one job
+    sleeps one job's GPU time, wall − sleep) measured in the same run: a miss splits into what
+    whole jobs cost (bound − ideal), our schedule within the span (span − bound), Snakemake's
+    start and end, and the rest of ours (wall − span − Snakemake's cost);
   * a server killed (SIGKILL) a quarter of the way through, 4 servers: its jobs finish on the
     others — prompts per server, pages executed twice (target 0), pages rendered.
 GPU time is scaled down (8 steps × --step-seconds a job: 2 s at full speed) so the bench takes
@@ -24,9 +30,11 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import math
 import os
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -73,6 +81,41 @@ class Result:
     @property
     def executed(self) -> int:
         return sum(len(r) for r in self.runs.values())
+
+    def job_times(self, one_job: float) -> list[float]:
+        """Each server's mean execution time a job (one that ran none: `one_job` / its speed)."""
+        return [
+            statistics.fmean(e - s for s, e in runs) if runs else one_job / speed
+            for speed, runs in zip(self.speeds, self.runs.values(), strict=True)
+        ]
+
+
+def whole_job_bound(times: list[float], pages: int) -> tuple[float, list[int]]:
+    """The best schedule whole jobs allow: the smallest T with Σ floor(T / tᵢ) ≥ pages (every
+    server busy from 0, no job split), and the jobs each server can finish by then."""
+    candidates = sorted({k * t for t in times for k in range(1, pages + 1)})
+    for end in candidates:
+        fits = [math.floor(end / t + 1e-9) for t in times]
+        if sum(fits) >= pages:
+            return end, fits
+    raise ValueError("no schedule")  # unreachable: k = pages on any server fits
+
+
+def snakemake_fixed_cost(root: Path, job_seconds: float, repeats: int = 3) -> float:
+    """Snakemake's own fixed cost of a real run: a one-rule Snakefile whose one job sleeps
+    `job_seconds` (one job's GPU time), wall − sleep, the median of `repeats` runs. No pipeline
+    run by Snakemake can start and end in less."""
+    root.mkdir(parents=True)
+    rule = f'rule all:\n    output:\n        "x.txt"\n    shell:\n        "sleep {job_seconds:.3f}; touch {{output}}"\n'
+    (root / "Snakefile").write_text(rule)
+    walls = []
+    for _ in range(repeats):
+        (root / "x.txt").unlink(missing_ok=True)
+        began = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "snakemake", "--cores", "1"], cwd=root, check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=300)  # fmt: skip
+        walls.append(time.perf_counter() - began)
+    return statistics.median(walls) - job_seconds
 
 
 def bookmaker():
@@ -176,6 +219,9 @@ def main() -> None:
     fleets = [("1 server", [1.0]), ("2 servers", [1.0, 0.5]), ("4 servers", [1.0, 1, 1, 0.5])]
     with tempfile.TemporaryDirectory(prefix="fleet_bench_") as tmp:
         template = make_project(Path(tmp) / "template", args.pages)
+        one_job = STEPS * args.step_seconds
+        print(f"Snakemake's fixed cost: one rule, one job sleeping {one_job:g} s …", flush=True)
+        args.snakemake_cost = snakemake_fixed_cost(Path(tmp) / "one_rule", one_job)
         results = []
         for label, speeds in fleets:
             print(f"{args.pages} drafts on {label} (speeds {speeds}) …", flush=True)
@@ -209,6 +255,7 @@ def report(results: list[Result], killed: Result, args: argparse.Namespace) -> N
                    f"{one.span / r.span / sum(r.speeds):.3f}" for r in results)))  # fmt: skip
     rows.append(("prompts per server", *("/".join(map(str, r.accepted.values())) for r in results)))
     table(rows)
+    bound_report(results, work, args)
     cpu_report(results, work)
     worst = min(one.span / r.span / sum(r.speeds) for r in results[1:])
     worst_wall = min(one.wall / r.wall / sum(r.speeds) for r in results[1:])
@@ -226,6 +273,34 @@ def report(results: list[Result], killed: Result, args: argparse.Namespace) -> N
           f"another server {killed.moved}; executions per server: {per}")  # fmt: skip
     print(f"  pages executed twice {max(twice, 0)} (target 0); wall {killed.wall:.1f} s vs "
           f"{results[2].wall:.1f} s unharmed")  # fmt: skip
+
+
+def bound_report(results: list[Result], work: float, args: argparse.Namespace) -> None:
+    """Beside the ideal: the best whole jobs allow, and Snakemake's own fixed cost, so a miss
+    splits into the schedule's share, ours and Snakemake's."""
+    one_job = statistics.fmean(e - s for runs in results[0].runs.values() for s, e in runs)
+    cost = args.snakemake_cost
+    print(f"\n  What whole jobs and Snakemake allow (Snakemake's fixed cost of a real run: one "
+          f"rule, one job sleeping {STEPS * args.step_seconds:g} s, wall − sleep: {cost:.2f} s):")  # fmt: skip
+    labels = ["a job's time per server", "best whole-job schedule T", "  its jobs per server",
+              "  ideal / T (whole jobs allow)", "  T / span (our schedule)",
+              "  (T + Snakemake) / wall", "miss: whole jobs (T − ideal)",
+              "  our schedule (span − T)", "  Snakemake's start and end",
+              "  ours around the span (wall − span − Snakemake)"]  # fmt: skip
+    columns = []
+    for r in results:
+        times = r.job_times(one_job)
+        end, fits = whole_job_bound(times, args.pages)
+        ideal = work / sum(r.speeds)
+        columns.append([
+            "/".join(f"{t:.2f}" for t in times), f"{end:.1f} s", "/".join(map(str, fits)),
+            f"{ideal / end:.3f}", f"{end / r.span:.3f}", f"{(end + cost) / r.wall:.3f}",
+            f"{end - ideal:.2f} s", f"{r.span - end:.2f} s", f"{cost:.2f} s",
+            f"{r.wall - r.span - cost:.2f} s",
+        ])  # fmt: skip
+    rows = [("", *(r.label for r in results))]
+    rows += [(label, *(c[i] for c in columns)) for i, label in enumerate(labels)]
+    table(rows)
 
 
 def cpu_report(results: list[Result], work: float) -> None:
