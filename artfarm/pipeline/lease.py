@@ -5,16 +5,18 @@ job the lease says which server it talks to. Two slots per server keep the next 
 queued on the server while the current one runs, so the GPU never waits for a process start.
 
 Earliest finish: a job goes where it is expected to end first — the server's backlog (what its
-held slots still need, simulated in the order they started) plus the job's time there (its cost
-× the server's learned seconds per unit, `server_speeds`). Each held slot's file records when it
-started, its cost and kind, so every job sees every backlog. When the earliest server has no
-free slot the job waits for it, re-deciding at each poll (a job that overruns its estimate
-counts as needing as long again as it overran, so waiting never outlasts its worth), and
-stands in line (`wait.*`): later jobs count it in that server's backlog. A free slot within a
-tenth of the job's time of the best counts as a tie. With no speed known (a fresh
-fleet) or no cost given, a server's backlog is its count of held slots: jobs spread over idle
-servers first, as before. The choice runs under one lock file (`choose.lock`), so two jobs never
-decide on the same view; a killed job's slot and choice lock free themselves (flock).
+held slots still need, simulated one after another) plus the job's time there (its cost × the
+server's learned seconds per unit, `server_speeds`). Each held slot's file records when it
+started, its cost and kind, and the share of its sampling done (`Lease.progress`, from the
+client's step messages: a job queued behind another on its server has not begun), so every job
+sees every backlog. When the earliest server has no free slot the job waits for it, re-deciding
+at each poll (a job that overruns its estimate counts as needing as long again as it overran,
+so waiting never outlasts its worth), and stands in line (`wait.*`): later jobs count it in
+that server's backlog. A free slot within a tenth of the job's time of the best counts as a
+tie. With no speed known (a fresh fleet) or no cost given, a server's backlog is its count of
+held slots: jobs spread over idle servers first, as before. The choice runs under one lock file
+(`choose.lock`), so two jobs never decide on the same view; a killed job's slot and choice lock
+free themselves (flock).
 
 Model residency: each server's `<tag>.models` file names the models of the last job leased to
 it (what its cache holds once its queue drains). Among near-tied servers a job takes the one
@@ -37,7 +39,7 @@ import os
 import secrets
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from artfarm.atomic import write_text
@@ -110,11 +112,14 @@ def learn(folder: Path, url: str, kind: str, cost: float, seconds: float) -> Non
 
 @dataclass(frozen=True)
 class Held:
-    """A held slot's job: when its lease started, its cost and kind (cost None: not recorded)."""
+    """A held slot's job: when its lease started, its cost and kind (cost None: not recorded),
+    and, once it runs, the share of its sampling `done` at epoch second `at`."""
 
     started: float
     cost: float | None = None
     kind: str = ""
+    done: float | None = None
+    at: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -149,16 +154,21 @@ def backlog(
     queued: Iterable[Held] = (),
 ) -> float:
     """What the held slots still need, then the jobs `queued` for a slot: the server runs them
-    one after another, held ones in the order they started. A held job past its estimate needs
-    as long again as it overran (at least a tenth of its estimate): an estimate that was wrong
-    stops counting by itself."""
+    one after another — the one reporting progress first, its rest from its share done, then
+    the others in the order they started. A held job past its estimate needs as long again as
+    it overran (at least a tenth of its estimate): a wrong estimate stops counting by itself."""
     free_at: float | None = None
-    for job in sorted(held, key=lambda h: h.started):
+    for job in sorted(
+        held, key=lambda h: (h.done is None, h.at if h.done is not None else h.started)
+    ):
         need = seconds(job)
-        end = (job.started if free_at is None else max(job.started, free_at)) + need
+        if job.done is not None:
+            end = job.at + need * (1.0 - job.done)
+        else:
+            end = (job.started if free_at is None else max(job.started, free_at)) + need
         if end <= now:
             end = now + max(now - end, OVERRUN_FLOOR * need)
-        free_at = end
+        free_at = end if free_at is None else max(end, free_at)
     free_at = now if free_at is None else free_at
     for job in sorted(queued, key=lambda h: h.started):
         free_at += seconds(job)
@@ -229,6 +239,40 @@ def lease_server(
     """Hold a slot on the server where the job ends first for the duration of the block; yields
     its URL. `models`: the model files the job loads (to prefer a server that has them loaded);
     `cost`, `kind`: the job's (`server_speeds`); without a cost, idle servers come first."""
+    with lease_slot(
+        servers, folder, slots=slots, wait=wait, models=models, cost=cost, kind=kind
+    ) as lease:
+        yield lease.url
+
+
+@dataclass
+class Lease:
+    """A held slot: its server, and the job's progress for the others' backlog estimates."""
+
+    url: str
+    folder: Path
+    fd: int
+    job: Held
+
+    def progress(self, done: float) -> None:
+        """The job has sampled `done` (0–1) of its work: others see how much it still needs."""
+        self.job = replace(self.job, done=min(max(done, 0.0), 1.0), at=time.time())
+        with locked(self.folder / "choose.lock"):
+            _write_record(self.fd, self.url, self.job)
+
+
+@contextlib.contextmanager
+def lease_slot(
+    servers: list[str],
+    folder: Path,
+    *,
+    slots: int = SLOTS_PER_SERVER,
+    wait: float = 3600.0,
+    models: Iterable[str] = (),
+    cost: float | None = None,
+    kind: str = "",
+) -> Iterator[Lease]:
+    """`lease_server`, yielding the `Lease` (to report the job's progress on it)."""
     folder.mkdir(parents=True, exist_ok=True)
     wanted = frozenset(models)
     deadline = time.monotonic() + wait
@@ -245,12 +289,13 @@ def lease_server(
             time.sleep(0.05)
     finally:
         line.leave()
-    url, fd = taken
+    url, fd, job = taken
+    lease = Lease(url, folder, fd, job)
     try:
-        yield url
+        yield lease
     finally:
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        os.close(fd)
+        fcntl.flock(lease.fd, fcntl.LOCK_UN)
+        os.close(lease.fd)
 
 
 class _Line:
@@ -280,9 +325,10 @@ class _Line:
 
 def _try_lease(
     servers: list[str], folder: Path, slots: int, wanted: frozenset[str], line: _Line
-) -> tuple[str, int] | None:
-    """Under the choice lock: the chosen server and the locked fd of its free slot, or None
-    when the job should wait for a busy server (then it stands in line for it)."""
+) -> tuple[str, int, Held] | None:
+    """Under the choice lock: the chosen server, the locked fd of its free slot and the job's
+    record there, or None when the job should wait for a busy server (then it stands in line
+    for it)."""
     job = line.job
     with locked(folder / "choose.lock"):
         urls = up_servers(servers, folder)
@@ -298,10 +344,11 @@ def _try_lease(
                 line.wait_for(pick)
                 return None
             fd = free[pick].pop(0)
-            _write_record(fd, pick, Held(now, job.cost, job.kind))
+            record = Held(now, job.cost, job.kind)
+            _write_record(fd, pick, record)
             if wanted:
                 write_text(_models_file(folder, pick), "\n".join(sorted(wanted)) + "\n")
-            return pick, fd
+            return pick, fd, record
         finally:
             for fds in free.values():
                 for other in fds:
@@ -352,7 +399,7 @@ def _waiting(folder: Path, urls: list[str], line: _Line) -> dict[str, list[Held]
 
 def _write_record(fd: int, url: str, job: Held) -> None:
     record = {"pid": os.getpid(), "url": url, "started": job.started}
-    record |= {"cost": job.cost, "kind": job.kind}
+    record |= {"cost": job.cost, "kind": job.kind, "done": job.done, "at": job.at}
     os.ftruncate(fd, 0)
     os.pwrite(fd, (json.dumps(record) + "\n").encode(), 0)
 
@@ -362,8 +409,14 @@ def _read_record(fd: int) -> tuple[str, Held]:
     artfarm's lease) started now."""
     try:
         data = json.loads(os.pread(fd, 4096, 0))
-        cost = data["cost"]
-        job = Held(float(data["started"]), None if cost is None else float(cost), str(data["kind"]))
+        cost, done = data["cost"], data.get("done")
+        job = Held(
+            float(data["started"]),
+            None if cost is None else float(cost),
+            str(data["kind"]),
+            None if done is None else float(done),
+            float(data.get("at", 0.0)),
+        )
         return str(data["url"]), job
     except (ValueError, TypeError, KeyError):
         return "", Held(time.time())

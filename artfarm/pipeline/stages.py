@@ -37,7 +37,7 @@ from artfarm.documents.book import Book
 from artfarm.documents.review import RefineReview
 from artfarm.documents.settings import Settings, load_settings
 from artfarm.pipeline.input_store import store_input
-from artfarm.pipeline.lease import is_down, learn, lease_server, mark_down
+from artfarm.pipeline.lease import is_down, learn, lease_slot, mark_down
 from artfarm.pipeline.manifest import (
     JobRecord,
     OutputFile,
@@ -146,9 +146,10 @@ def execute(run: StageRun, job: CompiledJob) -> tuple[JobRecord, list[Path]]:
     cost = job_cost(job.graph, job.outputs.count, job.outputs.width, job.outputs.height)
     kind = job_kind(job.stage, models)
     while True:
-        with lease_server(servers, leases, models=models, cost=cost, kind=kind) as url:
+        with lease_slot(servers, leases, models=models, cost=cost, kind=kind) as lease:
+            url = lease.url
             try:
-                record, files = render_on(run, job, url)
+                record, files = render_on(run, job, url, lease.progress)
                 learn_speed(leases, url, kind, cost, record)
                 break
             except ServerUnreachable as err:
@@ -167,8 +168,17 @@ def learn_speed(leases: Path, url: str, kind: str, cost: float, record: RunRecor
         learn(leases, url, kind, cost, seconds)
 
 
-def render_on(run: StageRun, job: CompiledJob, url: str) -> tuple[RunRecord, list[Path]]:
-    """The job on the leased server `url`; its images stored in the render cache."""
+def render_on(
+    run: StageRun, job: CompiledJob, url: str, progress: Callable[[float], None] | None = None
+) -> tuple[RunRecord, list[Path]]:
+    """The job on the leased server `url`; its images stored in the render cache. `progress`
+    hears the share of sampling done (the lease tells other jobs how much this one still needs)."""
+
+    def on_step(value: int, total: int, *_: object) -> None:
+        run.say(f"{job.stage}: step {value}/{total}")
+        if progress is not None and total > 0:
+            progress(value / total)
+
     run.say(f"{job.stage}: {job.request_hash[:12]} on {url}")
     journal = run.settings.runtime_path / "journal"
     scratch = run.settings.runtime_path / "tmp"
@@ -185,7 +195,7 @@ def render_on(run: StageRun, job: CompiledJob, url: str) -> tuple[RunRecord, lis
             {title: str(path) for title, path in job.inputs.items()},
             tmp,
             job_key=job.request_hash,
-            on_progress=lambda value, total, *_: run.say(f"{job.stage}: step {value}/{total}"),
+            on_progress=on_step,
         )
         files = [Path(o.path) for o in record.outputs]
         check_outputs(job, files)

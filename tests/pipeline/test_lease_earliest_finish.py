@@ -19,6 +19,7 @@ from artfarm.pipeline.lease import (
     choose,
     learn,
     lease_server,
+    lease_slot,
     mark_down,
     options,
 )
@@ -301,3 +302,24 @@ def test_concurrent_lease_processes_never_overcommit_a_slot(tmp_path: Path) -> N
                 child.kill()
     assert not list(marks.glob("overcommit-*"))
     assert len(list(marks.glob("in-*"))) == 6
+
+
+def test_a_running_job_counts_only_what_its_progress_says_is_left() -> None:
+    def need(h: Held) -> float:
+        return 8.0
+
+    queued_first = Held(90.0)  # leased first, runs second: it queued behind the one running
+    running = Held(95.0, done=0.75, at=99.0)
+    assert backlog([queued_first, running], need, now=100.0) == pytest.approx(1.0 + 8.0)
+
+
+def test_a_jobs_reported_progress_reaches_the_next_jobs_choice(tmp_path: Path) -> None:
+    teach(tmp_path, A, 1.0)
+    teach(tmp_path, B, 2.0)
+    with lease_slot([A, B], tmp_path, cost=1000.0, kind="k") as lease:
+        assert lease.url == A
+        with lease_server([A, B], tmp_path, cost=10.0, kind="k") as url:
+            assert url == B  # A: 1000 s left + 10 s; B: 20 s
+        lease.progress(0.999)  # A has 1 s left: 11 s there
+        with lease_server([A, B], tmp_path, cost=10.0, kind="k") as url:
+            assert url == A
