@@ -12,8 +12,8 @@ client's step messages: a job queued behind another on its server has not begun)
 sees every backlog. When the earliest server has no free slot the job waits for it, re-deciding
 at each poll (a job that overruns its estimate counts as needing as long again as it overran,
 so waiting never outlasts its worth), and stands in line (`wait.*`): later jobs count it in
-that server's backlog. A free slot within a tenth of the job's time of the best counts as a
-tie. With no speed known (a fresh fleet) or no cost given, a server's backlog is its count of
+that server's backlog. A server that does not hold the job's models adds its learned load
+time. A free slot within a tenth of the job's time of the best counts as a tie. With no speed known (a fresh fleet) or no cost given, a server's backlog is its count of
 held slots: jobs spread over idle servers first, as before. The choice runs under one lock file
 (`choose.lock`), so two jobs never decide on the same view; a killed job's slot and choice lock
 free themselves (flock).
@@ -185,6 +185,15 @@ def seconds_per_unit(speeds: Mapping[str, ServerSpeed], url: str, kind: str) -> 
     return sum(known) / len(known) if known else None
 
 
+def load_seconds(speeds: Mapping[str, ServerSpeed], url: str) -> float:
+    """What loading a job's models costs `url`: its own estimate, else the fleet's mean, else 0."""
+    own = speeds[url].load_seconds
+    if own is not None:
+        return own
+    known = [s.load_seconds for s in speeds.values() if s.load_seconds is not None]
+    return sum(known) / len(known) if known else 0.0
+
+
 def options(
     free: Mapping[str, bool],
     held: Mapping[str, list[Held]],
@@ -193,16 +202,18 @@ def options(
     resident: Mapping[str, int],
     now: float,
     ahead: Mapping[str, list[Held]] | None = None,
+    loads: Mapping[str, float] | None = None,
 ) -> list[Option]:
     """Every server's option for `job` (its cost and kind; `free`, `held`, `speeds` by URL;
-    `ahead`: the jobs already in line for each busy server)."""
+    `ahead`: the jobs already in line for each busy server; `loads`: the seconds loading the
+    job's models would add there)."""
     timed = job.cost is not None and any(s.rates for s in speeds.values())
     result = []
     for url in free:
         queued = (ahead or {}).get(url, [])
         if timed:
             rate = functools.partial(seconds_per_unit, speeds, url)
-            need = _need(rate, job)
+            need = _need(rate, job) + (loads or {}).get(url, 0.0)
             late = backlog(held[url], _need_of(rate, job), now, queued)
         else:
             need, late = 1.0, float(len(held[url]) + len(queued))
@@ -336,10 +347,13 @@ def _try_lease(
         try:
             now = time.time()
             speeds = {url: read_speed(speed_file(folder, url)) for url in urls}
-            resident = {url: len(wanted & resident_models(folder, url)) for url in urls}
+            holds = {url: resident_models(folder, url) for url in urls}
+            resident = {url: len(wanted & holds[url]) for url in urls}
+            loads = {url: load_seconds(speeds, url) for url in urls if not wanted <= holds[url]}
             ahead = _waiting(folder, urls, line)
             isfree = {u: bool(free[u]) for u in urls}
-            pick = choose(options(isfree, held, speeds, job, resident, now, ahead)).url
+            view = options(isfree, held, speeds, job, resident, now, ahead, loads)
+            pick = choose(view).url
             if not free[pick]:
                 line.wait_for(pick)
                 return None

@@ -7,7 +7,9 @@ kinds (for a kind the server has not run yet). One small JSON file a server in t
 rewritten atomically under a lock; a file that does not parse is ignored (as if unknown).
 
 A sample taken right after another kind ran on the server may include a model load: it counts
-only until a sample of the same kind run after the same kind replaces it.
+only until a sample of the same kind run after the same kind replaces it. Once a kind's clean
+rate is known, what such a job took beyond it is the server's load time (smoothed too): a
+lease adds it to a job's time on a server that does not hold the job's models.
 """
 
 from __future__ import annotations
@@ -56,10 +58,12 @@ class Rate:
 
 @dataclass(frozen=True)
 class ServerSpeed:
-    """One server's rates by job kind (and `ALL`), and the kind it ran last."""
+    """One server's rates by job kind (and `ALL`), the kind it ran last, and what loading a
+    job's models costs it (a job after another kind ran longer than its clean rate says)."""
 
     rates: dict[str, Rate] = field(default_factory=dict)
     last_kind: str = ""
+    load_seconds: float | None = None
 
     def seconds_per_unit(self, kind: str) -> float | None:
         rate = self.rates.get(kind) or self.rates.get(ALL)
@@ -75,13 +79,17 @@ def read_speed(path: Path) -> ServerSpeed:
             for k, v in data["rates"].items()
         }
         last = str(data.get("last_kind", ""))
+        load = data.get("load_seconds")
+        load = None if load is None else float(load)
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
         return ServerSpeed()
     if not all(
         math.isfinite(r.seconds_per_unit) and r.seconds_per_unit > 0 for r in rates.values()
     ):
         return ServerSpeed()
-    return ServerSpeed(rates, last)
+    if load is not None and not (math.isfinite(load) and load >= 0):
+        load = None
+    return ServerSpeed(rates, last, load)
 
 
 def updated(speed: ServerSpeed, kind: str, cost: float, seconds: float) -> ServerSpeed:
@@ -91,7 +99,18 @@ def updated(speed: ServerSpeed, kind: str, cost: float, seconds: float) -> Serve
     rates = dict(speed.rates)
     for key in (kind, ALL):
         rates[key] = _blend(rates.get(key), sample, clean)
-    return ServerSpeed(rates, kind)
+    return ServerSpeed(rates, kind, _load(speed, kind, cost, seconds))
+
+
+def _load(speed: ServerSpeed, kind: str, cost: float, seconds: float) -> float | None:
+    """The load estimate after this job: a job after another kind, beside its clean rate."""
+    rate = speed.rates.get(kind)
+    if not speed.last_kind or speed.last_kind == kind or rate is None or not rate.clean:
+        return speed.load_seconds
+    extra = max(seconds - cost * rate.seconds_per_unit, 0.0)
+    if speed.load_seconds is None:
+        return extra
+    return (1 - SMOOTHING) * speed.load_seconds + SMOOTHING * extra
 
 
 def _blend(old: Rate | None, sample: float, clean: bool) -> Rate:
@@ -117,7 +136,7 @@ def _as_json(speed: ServerSpeed) -> dict[str, Any]:
         k: {"seconds_per_unit": r.seconds_per_unit, "jobs": r.jobs, "clean": r.clean}
         for k, r in speed.rates.items()
     }
-    return {"rates": rates, "last_kind": speed.last_kind}
+    return {"rates": rates, "last_kind": speed.last_kind, "load_seconds": speed.load_seconds}
 
 
 @contextlib.contextmanager

@@ -438,7 +438,11 @@ PROMISES: dict[str, list[str]] = {
         FINISH + "test_without_any_speed_known_the_backlog_is_the_count_of_held_slots",
         FINISH + "test_without_speeds_a_costed_lease_keeps_todays_order",
     ],
-    "Among near-equal finishes a job takes the server that last ran its models": [
+    "A server that does not hold the job's models adds its load time": [
+        FINISH + "test_a_job_after_another_kind_teaches_the_servers_load_time",
+        FINISH + "test_a_server_without_the_jobs_models_pays_its_load_time",
+    ],
+    "among near-equal finishes a job takes the server that last ran its models": [
         "pipeline/test_lease_residency.py::test_a_job_goes_to_the_server_that_last_ran_its_models",
         "pipeline/test_lease_residency.py::"
         "test_an_idle_server_wins_over_queueing_behind_the_one_with_the_model",

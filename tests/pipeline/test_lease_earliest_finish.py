@@ -323,3 +323,34 @@ def test_a_jobs_reported_progress_reaches_the_next_jobs_choice(tmp_path: Path) -
         lease.progress(0.999)  # A has 1 s left: 11 s there
         with lease_server([A, B], tmp_path, cost=10.0, kind="k") as url:
             assert url == A
+
+
+def test_a_job_after_another_kind_teaches_the_servers_load_time() -> None:
+    clean = updated(updated(ServerSpeed(), "k", 10.0, 10.0), "k", 10.0, 10.0)
+    assert clean.load_seconds is None  # no switch seen yet
+    switched = updated(updated(clean, "j", 5.0, 5.0), "k", 10.0, 16.0)
+    assert switched.load_seconds == pytest.approx(6.0)
+    assert switched.rates["k"] == clean.rates["k"]  # the load is not taken as slowness
+
+
+def test_a_server_without_the_jobs_models_pays_its_load_time(tmp_path: Path) -> None:
+    draft, other = {"draft.safetensors"}, {"other.safetensors"}
+    teach(tmp_path, A, 1.0)
+    teach(tmp_path, B, 1.0)
+    with lease_server([A, B], tmp_path, models=draft, cost=1.0, kind="k") as url:
+        assert url == A
+    with (
+        lease_server([A, B], tmp_path, models=draft, cost=1.0, kind="k") as first,
+        lease_server([A, B], tmp_path, models=other, cost=1.0, kind="k") as second,
+    ):
+        assert (first, second) == (A, B)  # B now holds the other model
+    with lease_server([A, B], tmp_path, models=draft, cost=5.0, kind="k") as busy:
+        assert busy == A
+        with lease_server([A, B], tmp_path, models=draft, cost=2.0, kind="k") as url:
+            assert url == B  # no load time known: B's 2 s beat A's 5 + 2 s
+        with lease_server([A, B], tmp_path, models=other, cost=1.0, kind="k") as url:
+            assert url == B  # B holds the other model again
+        learn(tmp_path, B, "j", 10.0, 10.0)
+        learn(tmp_path, B, "k", 10.0, 20.0)  # 10 s beyond its rate after a switch: a load
+        with lease_server([A, B], tmp_path, models=draft, cost=2.0, kind="k") as url:
+            assert url == A  # B: 2 + 10 s of load; A holds the model: 5 + 2 s
