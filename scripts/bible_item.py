@@ -2,7 +2,7 @@
 
 import sys
 
-from artfarm.pipeline.bible_items import main
+from artfarm.pipeline.job_scripts import bible_item_main
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(bible_item_main(sys.argv[1:]))

@@ -2,7 +2,7 @@
 
 import sys
 
-from artfarm.pipeline.contact_sheet import main
+from artfarm.pipeline.job_scripts import contact_sheet_main
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(contact_sheet_main(sys.argv[1:]))

@@ -2,7 +2,7 @@
 
 import sys
 
-from artfarm.pipeline.stages import main
+from artfarm.pipeline.job_scripts import stage_main
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    sys.exit(stage_main(sys.argv[1:]))

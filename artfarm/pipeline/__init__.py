@@ -6,9 +6,11 @@ lease        which ComfyUI server (and queue slot) a job may use: where it ends 
 server_speeds  each server's seconds per unit of GPU work, learned from the jobs it ran
 tiers        GPU jobs ordered by model tier (Snakemake priorities): one model load per tier
 stages       thumb / draft / refine / final / print: compile → cache or GPU → manifest
+job_scripts  the job scripts' command lines: parsed first, each job imports what it uses
 input_store  every uploaded file kept in the book by content (inputs/sha256/), for replays
 replay       `artfarm replay`: a manifest run again, every output's sha256 compared
 selection    the draft-review gate: stale checks, copies of the chosen drafts
+awaiting     a job stopped at a review gate: its exception, exit status 75 and log mark
 contact_sheet  candidates in a grid, sized for a vision model to read
 reviewing    `artfarm review`: writing and checking review.json
 todo         `artfarm next`: the agent's to-do list

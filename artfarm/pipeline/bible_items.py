@@ -27,12 +27,9 @@ re-runs exactly those pages.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import re
-import signal
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +40,7 @@ from artfarm.documents.book import Book
 from artfarm.documents.reader import load_json_model
 from artfarm.documents.review import InpaintFix, SheetReview
 from artfarm.documents.settings import load_settings
+from artfarm.pipeline.awaiting import AwaitingReview
 from artfarm.pipeline.contact_sheet import make_contact_sheet
 from artfarm.pipeline.manifest import (
     MANIFEST,
@@ -63,17 +61,10 @@ from artfarm.pipeline.reviewing import (
     refine_section,
     write_review_file,
 )
-from artfarm.pipeline.selection import (
-    WAIT_MARK,
-    WAITING,
-    AwaitingReview,
-    copy_selected,
-    draft_gate,
-    refine_gate,
-)
+from artfarm.pipeline.selection import copy_selected, draft_gate, refine_gate
 from artfarm.pipeline.stages import StageRun, execute, output_file
 from artfarm.pipeline.todo import Todo, clear_failure, write_failure
-from artfarm.problems import ArtfarmError, Problem, filesystem_problem
+from artfarm.problems import ArtfarmError, Problem
 from artfarm.rendering.compiler import CompiledJob, compile_item, item_entry, item_spec
 from artfarm.rendering.prompts import Prompts, compile_prompts
 
@@ -491,44 +482,6 @@ def run_item_stage(stage: str, book_dir: str | Path, item: BibleItem, params: st
     clear_failure(run.page_dir, f"sheet-{stage}")
     run.say(f"{stage}: wrote {path}")
     return path
-
-
-def _interrupted(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
-
-
-def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="bible_item.py", description=__doc__.splitlines()[0])
-    parser.add_argument("stage", choices=sorted(ITEM_STAGES))
-    parser.add_argument("book")
-    parser.add_argument("kind", choices=[SHEET, STYLE])
-    parser.add_argument("id")
-    parser.add_argument("--params", default="", help="the rule's content hash, for the record")
-    parser.add_argument("--log", help="append progress here (errors also go to stderr)")
-    args = parser.parse_args(argv)
-    log = open(args.log, "a", encoding="utf-8") if args.log else sys.stderr  # noqa: SIM115
-    signal.signal(signal.SIGTERM, _interrupted)
-    try:
-        item = BibleItem(args.kind, args.id)
-        run_item_stage(args.stage, args.book, item, args.params, log)
-        return 0
-    except KeyboardInterrupt:
-        print(f"cancelled: {args.stage} of {args.kind}:{args.id} (its prompt too)", file=log)
-        return 130
-    except AwaitingReview as err:
-        for problem in err.problems:
-            print(f"{WAIT_MARK}{problem.line()}", file=log)
-        return WAITING
-    except ArtfarmError as err:
-        for problem in err.problems:
-            print(f"error: {problem.line()}", file=log)
-        return 1
-    except OSError as err:
-        print(f"error: {filesystem_problem(err).line()}", file=log)
-        return 1
-    finally:
-        if log is not sys.stderr:
-            log.close()
 
 
 # ------------------------------------------------------------------------------- to-do

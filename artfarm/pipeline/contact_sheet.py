@@ -6,10 +6,8 @@ and never more than 2048 px on the long side (what vision models take without do
 
 from __future__ import annotations
 
-import argparse
 import io
 import math
-import sys
 import textwrap
 from pathlib import Path
 
@@ -20,7 +18,6 @@ from artfarm.documents.book import Book
 from artfarm.documents.reader import book_file, load_image
 from artfarm.layout.fonts import pillow_font
 from artfarm.pipeline.manifest import read_manifest
-from artfarm.problems import ArtfarmError, filesystem_problem
 from artfarm.rendering.references import character_sheets
 
 MAX_SIDE = 2048
@@ -126,21 +123,3 @@ def page_sheet(book: Book, page: int, stage: str) -> Path:
             references.append((entries[cid].name, path))
     images = [(o.id, folder / o.file) for o in manifest.outputs]
     return make_contact_sheet(images, spec.scene, references, folder / "contact_sheet.png")
-
-
-def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="contact_sheet.py", description=__doc__.splitlines()[0])
-    parser.add_argument("stage", choices=["draft", "refine"])
-    parser.add_argument("book")
-    parser.add_argument("page", type=int)
-    args = parser.parse_args(argv)
-    try:
-        print(page_sheet(Book.open(args.book), args.page, args.stage))
-    except ArtfarmError as err:
-        for problem in err.problems:
-            print(f"error: {problem.line()}", file=sys.stderr)
-        return 1
-    except OSError as err:  # a read-only page folder, a full disk
-        print(f"error: {filesystem_problem(err).line()}", file=sys.stderr)
-        return 1
-    return 0

@@ -12,6 +12,12 @@ from pathlib import Path
 
 from artfarm.documents.book import Book
 from artfarm.documents.review import DraftReview, RefineReview
+from artfarm.pipeline.awaiting import (  # the wait's names, also imported from here
+    WAIT_MARK,  # noqa: F401
+    WAITING,  # noqa: F401
+    AwaitingReview,
+    StaleReview,
+)
 from artfarm.pipeline.manifest import (
     OutputFile,
     StageManifest,
@@ -28,17 +34,6 @@ from artfarm.pipeline.reviewing import (
     stale_problem,
 )
 from artfarm.problems import ArtfarmError, Problem
-
-WAITING = 75  # a gate job's exit status while its page waits (EX_TEMPFAIL: try again later)
-WAIT_MARK = "waiting: "  # how a gate job's log line says so (see artfarm.pipeline.waits)
-
-
-class AwaitingReview(ArtfarmError):
-    """Not a failure of the job: the page waits for the agent's review (none, or a stale one)."""
-
-
-class StaleReview(AwaitingReview):
-    """The review judged images that have changed since: it waits for a new one."""
 
 
 def awaiting(book: Book, page: int, stage: str) -> ArtfarmError:

@@ -14,28 +14,22 @@ re-attach to its prompt instead of paying for it twice.
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import copy
-import signal
 import sys
 import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from PIL import Image
 
-from artfarm.comfy.client import ComfyClient, RetryPolicy
-from artfarm.comfy.credentials import request_headers
 from artfarm.comfy.errors import ServerUnreachable
-from artfarm.comfy.records import RunRecord
-from artfarm.comfy.service import servers_in_use
 from artfarm.documents.book import Book
-from artfarm.documents.review import RefineReview
 from artfarm.documents.settings import Settings, load_settings
+from artfarm.pipeline.awaiting import AwaitingReview
 from artfarm.pipeline.input_store import store_input
 from artfarm.pipeline.lease import is_down, learn, lease_slot, mark_down
 from artfarm.pipeline.manifest import (
@@ -47,19 +41,16 @@ from artfarm.pipeline.manifest import (
     write_manifest,
 )
 from artfarm.pipeline.render_cache import RenderCache, place
-from artfarm.pipeline.selection import (
-    WAIT_MARK,
-    WAITING,
-    AwaitingReview,
-    refine_review_for,
-    select_drafts,
-)
 from artfarm.pipeline.server_speeds import job_cost, job_kind
 from artfarm.pipeline.todo import clear_failure, write_failure
-from artfarm.problems import ArtfarmError, filesystem_problem
-from artfarm.rendering.compiler import CompiledJob, compile_stage
+from artfarm.problems import ArtfarmError
 from artfarm.rendering.contenthash import sha256_file
-from artfarm.rendering.prompts import Prompts, compile_prompts
+
+if TYPE_CHECKING:  # each stage imports the heavy parts it uses, when it runs (job_scripts.py)
+    from artfarm.comfy.records import RunRecord
+    from artfarm.documents.review import RefineReview
+    from artfarm.rendering.compiler import CompiledJob
+    from artfarm.rendering.prompts import Prompts
 
 
 @dataclass
@@ -85,6 +76,8 @@ class StageRun:
 
     def prompts(self) -> Prompts:
         """The prompts the manifest records for this run's jobs."""
+        from artfarm.rendering.prompts import compile_prompts
+
         spec = self.book.load_spec(self.page)
         return compile_prompts(spec, self.book.style_pack, self.book.bible, self.book.templates_dir)
 
@@ -140,6 +133,8 @@ def execute(run: StageRun, job: CompiledJob) -> tuple[JobRecord, list[Path]]:
     if hit is not None:
         run.say(f"{job.stage}: {job.request_hash[:12]} restored from the render cache (no GPU)")
         return job_record(run, job, hit.record.get("run"), True), hit.files
+    from artfarm.comfy.service import servers_in_use  # a cache hit never needs a server
+
     leases = run.settings.runtime_path / "leases"
     servers = servers_in_use(run.settings)
     models = job.request.get("models", {})
@@ -173,6 +168,8 @@ def render_on(
 ) -> tuple[RunRecord, list[Path]]:
     """The job on the leased server `url`; its images stored in the render cache. `progress`
     hears the share of sampling done (the lease tells other jobs how much this one still needs)."""
+    from artfarm.comfy.client import ComfyClient, RetryPolicy
+    from artfarm.comfy.credentials import request_headers
 
     def on_step(value: int, total: int, *_: object) -> None:
         run.say(f"{job.stage}: step {value}/{total}")
@@ -259,12 +256,19 @@ def finish(
     return write_manifest(folder, manifest)
 
 
+def compile_job(book: Book, page: int, stage: str, **inputs: Any) -> CompiledJob:
+    """The compiler's job, the compiler imported on first use (the select stage never is)."""
+    from artfarm.rendering.compiler import compile_stage
+
+    return compile_stage(book, page, stage, **inputs)
+
+
 def draft_jobs(book: Book, page: int) -> list[CompiledJob]:
-    return [compile_stage(book, page, "draft")]
+    return [compile_job(book, page, "draft")]
 
 
 def thumb_jobs(book: Book, page: int) -> list[CompiledJob]:
-    return [compile_stage(book, page, "thumb")]
+    return [compile_job(book, page, "thumb")]
 
 
 def refine_jobs(book: Book, page: int) -> list[tuple[str, CompiledJob]]:
@@ -273,7 +277,7 @@ def refine_jobs(book: Book, page: int) -> list[tuple[str, CompiledJob]]:
     return [
         (
             chosen.id,
-            compile_stage(
+            compile_job(
                 book,
                 page,
                 "refine",
@@ -286,7 +290,7 @@ def refine_jobs(book: Book, page: int) -> list[tuple[str, CompiledJob]]:
 
 
 def print_jobs(book: Book, page: int) -> list[CompiledJob]:
-    return [compile_stage(book, page, "upscale", image=book.page_dir(page) / "final" / "final.png")]
+    return [compile_job(book, page, "upscale", image=book.page_dir(page) / "final" / "final.png")]
 
 
 def final_jobs(
@@ -297,6 +301,8 @@ def final_jobs(
     `produce` gives a job's output image (render it, or find it in the render cache), which is
     the next job's input; returns the jobs, the last image and the review.
     """
+    from artfarm.pipeline.selection import refine_review_for
+
     variants = read_manifest(book.page_dir(page) / "refine")
     review = refine_review_for(book, page, variants)
     chosen = variants.output(review.final)
@@ -304,7 +310,7 @@ def final_jobs(
     current = book.page_dir(page) / "refine" / chosen.file
     jobs = []
     for index, fix in enumerate(review.fixes):
-        job = compile_stage(
+        job = compile_job(
             book,
             page,
             "inpaint",
@@ -381,6 +387,8 @@ def run_thumb(run: StageRun) -> Path:
 
 
 def run_select(run: StageRun) -> Path:
+    from artfarm.pipeline.selection import select_drafts
+
     return select_drafts(run.book, run.page, run.params)
 
 
@@ -463,39 +471,3 @@ def run_stage(
     clear_failure(run.page_dir, stage)
     run.say(f"{stage}: wrote {path} in {time.monotonic() - began:.2f} s")
     return path
-
-
-def _interrupted(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
-
-
-def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="stage.py", description=__doc__.splitlines()[0])
-    parser.add_argument("stage", choices=sorted(STAGES))
-    parser.add_argument("book")
-    parser.add_argument("page", type=int)
-    parser.add_argument("--params", default="", help="the rule's content hash, for the record")
-    parser.add_argument("--log", help="append progress here (errors also go to stderr)")
-    args = parser.parse_args(argv)
-    log = open(args.log, "a", encoding="utf-8") if args.log else sys.stderr  # noqa: SIM115
-    signal.signal(signal.SIGTERM, _interrupted)  # a process manager stopping us: as Ctrl-C
-    try:
-        run_stage(args.stage, args.book, args.page, params=args.params, log=log)
-        return 0
-    except KeyboardInterrupt:  # the client has cancelled its prompt on the server
-        print(f"cancelled: {args.stage} of page {args.page} (its prompt too)", file=log)
-        return 130
-    except AwaitingReview as err:  # the run summary says what waits; the log says why
-        for problem in err.problems:
-            print(f"{WAIT_MARK}{problem.line()}", file=log)
-        return WAITING
-    except ArtfarmError as err:
-        for problem in err.problems:  # Snakemake shows the log of a failed job
-            print(f"error: {problem.line()}", file=log)
-        return 1
-    except OSError as err:  # a read-only page folder, a full disk: nothing half-written
-        print(f"error: {filesystem_problem(err).line()}", file=log)
-        return 1
-    finally:
-        if log is not sys.stderr:
-            log.close()

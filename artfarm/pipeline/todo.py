@@ -14,7 +14,6 @@ from pathlib import Path
 from artfarm.atomic import write_json
 from artfarm.documents.book import Book
 from artfarm.pipeline.manifest import MANIFEST, read_manifest
-from artfarm.pipeline.reviewing import load_review
 from artfarm.problems import ArtfarmError
 
 ERRORS_DIR = "errors"
@@ -62,6 +61,8 @@ def failed_jobs(book: Book, page: int) -> list[Todo]:
 
 
 def page_todo(book: Book, page: int) -> list[Todo]:
+    from artfarm.pipeline.reviewing import load_review  # not for a job writing its failure
+
     page_dir = book.page_dir(page)
     failed = failed_jobs(book, page)
     if failed:

@@ -36,7 +36,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from artfarm.comfy.uploads import upload_name
 from artfarm.documents.bible import SHEET, BibleItem, CharacterEntry, StyleRefEntry
@@ -48,7 +48,6 @@ from artfarm.documents.renderspec import (
     Environment,
     RenderSpec,
 )
-from artfarm.documents.review import InpaintFix
 from artfarm.documents.settings import load_settings
 from artfarm.documents.stylepack import Tier
 from artfarm.problems import ArtfarmError, Problem
@@ -66,7 +65,6 @@ from artfarm.rendering.families import (
     tier_family,
     tier_pin,
 )
-from artfarm.rendering.masks import render_mask, save_mask
 from artfarm.rendering.modelstore import ModelRef, ModelStore, book_pins, verified_hashes
 from artfarm.rendering.prompts import Prompts, compile_prompts, tidy
 from artfarm.rendering.reference_board import write_board
@@ -86,6 +84,9 @@ from artfarm.rendering.workflow import (
     prune_unreachable,
     unplug,
 )
+
+if TYPE_CHECKING:  # the inpaint stage alone reads reviews (and masks, imported there)
+    from artfarm.documents.review import InpaintFix
 
 STAGES = ("draft", "refine", "inpaint", "upscale")
 TEMPLATES = {"draft": "draft", "refine": "refine", "inpaint": "inpaint", "upscale": "upscale_print"}
@@ -503,6 +504,8 @@ def _refine_plan(
 def _plan_inpaint(
     ctx: _Page, *, image: Path, fix: InpaintFix, fix_index: int, source: str = "final"
 ) -> _Plan:
+    from artfarm.rendering.masks import render_mask, save_mask  # no other stage draws masks
+
     book, spec = ctx.book, ctx.spec
     tier = book.style_pack.spec.tiers.inpaint
     checkpoint, vae = _tier_models(book, "final")
