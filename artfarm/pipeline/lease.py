@@ -268,8 +268,8 @@ class Lease:
     def progress(self, done: float) -> None:
         """The job has sampled `done` (0–1) of its work: others see how much it still needs."""
         self.job = replace(self.job, done=min(max(done, 0.0), 1.0), at=time.time())
-        with locked(self.folder / "choose.lock"):
-            _write_record(self.fd, self.url, self.job)
+        with contextlib.suppress(OSError), locked(self.folder / "choose.lock"):
+            _write_record(self.fd, self.url, self.job)  # a hint: a lost one costs no render
 
 
 @contextlib.contextmanager

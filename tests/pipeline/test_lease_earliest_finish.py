@@ -354,3 +354,17 @@ def test_a_server_without_the_jobs_models_pays_its_load_time(tmp_path: Path) -> 
         learn(tmp_path, B, "k", 10.0, 20.0)  # 10 s beyond its rate after a switch: a load
         with lease_server([A, B], tmp_path, models=draft, cost=2.0, kind="k") as url:
             assert url == A  # B: 2 + 10 s of load; A holds the model: 5 + 2 s
+
+
+def test_a_held_slot_whose_record_is_garbage_still_counts_as_held(tmp_path: Path) -> None:
+    teach(tmp_path, A, 1.0)
+    teach(tmp_path, B, 1.0)
+    with (
+        lease_server([A, B], tmp_path, cost=1.0, kind="k") as first,
+        lease_server([A, B], tmp_path, cost=1.0, kind="k") as second,
+    ):
+        assert (first, second) == (A, B)
+        for slot in tmp_path.glob("*.0.lock"):
+            slot.write_bytes(b"\x00garbage{")
+        with lease_server([A, B], tmp_path, cost=1.0, kind="k") as third:
+            assert third == A  # both busy alike: the first server's second slot
