@@ -99,10 +99,11 @@ def context(browser) -> Iterator:
         ctx.close()
 
 
-def screenshot(page, name: str) -> None:
-    """Save a README picture (a small palette PNG) when ARTFARM_BOARD_SCREENSHOTS names a folder."""
+def screenshot(page, name: str, full_page: bool = False) -> None:
+    """Save a README picture (a small palette PNG) when ARTFARM_BOARD_SCREENSHOTS names a folder;
+    `full_page` takes the whole page, not only what the window shows."""
     if SHOTS:
         path = Path(SHOTS) / name
         path.parent.mkdir(parents=True, exist_ok=True)
-        with Image.open(io.BytesIO(page.screenshot())) as shot:
+        with Image.open(io.BytesIO(page.screenshot(full_page=full_page))) as shot:
             shot.convert("RGB").quantize(colors=128).save(path, optimize=True)

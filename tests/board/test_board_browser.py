@@ -8,10 +8,12 @@ and nothing is lost; a request without the token is refused.
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 
 from artfarm.documents.bible import SHEET, BibleItem
 from artfarm.documents.book import Book
@@ -22,7 +24,7 @@ from artfarm.pipeline.reviewing import load_review, review_drafts, review_refine
 from artfarm.sketch.testing import running_sketch_server
 from tests.board.conftest import screenshot
 from tests.pipeline.fakes import fake_stage, paint
-from tests.pipeline.project import BOOK, make_pipeline_project
+from tests.pipeline.project import BOOK, edit_spec, make_pipeline_project
 from tests.pipeline.test_sheets import fake_sheet_stage, render_bear
 
 BEAR = BibleItem(SHEET, "bear")
@@ -62,11 +64,30 @@ def build_from_the_board(tab, base: str, number: int) -> None:
     ready(tab)
 
 
+def give_page_3_a_rendered_golden_image(project) -> None:
+    """Page 3 uses the golden image `dusk`, which the pipeline renders: the board's bible row
+    then has an item waiting for review (and the README's picture shows one)."""
+    style = project.root / BOOK / "bible" / "style_refs"
+    hand_made = []
+    for name in ("hills", "dunes"):
+        shutil.copy(style / "style_01.png", style / f"hand_{name}.png")
+        image = f"bible/style_refs/hand_{name}.png"
+        hand_made.append({"id": name, "scene": name, "image": image, "pages": [3]})
+    dusk = {"id": "dusk", "scene": "a meadow at dusk", "pages": [3], "render": {"seed": 9}}
+    path = project.root / BOOK / "bible" / "characters.yaml"
+    bible = yaml.safe_load(path.read_text())
+    bible["style_refs"] = [dusk, *hand_made]
+    path.write_text(yaml.safe_dump(bible, sort_keys=False))
+    characters = project.book.load_spec(3).refs.characters
+    edit_spec(project, 3, refs={"style": [], "characters": characters})
+
+
 def test_a_person_reviews_the_book_in_the_browser(
     tmp_path: Path, sketch, board_for, context, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     project = make_pipeline_project(tmp_path / "project", sketch)
     monkeypatch.setenv("ARTFARM_CONFIG", str(project.root / "config" / "config.yaml"))
+    give_page_3_a_rendered_golden_image(project)
     book = project.book
     board = board_for(book, project.root)
     tab = context.new_page()
@@ -74,8 +95,11 @@ def test_a_person_reviews_the_book_in_the_browser(
     expect()(tab).to_have_url(board.base + "/")  # the token left the address bar
 
     build_from_the_board(tab, board.base, 1)
-    for page in (1, 2, 3):
-        expect()(tab.locator(f'[data-state-of="{page}"]')).to_have_text("waiting for draft review")
+    for subject in ("1", "2", "style:dusk"):
+        expect()(tab.locator(f'[data-state-of="{subject}"]')).to_have_text(
+            "waiting for draft review"
+        )
+    expect()(tab.locator('[data-state-of="3"]')).to_contain_text("waits for a sheet or golden")
 
     # page 1 by clicking
     tab.click('a.tile[data-page="1"]')
@@ -115,14 +139,16 @@ def test_a_person_reviews_the_book_in_the_browser(
     tab.keyboard.press("p")
     expect()(tab).to_have_url(board.base + "/page/1")
 
-    # page 3 by the agent, then the board's build renders the variants
-    assert project.artfarm("review", BOOK, "3", "draft", "--auto").returncode == 0
+    # page 3's golden image by the agent, then the board's build renders the variants
+    assert project.artfarm("review", BOOK, "style:dusk", "draft", "--auto").returncode == 0
     build_from_the_board(tab, board.base, 2)
-    for page in (1, 2, 3):
-        expect()(tab.locator(f'[data-state-of="{page}"]')).to_have_text(
+    for subject in ("1", "2", "style:dusk"):
+        expect()(tab.locator(f'[data-state-of="{subject}"]')).to_have_text(
             "waiting for the final pick"
         )
-    screenshot(tab, "board-book.png")
+    expect()(tab.locator('[data-state-of="3"]')).to_contain_text("waits for a sheet or golden")
+    expect()(tab.locator('a.tile[data-page="style:dusk"] img')).to_be_visible()
+    screenshot(tab, "board-book.png", full_page=True)  # the bible row and the spreads
 
     # page 1: pick the final variant and draw a box with its prompt
     tab.click('a.tile[data-page="1"]')
@@ -156,16 +182,19 @@ def test_a_person_reviews_the_book_in_the_browser(
     )
 
     # the pipeline's gate takes the board's reviews: real Snakemake goes on to print
-    for page in ("2", "3"):
-        assert project.artfarm("review", BOOK, page, "refine", "--auto").returncode == 0
+    for subject in ("2", "style:dusk"):
+        assert project.artfarm("review", BOOK, subject, "refine", "--auto").returncode == 0
+    for stage in ("draft", "refine"):  # page 3, once its golden image is approved
+        project.snakemake(*project.prints())
+        assert project.artfarm("review", BOOK, "3", stage, "--auto").returncode == 0
     done = project.snakemake(*project.prints())
     assert done.returncode == 0, done.stderr
     final = read_manifest(book.page_dir(1) / "final")
     assert "inpaint" in {job.stage for job in final.jobs}
     tab.goto(board.base + "/")
     ready(tab)
-    for page in (1, 2, 3):
-        expect()(tab.locator(f'[data-state-of="{page}"]')).to_have_text("done")
+    for subject in ("1", "2", "3", "style:dusk"):
+        expect()(tab.locator(f'[data-state-of="{subject}"]')).to_have_text("done")
 
 
 @pytest.fixture
