@@ -20,6 +20,7 @@ from artfarm.pipeline.lease import (
     learn,
     lease_server,
     lease_slot,
+    load_seconds,
     mark_down,
     options,
 )
@@ -368,3 +369,15 @@ def test_a_held_slot_whose_record_is_garbage_still_counts_as_held(tmp_path: Path
             slot.write_bytes(b"\x00garbage{")
         with lease_server([A, B], tmp_path, cost=1.0, kind="k") as third:
             assert third == A  # both busy alike: the first server's second slot
+
+
+def test_a_server_whose_load_time_is_unknown_counts_at_the_fleets_mean() -> None:
+    speeds = {
+        A: ServerSpeed({ALL: Rate(1.0, 1, True)}, "k", 4.0),
+        B: ServerSpeed({ALL: Rate(1.0, 1, True)}, "k", 8.0),
+        C: ServerSpeed(),
+    }
+    assert [load_seconds(speeds, url) for url in (A, B, C)] == [4.0, 8.0, 6.0]
+    assert load_seconds({A: ServerSpeed()}, A) == 0.0
+    view = options({A: True}, {A: []}, speeds, Held(0.0, 2.0, "k"), {}, 0.0, loads={A: 4.0})
+    assert view[0].expected == pytest.approx(2.0 + 4.0)
