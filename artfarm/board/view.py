@@ -122,6 +122,8 @@ def state_of(todo: Todo | None, key: str) -> PageState:
         stage = todo.state.removeprefix("failed-")
         return PageState(key, "failed", f"{stage} failed", todo.detail, todo.command, todo.state)
     kind, label = LABELS.get(todo.state, ("queued", todo.state))
+    if todo.state == "waits-for-sheet" and todo.detail:
+        label = todo.detail  # names the items: "waits for sheet:bear, style:dusk (review first)"
     return PageState(key, kind, label, todo.detail, todo.command, todo.state)
 
 

@@ -41,7 +41,7 @@ def test_the_book_view_shows_the_bibles_sheets_first_with_their_state(server, bo
     assert html.index('data-page="sheet:bear"') < html.index('data-page="1"')
     assert 'data-state-of="sheet:bear">drafts not rendered yet' in html
     assert 'data-page="sheet:fox"' not in html  # the fox's sheet is hand-made
-    assert 'data-state-of="1">waits for a sheet or golden image' in html
+    assert 'data-state-of="1">waits for sheet:bear (review first)' in html  # names the sheet
     fake_sheet_stage(book, "draft", ["c01", "c02"])
     html = http.get("/").text
     assert 'data-state-of="sheet:bear">waiting for draft review' in html

@@ -99,7 +99,7 @@ def test_a_person_reviews_the_book_in_the_browser(
         expect()(tab.locator(f'[data-state-of="{subject}"]')).to_have_text(
             "waiting for draft review"
         )
-    expect()(tab.locator('[data-state-of="3"]')).to_contain_text("waits for a sheet or golden")
+    expect()(tab.locator('[data-state-of="3"]')).to_have_text("waits for style:dusk (review first)")
 
     # page 1 by clicking
     tab.click('a.tile[data-page="1"]')
@@ -146,7 +146,7 @@ def test_a_person_reviews_the_book_in_the_browser(
         expect()(tab.locator(f'[data-state-of="{subject}"]')).to_have_text(
             "waiting for the final pick"
         )
-    expect()(tab.locator('[data-state-of="3"]')).to_contain_text("waits for a sheet or golden")
+    expect()(tab.locator('[data-state-of="3"]')).to_have_text("waits for style:dusk (review first)")
     expect()(tab.locator('a.tile[data-page="style:dusk"] img')).to_be_visible()
     screenshot(tab, "board-book.png", full_page=True)  # the bible row and the spreads
 
