@@ -57,14 +57,23 @@ def code_version() -> str:
 def context(book_root: Path) -> dict[str, Any]:
     """What a stored value also depends on; the book's own place too (a copied book's cache
     names the original's files)."""
-    env = {k: v for k, v in sorted(os.environ.items()) if k.startswith("ARTFARM_") and k != SWITCH}
     return {
         "format": FORMAT,
         "code": code_version(),
         "cwd": os.getcwd(),
         "book": os.path.abspath(book_root),
-        "env": env,
+        "env": environment_digest(),
     }
+
+
+def environment_digest() -> str:
+    """The ARTFARM_* variables as one digest: a value read under other settings is not reused,
+    and a secret kept in one (a server's API key) is never written to the cache file."""
+    digest = hashlib.sha256()
+    for key, value in sorted(os.environ.items()):
+        if key.startswith("ARTFARM_") and key != SWITCH:
+            digest.update(f"{key}\0{value}\0".encode())
+    return digest.hexdigest()
 
 
 class ParamCache:

@@ -277,6 +277,17 @@ def test_a_value_from_another_folder_or_environment_is_not_reused(
     assert paramcache.ParamCache(cache_file(book)).values == {}
 
 
+def test_a_secret_in_an_artfarm_variable_is_never_written_to_the_cache(
+    book: Book, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ARTFARM_TEST_COMFY_KEY", "k3y-never-on-disk")
+    new_run()
+    assert b"k3y-never-on-disk" not in cache_file(book).read_bytes()
+    assert paramcache.ParamCache(cache_file(book)).values
+    monkeypatch.setenv("ARTFARM_TEST_COMFY_KEY", "another-key")
+    assert paramcache.ParamCache(cache_file(book)).values == {}
+
+
 def test_the_cache_switch_itself_is_no_part_of_the_context(
     book: Book, monkeypatch: pytest.MonkeyPatch
 ) -> None:
