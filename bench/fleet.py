@@ -43,6 +43,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
+from bytecode import compile_package
 from sketch_procs import Proc, executions, sketch_servers, stats
 
 REPO = Path(__file__).resolve().parents[1]
@@ -216,6 +217,7 @@ def main() -> None:
     parser.add_argument("--step-seconds", type=float, default=0.25, help="full-speed GPU per step")
     args = parser.parse_args()
     started = time.perf_counter()
+    print(compile_package(), flush=True)
     fleets = [("1 server", [1.0]), ("2 servers", [1.0, 0.5]), ("4 servers", [1.0, 1, 1, 0.5])]
     with tempfile.TemporaryDirectory(prefix="fleet_bench_") as tmp:
         template = make_project(Path(tmp) / "template", args.pages)
