@@ -6,23 +6,25 @@ from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
 from snakemake.logging import logger
-from snakemake.utils import validate
 
-from artfarm.pipeline import dagparams, waits
+from artfarm.pipeline import dagparams, paramcache, waits
 from artfarm.pipeline.command import Command
 from artfarm.pipeline.tiers import gpu_priority
 from artfarm.documents.settings import settings_problems
 
 
 def check_config():
-    """One line per problem (file, field, fix) first; then Snakemake's own schema check."""
+    """One line per problem (file, field, fix). The settings model is the whole check:
+    config/config.schema.json is generated from it (a test keeps them equal), so Snakemake's
+    own `validate` would only repeat it, and importing jsonschema cost every start ≈ 0.09 s."""
     problems = settings_problems(config, "config/config.yaml")
     if problems:
         raise WorkflowError("\n".join(p.line() for p in problems))
-    validate(config, str(Path(workflow.basedir) / "config" / "config.schema.json"))
 
 
 check_config()
+# While Snakemake's own IO cache holds (the DAG build, a dry run), each file is looked at once.
+paramcache.one_look_per_file(lambda: workflow.iocache.active)
 
 
 wildcard_constraints:
@@ -48,12 +50,13 @@ def check_servers():
 
     if not any(job.resources.get("gpu", 0) for job in workflow.dag.needrun_jobs()):
         return  # layout, contact sheets, gates: no server needed
-    problems = server_problems(load_settings())
+    settings = load_settings()
+    problems = server_problems(settings)
     for problem in problems:  # the same "error: " lines a job or the CLI prints
         print(f"error: {problem.line()}", file=sys.stderr)
     if problems:
         raise SystemExit(1)  # before any job: nothing to clean up, Snakemake's lock is released
-    clear_down_marks(load_settings().runtime_path / "leases")  # every server answered
+    clear_down_marks(settings.runtime_path / "leases")  # every server answered
 
 
 def review_if_written(wildcards):

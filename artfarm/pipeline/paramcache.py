@@ -15,6 +15,14 @@ book's place and the ARTFARM_* environment) must match as a whole, else the file
 Values are written once, at exit, atomically, merged with what another run wrote meanwhile:
 concurrent runs lose at most each other's new entries, never correctness, because every entry
 carries its own file versions.
+
+While Snakemake builds its DAG it asks every page's values, and they share most of their files
+(settings, style pack, templates, model lock, bible, sheets): `one_look_per_file()` makes each
+file looked at once, as Snakemake's own IO cache does for its files' times, and for as long as
+that cache is on (the DAG build; a whole dry run). Once Snakemake turns it off, before any job,
+every lookup looks at every file of its value again: Snakemake asks values again after jobs
+wrote the files they depend on (a page's print param once its final.png exists). A 500-page
+`snakemake -n` stats each shared file once, not 500 times.
 """
 
 from __future__ import annotations
@@ -76,6 +84,34 @@ def environment_digest() -> str:
     return digest.hexdigest()
 
 
+_VIEW: dict[str, filereads.Version] | None = None  # key → version, looked at once; None: off
+_view_holds: Callable[[], bool] = bool
+
+
+def one_look_per_file(holds: Callable[[], bool]) -> None:
+    """Each file's version is looked at once while `holds()` (the Snakefile: while Snakemake's
+    own IO cache is active); the first lookup after it stops holding ends the view for good."""
+    global _VIEW, _view_holds
+    _VIEW, _view_holds = {}, holds
+
+
+def unchanged(deps: Deps) -> bool:
+    """Every file of a value as it was recorded (as first looked at, while a view holds)."""
+    global _VIEW
+    view = _VIEW
+    if view is not None and not _view_holds():
+        view = _VIEW = None
+    if view is None:
+        return all(filereads.unchanged(key, version) for key, version in deps)
+    for key, version in deps:
+        seen = view.get(key)
+        if seen is None:
+            seen = view[key] = filereads.current(key)
+        if seen != version:
+            return False
+    return True
+
+
 class ParamCache:
     """One book's remembered values: loaded on first use, written back at exit when changed."""
 
@@ -102,7 +138,7 @@ class ParamCache:
     def get(self, name: str, compute: Callable[[], Any]) -> Any:
         """The remembered value while all its files are unchanged, else `compute()` (recorded)."""
         hit = self.values.get(name)
-        if hit is not None and all(filereads.unchanged(k, v) for k, v in hit[1]):
+        if hit is not None and unchanged(hit[1]):
             return hit[0]
         with filereads.recording() as reads:
             value = compute()
@@ -158,5 +194,8 @@ def write_all() -> None:
 
 
 def forget() -> None:
-    """Drop this process's caches unwritten (tests: the next use reads the file again)."""
+    """Drop this process's caches unwritten and its one-look view, which is off again (tests:
+    the next use reads the file again and looks at every file on every lookup)."""
+    global _VIEW
     _CACHES.clear()
+    _VIEW = None

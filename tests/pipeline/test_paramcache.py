@@ -217,6 +217,35 @@ def test_one_process_sees_an_edit_between_two_lookups(book: Book, compiles) -> N
     assert dagparams.draft_request(PAGE) != first
 
 
+def test_while_snakemake_builds_its_dag_each_file_is_looked_at_once(
+    book: Book, compiles, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every page's values share most files, and each is looked at once while the view holds
+    (Snakemake's own IO cache is on); an edit then is seen once it stops holding."""
+    two = SimpleNamespace(book="tiny_01", page="0002")
+    first, second = new_run(), new_run(wildcards=two)
+    paramcache.forget()
+    dagparams.open_book.cache_clear()
+    looked: list[str] = []
+    real = filereads.current
+    monkeypatch.setattr(filereads, "current", lambda key: looked.append(key) or real(key))
+    building = [True]
+    paramcache.one_look_per_file(lambda: building[0])
+    assert dagparams.draft_request(PAGE) == first and dagparams.draft_request(two) == second
+    cache = paramcache.book_cache(book.root)
+    deps = {k for name in cache.values for k, _ in cache.values[name][1]}
+    assert sorted(looked) == sorted(deps)  # each file of both values once, shared ones too
+    assert compiles == ["1:draft", "2:draft"]  # only the first two runs computed
+    _spec(book)
+    assert dagparams.draft_request(PAGE) == first  # looked at already while the view holds
+    building[0] = False  # Snakemake turned its IO cache off: jobs may write files now
+    edited = dagparams.draft_request(PAGE)
+    assert edited != first and compiles[-1] == "1:draft"
+    building[0] = True  # a view, once ended, stays off
+    edit_spec(book.root, 1, scene="a bear sleeps under a lamp")
+    assert dagparams.draft_request(PAGE) not in (first, edited)
+
+
 def test_touching_every_file_changes_no_value(book: Book) -> None:
     before = new_run()
     for path in book.root.parent.parent.rglob("*"):
