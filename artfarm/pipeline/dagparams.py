@@ -106,7 +106,7 @@ def remembered(book_id: str, name: str, compute: Callable[[DagBook], Any]) -> An
             raise _Invalid(invalid_value(err)) from err
 
     try:
-        return book_cache(Path("books") / book_id).get(name, checked)
+        return book_cache(f"books/{book_id}").get(name, checked)
     except _Invalid as err:
         return err.value
 

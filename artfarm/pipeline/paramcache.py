@@ -175,16 +175,25 @@ class NoCache:
         return compute()
 
 
-def book_cache(book_root: Path) -> ParamCache | NoCache:
-    """The cache of the book at `book_root`, one per process; written when the process exits."""
+_PLACES: dict[tuple[str, str], ParamCache] = {}  # (cwd, book_root as given) → its cache
+
+
+def book_cache(book_root: str | os.PathLike[str]) -> ParamCache | NoCache:
+    """The cache of the book at `book_root`, one per process; written when the process exits.
+    Asked a few times a page: found by the place as given before any path is built."""
     if os.environ.get(SWITCH) == "off":
         return NoCache()
-    path = os.path.join(os.getcwd(), book_root, CACHE_FILE)  # written at exit, from any folder
-    cache = _CACHES.get(path)
+    place = (os.getcwd(), os.fspath(book_root))
+    cache = _PLACES.get(place)
     if cache is None:
-        if not _CACHES:
-            atexit.register(write_all)
-        cache = _CACHES[path] = ParamCache(Path(os.path.normpath(path)))
+        # absolute: written at exit, from any folder; one cache however the place is spelled
+        path = os.path.normpath(os.path.join(place[0], place[1], CACHE_FILE))
+        cache = _CACHES.get(path)
+        if cache is None:
+            if not _CACHES:
+                atexit.register(write_all)
+            cache = _CACHES[path] = ParamCache(Path(path))
+        _PLACES[place] = cache
     return cache
 
 
@@ -198,4 +207,5 @@ def forget() -> None:
     the next use reads the file again and looks at every file on every lookup)."""
     global _VIEW
     _CACHES.clear()
+    _PLACES.clear()
     _VIEW = None

@@ -246,6 +246,21 @@ def test_while_snakemake_builds_its_dag_each_file_is_looked_at_once(
     assert dagparams.draft_request(PAGE) not in (first, edited)
 
 
+def test_one_book_has_one_cache_per_process_however_its_place_is_spelled(
+    book: Book, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = paramcache.book_cache(f"books/{book.root.name}")
+    assert paramcache.book_cache(Path("books") / book.root.name) is cache
+    assert paramcache.book_cache(book.root) is cache
+    assert paramcache.book_cache(f"./books/{book.root.name}") is cache
+    other = tmp_path / "elsewhere"
+    (other / "books" / book.root.name).mkdir(parents=True)
+    monkeypatch.chdir(other)  # the same words, another project: its own cache
+    assert paramcache.book_cache(f"books/{book.root.name}").path.parents[1] == (
+        other / "books" / book.root.name
+    )
+
+
 def test_touching_every_file_changes_no_value(book: Book) -> None:
     before = new_run()
     for path in book.root.parent.parent.rglob("*"):
