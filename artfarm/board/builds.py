@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from artfarm.pipeline.selection import WAITING
+from artfarm.pipeline.awaiting import WAITING
 
 TAIL_LINES = 40
 

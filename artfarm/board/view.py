@@ -19,8 +19,8 @@ from typing import Any
 from artfarm.documents.book import Book
 from artfarm.layout.plan import plan_interior
 from artfarm.layout.spec import load_layout_spec
+from artfarm.pipeline.awaiting import WAIT_MARK
 from artfarm.pipeline.manifest import MANIFEST, StageManifest, read_manifest
-from artfarm.pipeline.selection import WAIT_MARK
 from artfarm.pipeline.subjects import PageSubject, Subject, bible_subjects
 from artfarm.pipeline.todo import Todo
 from artfarm.problems import ArtfarmError

@@ -12,12 +12,7 @@ from pathlib import Path
 
 from artfarm.documents.book import Book
 from artfarm.documents.review import DraftReview, RefineReview
-from artfarm.pipeline.awaiting import (  # the wait's names, also imported from here
-    WAIT_MARK,  # noqa: F401
-    WAITING,  # noqa: F401
-    AwaitingReview,
-    StaleReview,
-)
+from artfarm.pipeline.awaiting import AwaitingReview, StaleReview
 from artfarm.pipeline.manifest import (
     OutputFile,
     StageManifest,

@@ -22,13 +22,13 @@ from pathlib import Path
 
 from snakemake_interface_logger_plugins.common import LogEvent
 
+from artfarm.pipeline.awaiting import WAIT_MARK, WAITING
+
 KEEP_GOING_EXIT = "Exiting because a job execution failed"
 
 
 def log_says_waiting(logs: Iterable[str]) -> bool:
     """True when the job's log (appended to by every run) ends with a wait line."""
-    from artfarm.pipeline.selection import WAIT_MARK
-
     for name in logs:
         path = Path(name)
         if not path.is_file():
@@ -60,16 +60,9 @@ class GateWaits(logging.Filter):
             self.failures += 1
             return True
         text = str(record.msg or "")
-        if event == LogEvent.ERROR and f"non-zero exit status {waiting_status()}." in text:
+        if event == LogEvent.ERROR and f"non-zero exit status {WAITING}." in text:
             return False
         return not (text.startswith(KEEP_GOING_EXIT) and self.only_waits)
-
-
-def waiting_status() -> int:
-    """The gate's exit status while a page waits (artfarm.pipeline.selection.WAITING)."""
-    from artfarm.pipeline.selection import WAITING
-
-    return WAITING
 
 
 def install(logger: logging.Logger) -> GateWaits:
@@ -105,10 +98,9 @@ def finish(waits: GateWaits, books_dir: Path, book_ids: Iterable[str]) -> None:
     if text:
         print(text, file=sys.stderr)
     if waits.only_waits:
-        status = waiting_status()
         print(
             f"\nStopped at the review gates ({waits.waits} job(s) wait for a review; "
-            f"exit status {status}). Review, then run the same command again.",
+            f"exit status {WAITING}). Review, then run the same command again.",
             file=sys.stderr,
         )
-        raise SystemExit(status)
+        raise SystemExit(WAITING)

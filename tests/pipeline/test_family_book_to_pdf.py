@@ -13,7 +13,7 @@ import pytest
 import yaml
 from PIL import Image, ImageDraw
 
-from artfarm.pipeline.selection import WAITING
+from artfarm.pipeline.awaiting import WAITING
 from artfarm.rendering.modelstore import ModelStore, lock_book, write_placeholders
 from artfarm.rendering.reference_board import board_image
 from artfarm.sketch.testing import running_sketch_server

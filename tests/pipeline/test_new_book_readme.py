@@ -22,7 +22,7 @@ import pytest
 import yaml
 from pypdf import PdfReader
 
-from artfarm.pipeline.selection import WAITING
+from artfarm.pipeline.awaiting import WAITING
 from tests.pipeline.project import REPO
 
 pytestmark = pytest.mark.slow

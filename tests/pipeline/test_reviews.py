@@ -11,11 +11,12 @@ import pytest
 from artfarm.cli import main
 from artfarm.demo import review_waiting_pages
 from artfarm.documents.book import Book
+from artfarm.pipeline.awaiting import AwaitingReview
 from artfarm.pipeline.job_scripts import stage_main
 from artfarm.pipeline.manifest import read_manifest
 from artfarm.pipeline.pruned import record_pruned
 from artfarm.pipeline.reviewing import load_review
-from artfarm.pipeline.selection import AwaitingReview, refine_review_for, select_drafts
+from artfarm.pipeline.selection import refine_review_for, select_drafts
 from artfarm.pipeline.todo import book_todo
 from artfarm.problems import ArtfarmError
 from tests.pipeline.fakes import fake_stage, paint

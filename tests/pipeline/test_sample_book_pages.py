@@ -20,7 +20,7 @@ from artfarm.documents.book import Book
 from artfarm.layout.fonts import SHIPPED_REGULAR
 from artfarm.layout.geometry import Box
 from artfarm.layout.job import open_job
-from artfarm.pipeline.selection import WAITING
+from artfarm.pipeline.awaiting import WAITING
 from artfarm.rendering.modelstore import ModelStore, lock_book, write_placeholders
 from artfarm.sketch.testing import running_sketch_server
 from tests.layout.figures import figures_on_page, overlaps, text_boxes

@@ -14,7 +14,7 @@ import yaml
 from pypdf import PdfReader
 
 from artfarm.documents.book import Book
-from artfarm.pipeline.selection import WAITING
+from artfarm.pipeline.awaiting import WAITING
 from artfarm.rendering.modelstore import ModelStore, lock_book, write_placeholders
 from artfarm.sketch.testing import running_sketch_server
 from tests.pipeline.project import REPO, Project, write_config

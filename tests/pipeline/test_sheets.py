@@ -11,6 +11,7 @@ import yaml
 
 from artfarm.documents.bible import BibleItem, rendered_item_constraint
 from artfarm.documents.book import Book
+from artfarm.pipeline.awaiting import AwaitingReview, StaleReview
 from artfarm.pipeline.bible_items import (
     ItemRun,
     item_dir,
@@ -21,7 +22,6 @@ from artfarm.pipeline.bible_items import (
     run_item_select,
 )
 from artfarm.pipeline.manifest import StageManifest, images_identity, write_manifest
-from artfarm.pipeline.selection import AwaitingReview, StaleReview
 from artfarm.pipeline.stages import output_file
 from artfarm.pipeline.todo import book_todo, render_summary
 from artfarm.problems import ArtfarmError

@@ -17,8 +17,8 @@ import yaml
 from PIL import Image
 
 from artfarm.comfy.client import ComfyClient
+from artfarm.pipeline.awaiting import WAITING
 from artfarm.pipeline.manifest import read_manifest
-from artfarm.pipeline.selection import WAITING
 from artfarm.rendering.canvas import page_canvas
 from artfarm.rendering.modelstore import ModelStore, lock_book
 from artfarm.sketch.testing import running_sketch_server

@@ -14,7 +14,7 @@ from PIL import Image
 from pypdf import PdfReader
 
 from artfarm.layout.geometry import PT_PER_IN
-from artfarm.pipeline.selection import WAITING
+from artfarm.pipeline.awaiting import WAITING
 from artfarm.rendering.canvas import page_canvas
 from artfarm.rendering.modelstore import ModelStore, lock_book, write_placeholders
 from artfarm.sketch.testing import running_sketch_server

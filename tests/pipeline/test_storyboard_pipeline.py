@@ -12,8 +12,8 @@ import yaml
 from PIL import Image
 from pypdf import PdfReader
 
+from artfarm.pipeline.awaiting import WAITING
 from artfarm.pipeline.manifest import read_manifest
-from artfarm.pipeline.selection import WAITING
 from artfarm.sketch.testing import running_sketch_server
 from tests.layout.test_storyboard import drawn_images
 from tests.pipeline.project import BOOK, Project, make_pipeline_project

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from artfarm.pipeline.selection import WAITING
+from artfarm.pipeline.awaiting import WAITING
 from artfarm.sketch.testing import running_sketch_server
 from tests.pipeline.project import BOOK, Project, edit_spec, make_pipeline_project
 from tests.pipeline.test_sheets_pipeline import planned
